@@ -1,0 +1,48 @@
+import type { UserFromGetMe } from 'grammy/types';
+import type { i18n } from 'i18next';
+import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
+import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { TLocale } from '../i18n.ts';
+import type { Logger } from '../logger.ts';
+import type { TDataProtector } from '../services/data-protection.ts';
+import type { TScriptRegistry } from '../services/script-registry.ts';
+
+export type TBotDeps = {
+  token: string;
+  apiRoot: string;
+  prisma: PrismaClient;
+  protector: TDataProtector;
+  scripts: TScriptRegistry;
+  /** The screening new residents start (its newest published version). */
+  scriptId: string;
+  /** Crisis-language patterns of every locale: each message is read with all of them. */
+  crisisPatterns: readonly TCrisisPatterns[];
+  grievanceLexicons?: Readonly<Record<string, TGrievanceLexicon>>;
+  i18n: i18n;
+  logger: Logger;
+  emergencyNumbersFor: (locale: TLocale) => string;
+  /** The time, for escalation timers and waiting times; tests pass a fake clock. Default: the system clock. */
+  clock?: () => Date;
+  /** Outcome codes a worker may close a case with. */
+  resolveOutcomes?: readonly string[];
+  /** Known bot identity: skips `getMe` (tests, or a restart that already knows it). */
+  botInfo?: UserFromGetMe;
+  /** The HTTP client for the Bot API; tests pass a fake here so every call is seen. */
+  fetch?: typeof fetch;
+  /**
+   * False while shutting down: updates still arriving in a long-polling batch are left unrecorded, so
+   * Telegram delivers them again to the next start.
+   */
+  isAccepting?: () => boolean;
+};
+
+/** The storage key of a resident's conversation state: by pseudonym, never by chat id. */
+export function conversationStorageKey(residentId: string): string {
+  return `conversation:${residentId}`;
+}
+
+/** The time now, from the injected clock when there is one. */
+export function nowOf(deps: Pick<TBotDeps, 'clock'>): Date {
+  return deps.clock?.() ?? new Date();
+}

@@ -1,0 +1,58 @@
+import { Composer, InlineKeyboard } from 'grammy';
+import { openOrRaiseCase } from '../../services/cases.ts';
+import { assessMessage, escalateCrisis } from '../../services/crisis.ts';
+import { keepReachable } from '../../services/residents.ts';
+import type { TBotContext } from '../context.ts';
+import type { TBotDeps } from '../deps.ts';
+import { CALLBACK } from '../keyboards.ts';
+
+/**
+ * Reads every message a resident writes, in every state — before consent, mid-screening, after it, in an
+ * open case. `imminent`: the emergency numbers first, then an imminent case within this same update, and the
+ * message goes no further. `concern`: a gentle offer of a worker, and the message carries on (it may be an
+ * answer to the question under way).
+ */
+export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
+  const feature = new Composer<TBotContext>();
+
+  feature.on(['message:text', 'message:caption', 'edited_message:text'], async (ctx, next) => {
+    const text = ctx.msg.text ?? ctx.msg.caption ?? '';
+    const signals = assessMessage(deps.crisisPatterns, text);
+    if (!signals || signals.level === 'none' || !ctx.residentId) return next();
+
+    if (signals.level === 'imminent') {
+      await ctx.reply(ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers }));
+      const escalation = await escalateCrisis(deps, {
+        residentId: ctx.residentId,
+        chatId: ctx.chat.id,
+        signals,
+      });
+      ctx.logger.warn(
+        { case_id: escalation.caseId, change: escalation.change },
+        'crisis language: imminent case',
+      );
+      await ctx.reply(ctx.t('crisis.escalated'));
+      return;
+    }
+    await ctx.reply(ctx.t('crisis.concern'), {
+      reply_markup: new InlineKeyboard().text(ctx.t('crisis.talk'), CALLBACK.talkToWorker),
+    });
+    return next();
+  });
+
+  feature.callbackQuery(CALLBACK.talkToWorker, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    if (!ctx.residentId || !ctx.chatId) return;
+    // Asking to be contacted is consent to keep the chat for that.
+    await keepReachable(deps, ctx.residentId, ctx.chatId);
+    const opened = await openOrRaiseCase(deps, {
+      residentId: ctx.residentId,
+      level: 'moderate',
+      source: 'worker-offer',
+    });
+    await ctx.reply(ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'));
+  });
+
+  return feature;
+}

@@ -1,0 +1,68 @@
+import { Composer, InlineKeyboard } from 'grammy';
+import { eraseResident } from '../../services/erase-resident.ts';
+import { cancelScreening, discardCancelledScreening, requestCallback } from '../../services/screenings.ts';
+import type { TBotContext } from '../context.ts';
+import { conversationStorageKey, type TBotDeps } from '../deps.ts';
+import { CALLBACK, deleteKeyboard } from '../keyboards.ts';
+
+/**
+ * Leaving and forgetting: `/cancel` stops the questions (answers kept, or forgotten on request), `/delete`
+ * erases everything after a confirmation, and the call-back offer at the end of a screening.
+ */
+export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
+  const feature = new Composer<TBotContext>();
+
+  feature.command('cancel', async (ctx) => {
+    await ctx.conversation.exitAll();
+    if (!ctx.residentId) return;
+    const cancelled = await cancelScreening(deps, { residentId: ctx.residentId, discard: false });
+    if (cancelled === 'none') {
+      await ctx.reply(ctx.t('screening.nothing_to_cancel'));
+      return;
+    }
+    await ctx.reply(ctx.t('screening.cancelled'), {
+      reply_markup: new InlineKeyboard().text(ctx.t('screening.discard'), CALLBACK.discardAnswers),
+    });
+  });
+
+  feature.callbackQuery(CALLBACK.discardAnswers, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    if (ctx.residentId && (await discardCancelledScreening(deps, ctx.residentId))) {
+      await ctx.reply(ctx.t('screening.discarded'));
+    }
+  });
+
+  feature.command('delete', async (ctx) => {
+    await ctx.reply(ctx.t('delete.confirm'), { reply_markup: deleteKeyboard(ctx.t) });
+  });
+
+  feature.callbackQuery([CALLBACK.deleteYes, CALLBACK.deleteNo], async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    if (ctx.callbackQuery.data === CALLBACK.deleteNo || !ctx.residentId) {
+      await ctx.reply(ctx.t('delete.kept'));
+      return;
+    }
+    await ctx.conversation.exitAll();
+    const { casesAnonymised } = await eraseResident(deps, {
+      residentId: ctx.residentId,
+      storageKeys: [conversationStorageKey(ctx.residentId)],
+    });
+    ctx.resident = null;
+    ctx.logger.info({ cases_anonymised: casesAnonymised }, 'resident erased on request');
+    await ctx.reply(ctx.t('delete.done'));
+  });
+
+  feature.callbackQuery(/^callback:(.+)$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    const screeningId = ctx.match[1];
+    if (!ctx.residentId || !screeningId) return;
+    const opened = await requestCallback(deps, { residentId: ctx.residentId, screeningId });
+    if (!opened) return;
+    await ctx.reply(ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'));
+  });
+
+  return feature;
+}

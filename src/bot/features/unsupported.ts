@@ -1,0 +1,44 @@
+import { Composer } from 'grammy';
+import { currentScreeningStep } from '../../services/screenings.ts';
+import type { TBotContext } from '../context.ts';
+import { SCREENING_CONVERSATION } from '../conversations/screening.ts';
+import type { TBotDeps } from '../deps.ts';
+import { ANSWER_PREFIX } from '../keyboards.ts';
+
+/**
+ * Whatever a resident may send that the bot cannot use — stickers, photos, voice, video, files, places,
+ * contacts, polls, edits — gets a short, kind answer and leaves the conversation where it was.
+ */
+export function createUnsupportedFeature(): Composer<TBotContext> {
+  const feature = new Composer<TBotContext>();
+  feature.on('edited_message', async (ctx) => {
+    await ctx.reply(ctx.t('unsupported.edited'));
+  });
+  feature.on('message', async (ctx, next) => {
+    if (ctx.message.text !== undefined) return next();
+    await ctx.reply(ctx.t('unsupported.media'));
+  });
+  return feature;
+}
+
+/**
+ * After the conversation had its chance: a button from a closed question, or text when no screening is
+ * under way, gets a pointer to what the bot can do.
+ */
+export function createFallbackFeature(deps: TBotDeps): Composer<TBotContext> {
+  const feature = new Composer<TBotContext>();
+  feature.callbackQuery(/^.*/, async (ctx) => {
+    await ctx.answerCallbackQuery({ text: ctx.t('screening.stale') });
+    if (ctx.callbackQuery.data?.startsWith(ANSWER_PREFIX))
+      await ctx.editMessageReplyMarkup().catch(() => undefined);
+  });
+  feature.on('message:text', async (ctx) => {
+    // A screening under way but no conversation holding it (its state was lost): ask its question again.
+    if (ctx.residentId && (await currentScreeningStep(deps, ctx.residentId, ctx.locale))) {
+      await ctx.conversation.enter(SCREENING_CONVERSATION);
+      return;
+    }
+    await ctx.reply(ctx.t('unsupported.unknown_text'));
+  });
+  return feature;
+}

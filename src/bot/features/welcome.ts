@@ -1,0 +1,72 @@
+import { Composer } from 'grammy';
+import { hasConsented, PRIVACY_NOTICE_VERSION, recordConsent } from '../../services/residents.ts';
+import { startScreening } from '../../services/screenings.ts';
+import type { TBotContext } from '../context.ts';
+import { SCREENING_CONVERSATION } from '../conversations/screening.ts';
+import type { TBotDeps } from '../deps.ts';
+import { CALLBACK, consentKeyboard } from '../keyboards.ts';
+
+/**
+ * `/start`: who we are, that we are not an emergency service, the numbers, then the privacy notice with
+ * Agree / Not now. With consent it starts (or resumes) the screening.
+ */
+export function createWelcomeFeature(deps: TBotDeps): Composer<TBotContext> {
+  const feature = new Composer<TBotContext>();
+
+  feature.command('start', async (ctx) => {
+    if (hasConsented(ctx.resident) && ctx.residentId) {
+      await beginScreening(deps, ctx, ctx.residentId);
+      return;
+    }
+    await ctx.reply(welcomeText(ctx));
+    await ctx.reply(noticeText(ctx), { reply_markup: consentKeyboard(ctx.t) });
+  });
+
+  feature.command('privacy', async (ctx) => {
+    await ctx.reply(
+      noticeText(ctx),
+      hasConsented(ctx.resident) ? {} : { reply_markup: consentKeyboard(ctx.t) },
+    );
+  });
+
+  feature.callbackQuery([CALLBACK.consentYes, CALLBACK.consentNo], async (ctx) => {
+    const isGiven = ctx.callbackQuery.data === CALLBACK.consentYes;
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    if (!ctx.residentId || !ctx.chatId) return;
+    ctx.resident = await recordConsent(deps, {
+      residentId: ctx.residentId,
+      isGiven,
+      locale: ctx.locale,
+      chatId: ctx.chatId,
+    });
+    if (!isGiven) {
+      await ctx.reply(ctx.t('consent.refused', { numbers: ctx.emergencyNumbers }));
+      return;
+    }
+    await ctx.reply(ctx.t('consent.given'));
+    await beginScreening(deps, ctx, ctx.residentId);
+  });
+
+  return feature;
+}
+
+/** Starts a screening, or picks up the one under way, and lets the conversation ask its question. */
+async function beginScreening(deps: TBotDeps, ctx: TBotContext, residentId: string): Promise<void> {
+  await startScreening(deps, residentId, ctx.locale);
+  await ctx.conversation.exitAll();
+  await ctx.conversation.enter(SCREENING_CONVERSATION);
+}
+
+function welcomeText(ctx: TBotContext): string {
+  return [
+    ctx.t('start.greeting'),
+    ctx.t('start.what'),
+    ctx.t('start.not_emergency'),
+    ctx.t('start.emergency', { numbers: ctx.emergencyNumbers }),
+  ].join('\n\n');
+}
+
+function noticeText(ctx: TBotContext): string {
+  return `${ctx.t('privacy.title', { version: PRIVACY_NOTICE_VERSION })}\n\n${ctx.t('consent.notice')}`;
+}

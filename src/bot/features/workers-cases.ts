@@ -1,0 +1,211 @@
+import { Composer, InlineKeyboard } from 'grammy';
+import type { TFunction } from '../../i18n.ts';
+import { formatWaitingFor, listQueue, QUEUE_PAGE_SIZE, viewCase } from '../../services/case-view.ts';
+import {
+  addCaseNote,
+  claimedCasesOf,
+  DEFAULT_RESOLVE_OUTCOMES,
+  releaseCase,
+  resolveCase,
+  switchActiveCase,
+  type TCaseRefusal,
+} from '../../services/case-work.ts';
+import { claimCase } from '../../services/claim-case.ts';
+import type { TStaffContext } from '../context.ts';
+import { nowOf, type TBotDeps } from '../deps.ts';
+import { CALLBACK, CLAIM_PATTERN, caseKeyboard, DETAILS_PATTERN } from '../keyboards.ts';
+
+/**
+ * A worker's cases: `/queue`, the Claim and Details buttons, `/case`, `/note`, `/release` and `/resolve`.
+ * The services decide and audit; this glue only answers, in the worker's language.
+ */
+export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
+  const feature = new Composer<TStaffContext>();
+  const outcomes = deps.resolveOutcomes ?? DEFAULT_RESOLVE_OUTCOMES;
+
+  feature.command('queue', async (ctx) => {
+    const now = nowOf(deps);
+    const waiting = await listQueue(deps);
+    if (waiting.length === 0) {
+      await ctx.reply(ctx.t('queue.empty'));
+      return;
+    }
+    const shown = waiting.slice(0, QUEUE_PAGE_SIZE);
+    const lines = [ctx.t('queue.title', { total: waiting.length })];
+    const keyboard = new InlineKeyboard();
+    for (const item of shown) {
+      lines.push(
+        ctx.t('queue.line', {
+          id: item.id,
+          level: ctx.t(`levels.${item.level}`),
+          score: item.score,
+          waiting: formatWaitingFor(deps, ctx.locale, now.getTime() - item.createdAt.getTime()),
+        }),
+      );
+      keyboard
+        .text(ctx.t('buttons.claim', { id: item.id }), CALLBACK.claim(item.id))
+        .text(ctx.t('buttons.details', { id: item.id }), CALLBACK.details(item.id))
+        .row();
+    }
+    if (waiting.length > shown.length)
+      lines.push(ctx.t('queue.more', { total: waiting.length - shown.length }));
+    await ctx.reply(lines.join('\n'), { reply_markup: keyboard });
+  });
+
+  feature.callbackQuery(CLAIM_PATTERN, async (ctx) => {
+    const caseId = Number(ctx.match[1]);
+    const outcome = await claimCase(deps, { caseId, worker: ctx.worker, now: nowOf(deps) });
+    switch (outcome.type) {
+      case 'claimed':
+        ctx.logger.info({ case_id: caseId, worker_id: ctx.worker.id }, 'case claimed');
+        await ctx.answerCallbackQuery({ text: ctx.t('claim.won_short', { id: caseId }) });
+        await ctx.reply(ctx.t('claim.won', { id: caseId, level: ctx.t(`levels.${outcome.level}`) }), {
+          reply_markup: caseKeyboard(ctx.t, caseId, { canClaim: false }),
+        });
+        return;
+      case 'already-yours':
+        await ctx.answerCallbackQuery({ text: ctx.t('claim.already_yours', { id: caseId }) });
+        return;
+      case 'taken': {
+        const text = outcome.claimedByName
+          ? ctx.t('claim.taken', { id: caseId, name: outcome.claimedByName })
+          : ctx.t('claim.taken_unknown', { id: caseId });
+        await ctx.answerCallbackQuery({ text });
+        await ctx.reply(text);
+        return;
+      }
+      case 'closed':
+        await ctx.answerCallbackQuery({
+          text: ctx.t('case.closed', { id: caseId, status: ctx.t(`statuses.${outcome.status}`) }),
+        });
+        return;
+      case 'not-found':
+        await ctx.answerCallbackQuery({ text: ctx.t('case.not_found', { id: caseId }) });
+        return;
+    }
+  });
+
+  feature.callbackQuery(DETAILS_PATTERN, async (ctx) => {
+    const caseId = Number(ctx.match[1]);
+    const now = nowOf(deps);
+    const viewed = await viewCase(deps, { worker: ctx.worker, caseId, now });
+    if (viewed.type !== 'view') {
+      const key = viewed.type === 'not-allowed' ? 'details.not_allowed' : 'case.not_found';
+      await ctx.answerCallbackQuery({ text: ctx.t(key, { id: caseId }), show_alert: true });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    const isWaiting = viewed.status === 'waiting';
+    await ctx.reply(viewed.text, {
+      ...(isWaiting ? { reply_markup: caseKeyboard(ctx.t, caseId, { canClaim: true }) } : {}),
+    });
+  });
+
+  feature.command('case', async (ctx) => {
+    const arg = ctx.match.trim().replace(/^#/, '');
+    if (arg === '') {
+      const mine = await claimedCasesOf(deps, ctx.worker.id);
+      if (mine.length === 0) {
+        await ctx.reply(ctx.t('case.none_claimed'));
+        return;
+      }
+      const list = mine.map((c) => `#${c.id} (${ctx.t(`levels.${c.level}`)})`).join(', ');
+      const active = mine.some((c) => c.id === ctx.worker.activeCaseId) ? ctx.worker.activeCaseId : null;
+      await ctx.reply(
+        [
+          ctx.t('case.claimed_list', { list }),
+          active === null ? ctx.t('case.no_active') : ctx.t('case.active', { id: active }),
+          ctx.t('case.usage'),
+        ].join('\n'),
+      );
+      return;
+    }
+    if (!/^\d{1,9}$/.test(arg)) {
+      await ctx.reply(ctx.t('case.usage'));
+      return;
+    }
+    const switched = await switchActiveCase(deps, { worker: ctx.worker, caseId: Number(arg) });
+    if (switched.type !== 'switched') {
+      await replyRefusal(ctx, switched);
+      return;
+    }
+    await ctx.reply(
+      ctx.t('case.switched', { id: switched.caseId, level: ctx.t(`levels.${switched.level}`) }),
+    );
+  });
+
+  feature.command('note', async (ctx) => {
+    const text = ctx.match.trim();
+    if (text === '') {
+      await ctx.reply(ctx.t('note.usage'));
+      return;
+    }
+    const noted = await addCaseNote(deps, { worker: ctx.worker, text, now: nowOf(deps) });
+    if (noted.type !== 'noted') {
+      await replyRefusal(ctx, noted);
+      return;
+    }
+    await ctx.reply(ctx.t('note.saved', { id: noted.caseId }));
+  });
+
+  feature.command('release', async (ctx) => {
+    const released = await releaseCase(deps, { worker: ctx.worker, now: nowOf(deps) });
+    if (released.type !== 'released') {
+      await replyRefusal(ctx, released);
+      return;
+    }
+    ctx.logger.info({ case_id: released.caseId, worker_id: ctx.worker.id }, 'case released');
+    await ctx.reply(ctx.t('release.done', { id: released.caseId }));
+  });
+
+  feature.command('resolve', async (ctx) => {
+    const outcome = ctx.match.trim().toLowerCase();
+    const list = outcomes.join(', ');
+    if (outcome === '') {
+      await ctx.reply(ctx.t('resolve.usage', { outcomes: list }));
+      return;
+    }
+    const resolved = await resolveCase(deps, { worker: ctx.worker, outcome, outcomes, now: nowOf(deps) });
+    if (resolved.type === 'unknown-outcome') {
+      await ctx.reply(ctx.t('resolve.unknown', { outcome, outcomes: list }));
+      return;
+    }
+    if (resolved.type !== 'resolved') {
+      await replyRefusal(ctx, resolved);
+      return;
+    }
+    ctx.logger.info({ case_id: resolved.caseId, worker_id: ctx.worker.id, outcome }, 'case resolved');
+    await ctx.reply(
+      ctx.t(resolved.isResidentTold ? 'resolve.done' : 'resolve.done_unreachable', {
+        id: resolved.caseId,
+        outcome,
+      }),
+    );
+  });
+
+  return feature;
+}
+
+/** Why an action on "the active case" did not happen, in words. */
+export function refusalText(t: TFunction, refusal: TCaseRefusal): string {
+  switch (refusal.type) {
+    case 'no-case':
+      return t('case.none');
+    case 'not-found':
+      return t('case.not_found', { id: refusal.caseId });
+    case 'closed':
+      return t('case.closed', { id: refusal.caseId, status: t(`statuses.${refusal.status}`) });
+    case 'not-yours':
+      if (refusal.status === 'waiting') return t('case.waiting', { id: refusal.caseId });
+      return refusal.claimedByName
+        ? t('case.taken', { id: refusal.caseId, name: refusal.claimedByName })
+        : t('case.taken_unknown', { id: refusal.caseId });
+  }
+}
+
+async function replyRefusal(ctx: TStaffContext, refusal: TCaseRefusal): Promise<void> {
+  const isWaiting = refusal.type === 'not-yours' && refusal.status === 'waiting';
+  await ctx.reply(refusalText(ctx.t, refusal), {
+    ...(isWaiting ? { reply_markup: caseKeyboard(ctx.t, refusal.caseId, { canClaim: true }) } : {}),
+  });
+}

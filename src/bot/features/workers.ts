@@ -1,0 +1,112 @@
+import { Composer } from 'grammy';
+import { resolveLocale } from '../../i18n.ts';
+import { DEFAULT_RESOLVE_OUTCOMES } from '../../services/case-work.ts';
+import { currentShiftOf, joinWithInvitation, setOnCall } from '../../services/workers.ts';
+import type { TBotContext, TStaffContext } from '../context.ts';
+import { nowOf, type TBotDeps } from '../deps.ts';
+import { CLAIM_PATTERN, DETAILS_PATTERN } from '../keyboards.ts';
+import { createWorkerRelayFeature } from './relay.ts';
+import { createCaseWorkFeature } from './workers-cases.ts';
+
+/** Commands only a worker can use; anyone else is told so, and sees nothing. */
+export const WORKER_COMMANDS = ['queue', 'oncall', 'case', 'note', 'release', 'resolve'] as const;
+
+/**
+ * Everything a worker sends, in one branch that never falls through to the resident features: workers are
+ * not screened, not read by the crisis guard, and nothing of theirs is stored as a resident's. Order:
+ * commands, case buttons, then their messages to residents.
+ */
+export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
+  const feature = new Composer<TStaffContext>();
+
+  feature.command(['start', 'help'], async (ctx) => {
+    await ctx.reply(helpText(deps, ctx));
+  });
+  feature.command('join', async (ctx) => {
+    await ctx.reply(
+      ctx.t('join.already', { name: ctx.worker.name, role: ctx.t(`roles.${ctx.worker.role}`) }),
+    );
+  });
+
+  feature.command('oncall', async (ctx) => {
+    const choice = ctx.match.trim().toLowerCase();
+    if (choice === 'on' || choice === 'off') {
+      await setOnCall(deps, { workerId: ctx.worker.id, isOnCall: choice === 'on' });
+      await ctx.reply(ctx.t(choice === 'on' ? 'oncall.on' : 'oncall.off'));
+      return;
+    }
+    if (choice !== '') {
+      await ctx.reply(ctx.t('oncall.usage'));
+      return;
+    }
+    const shift = await currentShiftOf(deps, { workerId: ctx.worker.id, now: nowOf(deps) });
+    const lines = [ctx.t(ctx.worker.isOnCall ? 'oncall.status_on' : 'oncall.status_off')];
+    if (shift) lines.push(ctx.t('oncall.status_shift', { until: shift.endsAt.toISOString() }));
+    lines.push(ctx.t('oncall.usage'));
+    await ctx.reply(lines.join('\n'));
+  });
+
+  feature.use(createCaseWorkFeature(deps));
+  feature.use(createWorkerRelayFeature(deps));
+
+  // The end of the worker branch: what no feature above took.
+  feature.on('callback_query', async (ctx) => {
+    await ctx.answerCallbackQuery();
+  });
+  feature.on('message', async (ctx) => {
+    await ctx.reply(ctx.t('help.unknown'));
+  });
+  return feature;
+}
+
+function helpText(deps: TBotDeps, ctx: TStaffContext): string {
+  const outcomes = (deps.resolveOutcomes ?? DEFAULT_RESOLVE_OUTCOMES).join(', ');
+  return ctx.t('help.text', { name: ctx.worker.name, role: ctx.t(`roles.${ctx.worker.role}`), outcomes });
+}
+
+/**
+ * For everyone who is not (yet) a worker: `/join <code>`, and a plain "only for workers" to worker commands
+ * and case buttons — never a case's data. Runs among the resident features, after the crisis guard.
+ */
+export function createJoinFeature(deps: TBotDeps): Composer<TBotContext> {
+  const feature = new Composer<TBotContext>();
+
+  feature.command('join', async (ctx) => {
+    const w = (key: string, options?: Record<string, unknown>) => ctx.t(`worker:${key}`, options);
+    const code = ctx.match.trim();
+    if (!code || !ctx.from) {
+      await ctx.reply(w('join.usage'));
+      return;
+    }
+    const locale = resolveLocale(ctx.from.language_code);
+    const joined = await joinWithInvitation(deps, {
+      code,
+      telegramUserId: ctx.from.id,
+      locale,
+      now: nowOf(deps),
+    });
+    if (joined.type === 'already-worker') {
+      await ctx.reply(
+        w('join.already', { name: joined.worker.name, role: w(`roles.${joined.worker.role}`) }),
+      );
+      return;
+    }
+    if (joined.type !== 'joined') {
+      await ctx.reply(w(`join.${joined.type}`));
+      return;
+    }
+    ctx.logger.info({ worker_id: joined.worker.id, role: joined.worker.role }, 'worker joined');
+    // Whatever screening they had under way stops: from now on they are talked to as staff.
+    await ctx.conversation.exitAll();
+    const t = deps.i18n.getFixedT(locale, 'worker');
+    await ctx.reply(t('join.joined', { name: joined.worker.name, role: t(`roles.${joined.worker.role}`) }));
+  });
+
+  feature.command([...WORKER_COMMANDS], async (ctx) => {
+    await ctx.reply(ctx.t('worker:gate.not_worker'));
+  });
+  feature.callbackQuery([CLAIM_PATTERN, DETAILS_PATTERN], async (ctx) => {
+    await ctx.answerCallbackQuery({ text: ctx.t('worker:gate.not_worker'), show_alert: true });
+  });
+  return feature;
+}

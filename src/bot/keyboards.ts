@@ -1,0 +1,51 @@
+import { InlineKeyboard } from 'grammy';
+import type { TFunction } from '../i18n.ts';
+import { CLAIM_CALLBACK_PREFIX, DETAILS_CALLBACK_PREFIX } from '../services/escalation.ts';
+
+/** Callback data of every button the bot shows; one place, so handlers and keyboards agree. */
+export const CALLBACK = {
+  answer: (optionId: string) => `q:${optionId}`,
+  consentYes: 'consent:yes',
+  consentNo: 'consent:no',
+  language: (locale: string) => `lang:${locale}`,
+  deleteYes: 'delete:yes',
+  deleteNo: 'delete:no',
+  discardAnswers: 'cancel:discard',
+  callback: (screeningId: string) => `callback:${screeningId}`,
+  talkToWorker: 'worker:talk',
+  /** On a page (the sweeper builds it with the same prefix) or in `/queue`: take the case. */
+  claim: (caseId: number) => `${CLAIM_CALLBACK_PREFIX}${caseId}`,
+  /** On a page or in `/queue`: open the case's summary (audited). */
+  details: (caseId: number) => `${DETAILS_CALLBACK_PREFIX}${caseId}`,
+} as const;
+
+export const CLAIM_PATTERN = new RegExp(`^${CLAIM_CALLBACK_PREFIX}(\\d{1,9})$`);
+export const DETAILS_PATTERN = new RegExp(`^${DETAILS_CALLBACK_PREFIX}(\\d{1,9})$`);
+
+export const ANSWER_PREFIX = 'q:';
+
+export function consentKeyboard(t: TFunction): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t('consent.agree'), CALLBACK.consentYes)
+    .text(t('consent.decline'), CALLBACK.consentNo);
+}
+
+export function languageKeyboard(): InlineKeyboard {
+  return new InlineKeyboard()
+    .text('English', CALLBACK.language('en'))
+    .text('简体中文', CALLBACK.language('zh-CN'));
+}
+
+export function deleteKeyboard(t: TFunction): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t('delete.yes'), CALLBACK.deleteYes)
+    .row()
+    .text(t('delete.no'), CALLBACK.deleteNo);
+}
+
+/** Claim and Details for one case, in the worker's language (`t` reads the worker namespace). */
+export function caseKeyboard(t: TFunction, caseId: number, options: { canClaim: boolean }): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  if (options.canClaim) keyboard.text(t('buttons.claim', { id: caseId }), CALLBACK.claim(caseId));
+  return keyboard.text(t('buttons.details', { id: caseId }), CALLBACK.details(caseId));
+}

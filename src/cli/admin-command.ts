@@ -1,0 +1,344 @@
+import { parseArgs } from 'node:util';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { listAuditEvents } from '../services/audit.ts';
+import { listCasesForAdmin } from '../services/cases.ts';
+import { addShift, listShifts, removeShift } from '../services/rota.ts';
+import {
+  createInvitation,
+  isWorkerRole,
+  listWorkersForAdmin,
+  type TWorkerRole,
+  WORKER_ROLES,
+} from '../services/workers.ts';
+
+export type TAdminIo = { out: (line: string) => void; err: (line: string) => void };
+
+/** What the admin commands need: the database, and the time (tests pass a fake clock). */
+export type TAdminDeps = { prisma: PrismaClient; clock?: () => Date };
+
+export const ADMIN_USAGE = [
+  'Usage: npm run --silent admin -- <command> [options]',
+  '',
+  'Commands:',
+  '  cases [--json]             list the cases: id, level, status, source, created time, script version',
+  '                             (never personal content)',
+  '  invite --role worker|supervisor --name "<name>"',
+  '                             invite a worker: prints a one-time code (valid 24 h) as the last line;',
+  '                             they send /join <code> to the bot in a private chat',
+  '  workers [--json]           list the workers: id, name, role, whether on call now',
+  '  rota add --worker <id|name> --from <time> --to <time>',
+  '                             put a worker on call for a shift; times are ISO 8601 with a time zone,',
+  '                             e.g. 2026-05-01T09:00Z or 2026-05-01T17:00+08:00',
+  '  rota list [--all] [--json] the shifts not yet over (--all: past ones too)',
+  '  rota remove <shiftId>      remove a shift',
+  '  audit [--case <id>] [--json]',
+  '                             the audit log: who did what to which case, and when (never message text)',
+].join('\n');
+
+/** Exit codes: 0 done, 2 the command line (or what it names) is wrong. */
+const EXIT_USAGE = 2;
+
+const MAX_NAME_LENGTH = 100;
+
+type TCommand =
+  | { command: 'cases'; json: boolean }
+  | { command: 'invite'; role: TWorkerRole; name: string }
+  | { command: 'workers'; json: boolean }
+  | { command: 'rota-add'; worker: string; from: Date; to: Date }
+  | { command: 'rota-list'; all: boolean; json: boolean }
+  | { command: 'rota-remove'; shiftId: number }
+  | { command: 'audit'; caseId: number | undefined; json: boolean };
+
+type TParsed = { ok: true; value: TCommand } | { ok: false; message: string };
+
+/**
+ * The admin command line, without the process: parses `args`, runs the command against `prisma`, writes to
+ * `io`, and returns the exit code. Opening the database (through the running bot's socket when it holds the
+ * embedded folder) is the caller's job, so tests run this against a test database.
+ *
+ * @example
+ * const code = await runAdminCommand(['invite', '--role', 'worker', '--name', 'Ann Lee'], { prisma }, processIo);
+ */
+export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdminIo): Promise<number> {
+  const parsed = parseAdminArgs(args);
+  if (!parsed.ok) {
+    io.err(parsed.message);
+    return EXIT_USAGE;
+  }
+  const now = deps.clock?.() ?? new Date();
+  const command = parsed.value;
+  switch (command.command) {
+    case 'cases':
+      return listCases(command.json, deps, io);
+    case 'invite':
+      return invite(command, deps, io, now);
+    case 'workers':
+      return listWorkers(command.json, deps, io, now);
+    case 'rota-add':
+      return addRotaShift(command, deps, io, now);
+    case 'rota-list':
+      return listRota(command, deps, io, now);
+    case 'rota-remove':
+      return removeRotaShift(command.shiftId, deps, io);
+    case 'audit':
+      return printAudit(command, deps, io);
+  }
+}
+
+/** Checks the command line before anything opens the database, so a typo changes nothing and waits for nothing. */
+export function checkAdminArgs(args: string[]): string | undefined {
+  const parsed = parseAdminArgs(args);
+  return parsed.ok ? undefined : parsed.message;
+}
+
+function usageError(message: string): TParsed {
+  return { ok: false, message: `${message}\n\n${ADMIN_USAGE}` };
+}
+
+function parseAdminArgs(args: string[]): TParsed {
+  const [command, ...rest] = args;
+  if (command === undefined) return { ok: false, message: ADMIN_USAGE };
+  try {
+    switch (command) {
+      case 'cases':
+      case 'workers': {
+        const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+        return { ok: true, value: { command, json: values.json } };
+      }
+      case 'invite':
+        return parseInvite(rest);
+      case 'rota':
+        return parseRota(rest);
+      case 'audit':
+        return parseAudit(rest);
+      default:
+        return usageError(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    // parseArgs: an unknown option, a missing value, a stray argument.
+    return usageError((error as Error).message);
+  }
+}
+
+function parseInvite(args: string[]): TParsed {
+  const { values } = parseArgs({
+    args,
+    options: { role: { type: 'string' }, name: { type: 'string' } },
+  });
+  if (!isWorkerRole(values.role)) {
+    return usageError(
+      `invite needs --role ${WORKER_ROLES.join('|')} (got ${JSON.stringify(values.role ?? '')}).`,
+    );
+  }
+  const name = values.name?.trim() ?? '';
+  if (name === '') return usageError('invite needs --name "<the worker\'s name>".');
+  if (name.length > MAX_NAME_LENGTH) return usageError(`--name is at most ${MAX_NAME_LENGTH} characters.`);
+  return { ok: true, value: { command: 'invite', role: values.role, name } };
+}
+
+function parseRota(args: string[]): TParsed {
+  const [sub, ...rest] = args;
+  if (sub === 'add') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { worker: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    });
+    const worker = values.worker?.trim() ?? '';
+    if (worker === '') return usageError('rota add needs --worker <id|name>.');
+    const from = parseTime('--from', values.from);
+    if (typeof from === 'string') return usageError(from);
+    const to = parseTime('--to', values.to);
+    if (typeof to === 'string') return usageError(to);
+    if (to <= from) return usageError('--to must be later than --from.');
+    return { ok: true, value: { command: 'rota-add', worker, from, to } };
+  }
+  if (sub === 'list') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    });
+    return { ok: true, value: { command: 'rota-list', all: values.all, json: values.json } };
+  }
+  if (sub === 'remove') {
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+    const [id, ...extra] = positionals;
+    if (id === undefined || extra.length > 0 || !/^\d{1,9}$/.test(id)) {
+      return usageError('rota remove needs one shift id (a number; see rota list).');
+    }
+    return { ok: true, value: { command: 'rota-remove', shiftId: Number(id) } };
+  }
+  return usageError(sub === undefined ? 'rota needs add, list or remove.' : `Unknown rota command "${sub}".`);
+}
+
+function parseAudit(args: string[]): TParsed {
+  const { values } = parseArgs({
+    args,
+    options: { case: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (values.case !== undefined && !/^\d{1,9}$/.test(values.case.trim().replace(/^#/, ''))) {
+    return usageError(`--case needs a case id (a number), not ${JSON.stringify(values.case)}.`);
+  }
+  const caseId = values.case === undefined ? undefined : Number(values.case.trim().replace(/^#/, ''));
+  return { ok: true, value: { command: 'audit', caseId, json: values.json } };
+}
+
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * An ISO 8601 time with its time zone, checked for real calendar dates: a shift given in local time would
+ * mean something else on a server in another zone, so the zone is required.
+ */
+function parseTime(option: string, value: string | undefined): Date | string {
+  const example = 'e.g. 2026-05-01T09:00Z or 2026-05-01T17:00+08:00';
+  if (value === undefined) return `rota add needs ${option} <time> (ISO 8601 with a time zone, ${example}).`;
+  const match = ISO_TIME.exec(value.trim());
+  const parsed = match ? new Date(value.trim().replace(' ', 'T')) : undefined;
+  const [, year, month, day, hour, minute, second] = match ?? [];
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const isRealDate =
+    parsed !== undefined &&
+    !Number.isNaN(parsed.getTime()) &&
+    calendar.getUTCFullYear() === Number(year) &&
+    calendar.getUTCMonth() === Number(month) - 1 &&
+    calendar.getUTCDate() === Number(day) &&
+    Number(hour) < 24 &&
+    Number(minute) < 60 &&
+    Number(second ?? 0) < 60;
+  if (!isRealDate || parsed === undefined) {
+    return `${option} ${JSON.stringify(value)} is not a valid ISO 8601 time with a time zone (${example}).`;
+  }
+  return parsed;
+}
+
+async function listCases(json: boolean, deps: TAdminDeps, io: TAdminIo): Promise<number> {
+  const cases = await listCasesForAdmin(deps.prisma);
+  if (json) {
+    io.out(JSON.stringify(cases, null, 2));
+    return 0;
+  }
+  if (cases.length === 0) {
+    io.out('No cases.');
+    return 0;
+  }
+  for (const c of cases) {
+    const script = c.scriptId ? `${c.scriptId}@${c.scriptVersion}` : '-';
+    io.out(`#${c.id}\t${c.level}\t${c.status}\t${c.source}\t${c.createdAt}\t${script}`);
+  }
+  return 0;
+}
+
+async function invite(
+  command: Extract<TCommand, { command: 'invite' }>,
+  deps: TAdminDeps,
+  io: TAdminIo,
+  now: Date,
+): Promise<number> {
+  const invitation = await createInvitation(deps, { role: command.role, name: command.name, now });
+  io.out(
+    `Invitation #${invitation.id} for ${command.name} (${command.role}), valid until ${invitation.expiresAt.toISOString()}.`,
+  );
+  io.out('Give them this one-time code; they send /join <code> to the bot in a private chat:');
+  // The last line is the code alone, for scripts.
+  io.out(invitation.code);
+  return 0;
+}
+
+async function listWorkers(json: boolean, deps: TAdminDeps, io: TAdminIo, now: Date): Promise<number> {
+  const workers = await listWorkersForAdmin(deps.prisma, now);
+  if (json) {
+    io.out(JSON.stringify(workers, null, 2));
+    return 0;
+  }
+  if (workers.length === 0) {
+    io.out('No workers. Invite one with: invite --role worker --name "<name>"');
+    return 0;
+  }
+  for (const w of workers) {
+    const why = [w.isOnShift ? 'rota' : '', w.isOnCallSelf ? '/oncall' : ''].filter(Boolean).join(', ');
+    const onCall = w.isOnCallNow ? `on call now (${why})` : 'not on call';
+    io.out(`#${w.id}\t${w.name}\t${w.role}\t${w.isActive ? onCall : 'inactive'}`);
+  }
+  return 0;
+}
+
+async function addRotaShift(
+  command: Extract<TCommand, { command: 'rota-add' }>,
+  deps: TAdminDeps,
+  io: TAdminIo,
+  now: Date,
+): Promise<number> {
+  const added = await addShift(deps.prisma, {
+    worker: command.worker,
+    startsAt: command.from,
+    endsAt: command.to,
+    now,
+  });
+  switch (added.type) {
+    case 'unknown-worker':
+      io.err(`No worker "${command.worker}". See: npm run --silent admin -- workers`);
+      return EXIT_USAGE;
+    case 'ambiguous-worker':
+      io.err(`More than one worker is called "${command.worker}" (#${added.ids.join(', #')}): give the id.`);
+      return EXIT_USAGE;
+    case 'inactive-worker':
+      io.err(`Worker #${added.workerId} is no longer active; invite them again first.`);
+      return EXIT_USAGE;
+    case 'added': {
+      const s = added.shift;
+      io.out(`Shift #${s.id} added: ${s.workerName} (#${s.workerId}) from ${s.startsAt} to ${s.endsAt}.`);
+      return 0;
+    }
+  }
+}
+
+async function listRota(
+  command: Extract<TCommand, { command: 'rota-list' }>,
+  deps: TAdminDeps,
+  io: TAdminIo,
+  now: Date,
+): Promise<number> {
+  const shifts = await listShifts(deps.prisma, { now, includePast: command.all });
+  if (command.json) {
+    io.out(JSON.stringify(shifts, null, 2));
+    return 0;
+  }
+  if (shifts.length === 0) {
+    io.out(command.all ? 'No shifts.' : 'No shifts now or ahead.');
+    return 0;
+  }
+  for (const s of shifts) {
+    io.out(`#${s.id}\t${s.workerName} (#${s.workerId})\t${s.startsAt}\t${s.endsAt}${s.isNow ? '\tnow' : ''}`);
+  }
+  return 0;
+}
+
+async function removeRotaShift(shiftId: number, deps: TAdminDeps, io: TAdminIo): Promise<number> {
+  if (!(await removeShift(deps.prisma, shiftId))) {
+    io.err(`There is no shift #${shiftId}. See: npm run --silent admin -- rota list --all`);
+    return EXIT_USAGE;
+  }
+  io.out(`Shift #${shiftId} removed.`);
+  return 0;
+}
+
+async function printAudit(
+  command: Extract<TCommand, { command: 'audit' }>,
+  deps: TAdminDeps,
+  io: TAdminIo,
+): Promise<number> {
+  const events = await listAuditEvents(deps.prisma, { caseId: command.caseId });
+  if (command.json) {
+    io.out(JSON.stringify(events, null, 2));
+    return 0;
+  }
+  if (events.length === 0) {
+    io.out(command.caseId === undefined ? 'No events.' : `No events for case #${command.caseId}.`);
+    return 0;
+  }
+  for (const e of events) {
+    const detail = e.detail === null || e.detail === undefined ? '' : `\t${JSON.stringify(e.detail)}`;
+    io.out(`${e.createdAt}\t#${e.caseId}\t${e.type}\t${e.actor}${detail}`);
+  }
+  return 0;
+}

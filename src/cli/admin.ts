@@ -1,0 +1,39 @@
+/**
+ * `npm run --silent admin -- <command>`: the admin command line. It reaches the embedded database through
+ * the running bot (a unix socket in the data folder) and opens the folder itself only when no bot holds it.
+ * See {@link runAdminCommand}.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../config.ts';
+import { DatabaseError, openDatabase } from '../db/client.ts';
+import { checkAdminArgs, runAdminCommand, type TAdminIo } from './admin-command.ts';
+
+const io: TAdminIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const usageProblem = checkAdminArgs(args);
+  if (usageProblem) {
+    io.err(usageProblem);
+    return 2;
+  }
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env, 'tool');
+  const db = await openDatabase(config.databaseUrl);
+  try {
+    return await runAdminCommand(args, { prisma: db.prisma }, io);
+  } finally {
+    await db.close();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (!(error instanceof ConfigError || error instanceof DatabaseError)) throw error;
+  io.err(error.message);
+  process.exitCode = 2;
+}

@@ -1,0 +1,179 @@
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.ts';
+
+/** Pino's levels plus `silent`, so tests and tools can turn logging off. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const ZEmergencyNumbers = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((text, ctx): Record<string, string> => {
+    if (!text.startsWith('{')) return { '*': text };
+    // A JSON object gives one text per locale, e.g. {"en":"Call 911","zh-CN":"请拨打 110"}.
+    const parsed = z.record(z.string(), z.string().trim().min(1)).safeParse(safeJson(text));
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: 'must be plain text, or a JSON object of locale -> text' });
+    return z.NEVER;
+  });
+
+/** Telegram's own rule for `secret_token`: 1-256 characters, letters, digits, `_` and `-`. */
+const ZWebhookSecret = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -');
+
+export const ZEnv = z
+  .object({
+    BOT_TOKEN: z
+      .string()
+      .trim()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'must look like 123456:ABC-DEF… (from @BotFather)')
+      .optional(),
+    BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
+    TELEGRAM_API_ROOT: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+    WEBHOOK_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+    WEBHOOK_SECRET: ZWebhookSecret.optional(),
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .superRefine((url, ctx) => {
+        try {
+          parseDatabaseUrl(url);
+        } catch (error) {
+          if (!(error instanceof DatabaseUrlError)) throw error;
+          ctx.addIssue({ code: 'custom', message: error.message.replace(/^DATABASE_URL /, '') });
+        }
+      })
+      .default('pglite:./data/pglite'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    EMERGENCY_NUMBERS: ZEmergencyNumbers.optional(),
+    /** YAML file overriding the escalation policy's defaults (timeouts, repeats); see escalation-policy. */
+    ESCALATION_POLICY_FILE: z.string().trim().min(1).optional(),
+    /** The outcome codes a worker may close a case with (`/resolve <code>`). */
+    RESOLVE_OUTCOMES: z
+      .string()
+      .trim()
+      .regex(
+        /^[a-z][a-z0-9-]*(,[a-z][a-z0-9-]*)*$/,
+        'must be comma-separated lower-case codes, e.g. supported,referred',
+      )
+      .default('supported,referred,emergency-services,no-contact'),
+    /** Checked in full by `parseDataKeys` at start; here only its presence matters. */
+    DATA_ENCRYPTION_KEY: z.string().trim().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.BOT_MODE !== 'webhook') return;
+    if (!env.WEBHOOK_URL) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URL'], message: 'is required when BOT_MODE=webhook' });
+    }
+    if (!env.WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET'],
+        message: 'is required when BOT_MODE=webhook',
+      });
+    }
+  });
+
+export type TEnv = z.infer<typeof ZEnv>;
+
+export type TConfig = Readonly<{
+  botToken: string | undefined;
+  botMode: 'polling' | 'webhook';
+  telegramApiRoot: string;
+  webhook: Readonly<{ url: string; secret: string }> | undefined;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Emergency numbers per locale; `*` applies to every locale. Absent: each locale's default text. */
+  emergencyNumbers: Readonly<Record<string, string>> | undefined;
+  /** `DATA_ENCRYPTION_KEY` as given; absent: the key lives in `dataKeyFile`, created on first start. */
+  dataEncryptionKey: string | undefined;
+  dataKeyFile: string;
+  escalationPolicyFile: string | undefined;
+  resolveOutcomes: readonly string[];
+}>;
+
+/** Every problem with the environment at once, worded for the person starting the service. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Bridgeline cannot start: the configuration has ${problems.length} problem(s).\n${problems
+        .map((p) => `  - ${p}`)
+        .join('\n')}\nSet these in the environment or in .env (see .env.example).`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into a typed, frozen config. `purpose: 'bot'` also demands what running the bot
+ * needs (BOT_TOKEN); tools that only reach the database use `purpose: 'tool'`.
+ *
+ * @example
+ * const config = loadConfig(process.env); // throws ConfigError listing every problem
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  purpose: 'bot' | 'tool' = 'bot',
+): TConfig {
+  // An empty variable (`PORT=` in .env) means "not set", not "set to nothing".
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = ZEnv.safeParse(present);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${describeIssue(issue)}`);
+  if (parsed.success && purpose === 'bot' && !parsed.data.BOT_TOKEN) {
+    problems.push('BOT_TOKEN is required: create a bot with @BotFather and put its token in .env');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  return Object.freeze({
+    botToken: e.BOT_TOKEN,
+    botMode: e.BOT_MODE,
+    telegramApiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET
+        ? Object.freeze({ url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET })
+        : undefined,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    emergencyNumbers: e.EMERGENCY_NUMBERS ? Object.freeze(e.EMERGENCY_NUMBERS) : undefined,
+    dataEncryptionKey: e.DATA_ENCRYPTION_KEY,
+    dataKeyFile: dataKeyFileFor(e.DATABASE_URL),
+    escalationPolicyFile: e.ESCALATION_POLICY_FILE,
+    resolveOutcomes: Object.freeze(e.RESOLVE_OUTCOMES.split(',')),
+  });
+}
+
+/** Beside the embedded database's folder (`./data/pglite` -> `./data/data-encryption.key`), else `./data/`. */
+function dataKeyFileFor(databaseUrl: string): string {
+  const target = parseDatabaseUrl(databaseUrl);
+  const dataRoot = target.kind === 'pglite' ? dirname(target.dataDir) : resolve('data');
+  return join(dataRoot, 'data-encryption.key');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `must be one of: ${issue.values.join(', ')}`;
+  }
+  return issue.message.startsWith('Invalid') ? issue.message.toLowerCase() : issue.message;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import type { TDatabase } from './client.ts';
+import { DatabaseError } from './errors.ts';
+import {
+  describeEngineError,
+  noSchemaFilter,
+  openSchemaEngine,
+  projectPaths,
+  readDatamodels,
+  readMigrationsList,
+} from './schema-engine.ts';
+
+export type TMigrateOptions = {
+  /** Defaults to the project's `prisma/migrations`. */
+  migrationsDir?: string;
+  /** Defaults to the project's `prisma/schema.prisma`. */
+  schemaPath?: string;
+};
+
+/**
+ * Applies the committed migrations that the database lacks, in this process, through Prisma's Wasm schema
+ * engine: the same engine call and bookkeeping (`_prisma_migrations`) as `prisma migrate deploy`, so
+ * `prisma migrate status` agrees afterwards. Idempotent; concurrent callers on PostgreSQL are serialised by
+ * the engine's advisory lock.
+ *
+ * @throws {DatabaseError} `DATABASE_MIGRATION_FAILED` with the engine's message. A migration that fails is
+ *   rolled back and recorded as failed, as `prisma migrate deploy` records it (see `prisma migrate resolve`).
+ * @example
+ * const { applied } = await migrateDatabase(db); // ['20250101000000_init'] on a fresh database, then []
+ */
+export async function migrateDatabase(
+  db: Pick<TDatabase, 'createMigrationAdapter'>,
+  options: TMigrateOptions = {},
+): Promise<{ applied: string[] }> {
+  const adapterFactory = db.createMigrationAdapter();
+  try {
+    const engine = await openSchemaEngine({
+      datamodels: await readDatamodels([options.schemaPath ?? projectPaths.schema]),
+      adapterFactory,
+    });
+    try {
+      const migrationsList = await readMigrationsList(options.migrationsDir ?? projectPaths.migrations);
+      const { appliedMigrationNames } = await engine.applyMigrations({
+        migrationsList,
+        filters: noSchemaFilter,
+      });
+      return { applied: appliedMigrationNames };
+    } finally {
+      engine.free();
+    }
+  } catch (error) {
+    const { message, errorCode } = describeEngineError(error);
+    const code = errorCode === undefined ? '' : ` (${errorCode})`;
+    throw new DatabaseError('DATABASE_MIGRATION_FAILED', `Applying migrations failed${code}: ${message}`, {
+      cause: error,
+    });
+  } finally {
+    await adapterFactory.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+
+export type TDbClient = PrismaClient | Prisma.TransactionClient;
+
+/** The transaction of the Telegram update being handled, for every repository called while handling it. */
+const updateTransaction = new AsyncLocalStorage<Prisma.TransactionClient>();
+
+/**
+ * The client a repository should use right now: the current update's transaction when there is one, so
+ * everything an update changes commits (or rolls back) together with the record that it was handled.
+ */
+export function currentClient(prisma: PrismaClient): TDbClient {
+  return updateTransaction.getStore() ?? prisma;
+}
+
+export type TUpdateOutcome = 'handled' | 'duplicate';
+
+/**
+ * Runs `handle` at most once per Telegram `update_id`, inside one transaction that also records the id.
+ * A re-delivered update finds the id and changes nothing; a handler that throws rolls everything back,
+ * id included, so Telegram's retry gets a clean second chance. On PostgreSQL a concurrent delivery to
+ * another instance waits on the row lock and then sees the id.
+ *
+ * @example
+ * const outcome = await handleUpdateOnce(prisma, update.update_id, () => bot.handleUpdate(update));
+ */
+export async function handleUpdateOnce(
+  prisma: PrismaClient,
+  updateId: number,
+  handle: () => Promise<void>,
+): Promise<TUpdateOutcome> {
+  return prisma.$transaction(
+    async (tx) => {
+      const inserted = await tx.$executeRaw`
+        INSERT INTO "ProcessedUpdate" ("updateId") VALUES (${BigInt(updateId)}) ON CONFLICT DO NOTHING`;
+      if (inserted === 0) return 'duplicate';
+      await updateTransaction.run(tx, handle);
+      return 'handled';
+    },
+    // Handlers talk to Telegram inside the transaction; the embedded database runs one at a time.
+    { maxWait: 60_000, timeout: 60_000 },
+  );
+}

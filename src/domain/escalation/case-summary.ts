@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import type { TAudience } from './policy.ts';
+
+/**
+ * What a worker reads about a waiting case: on a page, in `/queue` and in Details. Built from what the case
+ * row holds (level, scores and explanation JSON, the unsealed signals), translated by the caller's `t`, so it
+ * stays pure and the same text reaches every place. It never holds what the resident wrote: answers show as
+ * question and option ids, crisis signals as the pattern's explanation (never the matched words), grievance
+ * signals as lexicon terms (never the resident's own forms).
+ */
+
+/** A translation function bound to the worker's locale and the `pages` namespace. */
+export type TTranslate = (key: string, values?: Record<string, string | number>) => string;
+
+/** A case as the summary reads it; JSON fields are checked here, so a malformed one is left out, not fatal. */
+export type TCaseView = {
+  id: number;
+  level: string;
+  score: number;
+  source: string;
+  createdAt: Date;
+  /** `Case.scores`: `{ [indicator]: { total, min, max, band, level, … } }`. */
+  scores: unknown;
+  /** `Case.explanation`: the bands and critical rules behind the level. */
+  explanation: unknown;
+  /** `Case.signalsSealed`, opened and parsed: `{ crisis?, grievance? }`. */
+  signals: unknown;
+};
+
+export type TSummaryOptions = {
+  now: Date;
+  /** On a page: the step and audiences it was sent to, so the worker knows why it reached them. */
+  paged?: { step: number; audiences: readonly TAudience[] };
+};
+
+/** Telegram allows 4,096 characters; leave room for the footer. */
+const MAX_SUMMARY_CHARS = 3500;
+const MAX_EXPLANATION_ITEMS = 4;
+const MAX_ANSWERS_PER_ITEM = 5;
+const MAX_CRISIS_REASONS = 4;
+const MAX_REASON_CHARS = 160;
+const MAX_GRIEVANCE_CATEGORIES = 3;
+const MAX_TERMS = 3;
+
+const ZScores = z.record(
+  z.string(),
+  z.object({ total: z.number(), min: z.number(), max: z.number(), band: z.string(), level: z.string() }),
+);
+
+const ZContribution = z.object({ questionId: z.string(), optionId: z.string(), points: z.number() });
+const ZEvidence = z.union([
+  z.object({ kind: z.literal('answer'), questionId: z.string(), optionId: z.string() }),
+  z.object({
+    kind: z.literal('score'),
+    indicator: z.string(),
+    total: z.number(),
+    gte: z.number().optional(),
+    lte: z.number().optional(),
+  }),
+]);
+const ZExplanationItem = z.union([
+  z.object({
+    kind: z.literal('band'),
+    indicator: z.string(),
+    total: z.number(),
+    band: z.string(),
+    level: z.string(),
+    answers: z.array(ZContribution),
+  }),
+  z.object({ kind: z.literal('critical'), rule: z.string(), level: z.string(), because: z.array(ZEvidence) }),
+]);
+type TExplanationItem = z.infer<typeof ZExplanationItem>;
+
+const ZSignals = z.object({
+  crisis: z
+    .object({
+      level: z.string(),
+      kind: z.string().nullish(),
+      reasons: z.array(z.object({ id: z.string(), explanation: z.string() })),
+    })
+    .optional()
+    .catch(undefined),
+  grievance: z
+    .object({
+      wordCount: z.number(),
+      isShortText: z.boolean(),
+      categories: z.array(
+        z.object({
+          category: z.string(),
+          matches: z.number(),
+          proportion: z.number(),
+          topTerms: z.array(z.object({ term: z.string() })),
+        }),
+      ),
+    })
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * The case as a worker reads it: level, waiting time, indicator scores and bands, the rules and answers
+ * that made the level, and crisis / grievance signals with their reasons (signals, never verdicts).
+ *
+ * @example
+ * const text = renderCaseSummary(t, { id, level, score, source, createdAt, scores, explanation, signals }, { now });
+ */
+export function renderCaseSummary(t: TTranslate, view: TCaseView, options: TSummaryOptions): string {
+  const lines = [
+    t('page.title', { id: view.id, level: t(`level.${view.level}`) }),
+    t('page.waiting', {
+      waiting: formatWaiting(t, options.now.getTime() - view.createdAt.getTime()),
+      source: t(`source.${view.source.replaceAll('-', '_')}`),
+    }),
+  ];
+  if (options.paged) {
+    lines.push(
+      t('page.paged_as', {
+        audience: options.paged.audiences.map((a) => t(`audience.${a.replace('-', '_')}`)).join(' + '),
+        step: options.paged.step,
+      }),
+    );
+  }
+  for (const section of [
+    scoreLines(t, view.scores),
+    explanationLines(t, view.explanation),
+    signalLines(t, view.signals),
+  ]) {
+    if (section.length > 0) lines.push('', ...section);
+  }
+  return clip(lines.join('\n'));
+}
+
+/**
+ * How long a case has waited, in the worker's words: `under a minute`, `12 min`, `3 h 5 min`, `2 d 4 h`.
+ *
+ * @example formatWaiting(t, 185 * 60_000) // '3 h 5 min'
+ */
+export function formatWaiting(t: TTranslate, ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return t('waiting.under_minute');
+  if (minutes < 60) return t('waiting.minutes', { minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return t('waiting.hours', { hours, minutes: minutes % 60 });
+  return t('waiting.days', { days: Math.floor(hours / 24), hours: hours % 24 });
+}
+
+function scoreLines(t: TTranslate, json: unknown): string[] {
+  const parsed = ZScores.safeParse(json);
+  if (!parsed.success || Object.keys(parsed.data).length === 0) return [];
+  return [
+    t('scores.heading'),
+    ...Object.entries(parsed.data).map(([indicator, score]) =>
+      t('scores.line', { indicator, total: score.total, min: score.min, max: score.max, band: score.band }),
+    ),
+  ];
+}
+
+function explanationLines(t: TTranslate, json: unknown): string[] {
+  const items = (Array.isArray(json) ? json : [])
+    .flatMap((item): TExplanationItem[] => {
+      const parsed = ZExplanationItem.safeParse(item);
+      return parsed.success ? [parsed.data] : [];
+    })
+    // Bands that reach no level explain nothing; the list arrives highest level first.
+    .filter((item) => item.level !== 'none');
+  if (items.length === 0) return [];
+  const shown = items.slice(0, MAX_EXPLANATION_ITEMS).map((item) =>
+    item.kind === 'critical'
+      ? t('why.rule', {
+          rule: item.rule,
+          level: t(`level.${item.level}`),
+          evidence: listWithMore(
+            t,
+            item.because.map((evidence) => describeEvidence(t, evidence)),
+          ),
+        })
+      : t('why.band', {
+          indicator: item.indicator,
+          band: item.band,
+          level: t(`level.${item.level}`),
+          answers: listWithMore(
+            t,
+            item.answers.map((a) =>
+              t('why.points', { question: a.questionId, option: a.optionId, points: a.points }),
+            ),
+          ),
+        }),
+  );
+  const hidden = items.length - shown.length;
+  return [t('why.heading'), ...shown, ...(hidden > 0 ? [t('why.more_items', { n: hidden })] : [])];
+}
+
+function describeEvidence(t: TTranslate, evidence: z.infer<typeof ZEvidence>): string {
+  if (evidence.kind === 'answer')
+    return t('why.answer', { question: evidence.questionId, option: evidence.optionId });
+  if (evidence.gte !== undefined)
+    return t('why.score_gte', { indicator: evidence.indicator, total: evidence.total, bound: evidence.gte });
+  if (evidence.lte !== undefined)
+    return t('why.score_lte', { indicator: evidence.indicator, total: evidence.total, bound: evidence.lte });
+  return t('why.score', { indicator: evidence.indicator, total: evidence.total });
+}
+
+function listWithMore(t: TTranslate, parts: string[]): string {
+  if (parts.length === 0) return t('why.no_answers');
+  const shown = parts.slice(0, MAX_ANSWERS_PER_ITEM);
+  const hidden = parts.length - shown.length;
+  return [...shown, ...(hidden > 0 ? [t('why.more', { n: hidden })] : [])].join(', ');
+}
+
+function signalLines(t: TTranslate, json: unknown): string[] {
+  const parsed = ZSignals.safeParse(json);
+  if (!parsed.success) return [];
+  const { crisis, grievance } = parsed.data;
+  const lines: string[] = [];
+  if (crisis && crisis.level !== 'none' && crisis.reasons.length > 0) {
+    lines.push(
+      t('signals.crisis', {
+        level: t(`crisis_level.${crisis.level === 'imminent' ? 'imminent' : 'concern'}`),
+        kind: t(
+          `crisis_kind.${crisis.kind === 'self' || crisis.kind === 'others' ? crisis.kind : 'unknown'}`,
+        ),
+      }),
+      ...crisis.reasons
+        .slice(0, MAX_CRISIS_REASONS)
+        .map((reason) => t('signals.reason', { explanation: shorten(reason.explanation, MAX_REASON_CHARS) })),
+    );
+  }
+  const categories = (grievance?.categories ?? [])
+    .filter((category) => category.matches > 0)
+    .sort((a, b) => b.proportion - a.proportion)
+    .slice(0, MAX_GRIEVANCE_CATEGORIES);
+  if (grievance && categories.length > 0) {
+    lines.push(
+      t(grievance.isShortText ? 'signals.grievance_short' : 'signals.grievance', {
+        words: grievance.wordCount,
+        categories: categories
+          .map((category) =>
+            t('signals.category', {
+              category: category.category,
+              matches: category.matches,
+              percent: (category.proportion * 100).toFixed(1),
+              terms: category.topTerms
+                .slice(0, MAX_TERMS)
+                .map((term) => term.term)
+                .join(', '),
+            }),
+          )
+          .join('; '),
+      }),
+    );
+  }
+  return lines.length > 0 ? [t('signals.heading'), ...lines] : [];
+}
+
+function shorten(text: string, max: number): string {
+  const single = text.replace(/\s+/g, ' ').trim();
+  return single.length <= max ? single : `${single.slice(0, max - 1)}…`;
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_SUMMARY_CHARS ? text : `${text.slice(0, MAX_SUMMARY_CHARS - 1)}…`;
+}

@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import { type ServerType, serve } from '@hono/node-server';
+import { GrammyError } from 'grammy';
+import { createBot, registerCommandMenu, type TBot } from './bot/index.ts';
+import { ConfigError, loadConfig, type TConfig } from './config.ts';
+import { DatabaseError, openDatabase } from './db/client.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { createI18n } from './i18n.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createServer } from './server/index.ts';
+import { startBackgroundWork } from './services/background-work.ts';
+import { DataKeyError, loadDataKeys } from './services/data-keys.ts';
+import { createDataProtector } from './services/data-protection.ts';
+import { createEmergencyNumbers } from './services/emergency-numbers.ts';
+import { EscalationPolicyError, loadEscalationPolicy } from './services/escalation.ts';
+import { loadRiskData, RiskDataError } from './services/load-risk-data.ts';
+import { createScriptRegistry, readDefaultScript, ScriptPublishError } from './services/script-registry.ts';
+
+/** Exit code for a problem the operator must fix before starting again (configuration, busy database). */
+const EXIT_MISCONFIGURED = 2;
+
+/**
+ * The only composition root: config -> logger -> database -> services -> bot -> server.
+ * Everything below takes its dependencies as arguments; only this file reads the process environment.
+ */
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+  const policy = loadEscalationPolicy(config.escalationPolicyFile);
+
+  const db = await openDatabase(config.databaseUrl, { serveSocket: true, logger });
+  const { applied } = await migrateDatabase(db);
+  logger.info({ database: db.kind, migrations_applied: applied.length }, 'database ready');
+
+  const protector = createDataProtector(
+    await loadDataKeys({ configured: config.dataEncryptionKey, keyFile: config.dataKeyFile, logger }),
+  );
+  const { crisisPatterns, grievanceLexicons } = loadRiskData();
+  const scripts = createScriptRegistry(db.prisma);
+  const script = await scripts.publish(readDefaultScript());
+  logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
+
+  const i18n = createI18n();
+  let isAccepting = true;
+  const bot = createBot({
+    token: config.botToken ?? '',
+    apiRoot: config.telegramApiRoot,
+    prisma: db.prisma,
+    protector,
+    scripts,
+    scriptId: script.id,
+    crisisPatterns,
+    grievanceLexicons,
+    resolveOutcomes: config.resolveOutcomes,
+    i18n,
+    logger,
+    emergencyNumbersFor: createEmergencyNumbers(config.emergencyNumbers, i18n),
+    isAccepting: () => isAccepting,
+  });
+  await bot.init();
+  // Escalation timers and the outbox: any instance may run them; row locks keep each step to one.
+  const background = startBackgroundWork({
+    prisma: db.prisma,
+    protector,
+    i18n,
+    logger,
+    policy,
+    api: bot.api,
+  });
+
+  const server = createServer({
+    logger,
+    pingDatabase: db.ping,
+    webhook:
+      config.webhook && config.botMode === 'webhook' ? { bot, secret: config.webhook.secret } : undefined,
+  });
+  const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port });
+  logger.info({ host: config.host, port: config.port, mode: config.botMode }, 'listening');
+
+  await registerCommandMenu(bot.api, i18n, logger);
+  const { polling } = await startReceivingUpdates(bot, config, logger);
+
+  let isStopping = false;
+  const stop = async (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    logger.info({ signal }, 'stopping: finishing the updates in flight');
+    isAccepting = false;
+    server.stopAccepting();
+    if (polling !== undefined) {
+      await bot.stop();
+      await polling;
+    }
+    await closeHttp(http);
+    await background.stop();
+    await db.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+}
+
+/**
+ * Starts taking updates. In polling mode `polling` settles when polling ends (wrapped in an object so that
+ * awaiting this function does not wait for it); webhook mode registers the webhook and has nothing to wait on.
+ */
+async function startReceivingUpdates(
+  bot: TBot,
+  config: TConfig,
+  logger: Logger,
+): Promise<{ polling?: Promise<void> }> {
+  if (config.botMode === 'webhook' && config.webhook) {
+    await bot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret });
+    logger.info('webhook registered');
+    return {};
+  }
+  let polling: Promise<void> | undefined;
+  await new Promise<void>((started) => {
+    polling = bot.start({ onStart: () => started() }).catch((error: unknown) => {
+      logger.fatal({ err: error }, 'long polling stopped');
+      process.exit(1);
+    });
+  });
+  logger.info('long polling started');
+  return { polling };
+}
+
+function closeHttp(http: ServerType): Promise<void> {
+  return new Promise((resolve) => http.close(() => resolve()));
+}
+
+main().catch((error: unknown) => {
+  const setupProblem = describeSetupProblem(error);
+  if (setupProblem) {
+    process.stderr.write(`${setupProblem}\n`);
+    process.exit(EXIT_MISCONFIGURED);
+  }
+  process.stderr.write(
+    `Bridgeline failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
+
+/** The message for a failure the operator must fix (not a bug), or undefined for anything else. */
+function describeSetupProblem(error: unknown): string | undefined {
+  if (error instanceof ConfigError) return error.message;
+  if (
+    error instanceof DataKeyError ||
+    error instanceof RiskDataError ||
+    error instanceof ScriptPublishError ||
+    error instanceof EscalationPolicyError
+  ) {
+    return `Bridgeline cannot start: ${error.message}`;
+  }
+  if (error instanceof DatabaseError && error.code !== 'DATABASE_MIGRATION_FAILED') {
+    return `Bridgeline cannot start: ${error.message}`;
+  }
+  if (error instanceof GrammyError && error.error_code === 401) {
+    return 'Bridgeline cannot start: Telegram rejected BOT_TOKEN (401 Unauthorized). Check the token from @BotFather.';
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { TBot } from '../bot/index.ts';
+import type { Logger } from '../logger.ts';
+import type { TServerEnv } from './types.ts';
+import { createWebhookRoute } from './webhook.ts';
+
+export type TServerDeps = {
+  logger: Logger;
+  /** Whether the database answers, for `/healthz`. */
+  pingDatabase: () => Promise<boolean>;
+  /** Present in webhook mode only: polling mode serves no webhook route. */
+  webhook?: { bot: TBot; secret: string };
+};
+
+export type TServer = {
+  app: Hono<TServerEnv>;
+  /** Stop taking updates: the webhook answers 503 from now on, so Telegram retries later. */
+  stopAccepting: () => void;
+};
+
+/**
+ * The HTTP side: health check and (in webhook mode) the Telegram webhook. Later: admin API and dashboard.
+ *
+ * @example
+ * const { app } = createServer({ logger, pingDatabase: db.ping, webhook: { bot, secret } });
+ * const res = await app.request('/healthz');
+ */
+export function createServer(deps: TServerDeps): TServer {
+  let isAccepting = true;
+  const app = new Hono<TServerEnv>();
+
+  app.use(async (c, next) => {
+    c.set('logger', deps.logger.child({ request_id: c.req.header('X-Request-Id') ?? randomUUID() }));
+    await next();
+  });
+
+  app.get('/healthz', async (c) => {
+    const isDatabaseUp = await deps.pingDatabase().catch(() => false);
+    return c.json(
+      { status: isDatabaseUp ? 'ok' : 'degraded', database: isDatabaseUp ? 'up' : 'down' },
+      isDatabaseUp ? 200 : 503,
+    );
+  });
+
+  if (deps.webhook) {
+    app.route('/webhook', createWebhookRoute({ ...deps.webhook, isAccepting: () => isAccepting }));
+  }
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return c.json({ error: error.message }, error.status);
+    c.get('logger').error({ err: error }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  return {
+    app,
+    stopAccepting: () => {
+      isAccepting = false;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import type { Logger } from '../logger.ts';
+
+/** Variables every route may read from the hono context. */
+export type TServerEnv = { Variables: { logger: Logger } };

@@ -1,0 +1,59 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Update } from 'grammy/types';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import type { TBot } from '../bot/index.ts';
+import type { TServerEnv } from './types.ts';
+
+/** Telegram's updates are a few KB; anything near this is not from Telegram. */
+const MAX_UPDATE_BYTES = 1024 * 1024;
+
+/** The part of an update the router relies on; the rest is checked by the feature that reads it. */
+const ZUpdate = z.looseObject({ update_id: z.number().int().nonnegative() });
+
+export type TWebhookDeps = {
+  bot: TBot;
+  secret: string;
+  /** False once the process is shutting down: Telegram is told to retry later, elsewhere. */
+  isAccepting: () => boolean;
+};
+
+/**
+ * `POST /webhook`: checks Telegram's secret header, validates the body, and hands the update to the bot.
+ * Answers 200 only after the update is handled (and recorded), so a crash before that means a re-delivery.
+ */
+export function createWebhookRoute(deps: TWebhookDeps): Hono<TServerEnv> {
+  const route = new Hono<TServerEnv>();
+  route.post(
+    '/',
+    bodyLimit({
+      maxSize: MAX_UPDATE_BYTES,
+      onError: () => {
+        throw new HTTPException(413, { message: 'update too large' });
+      },
+    }),
+    async (c) => {
+      if (!isSecretValid(c.req.header('X-Telegram-Bot-Api-Secret-Token'), deps.secret)) {
+        throw new HTTPException(401, { message: 'wrong or missing secret token' });
+      }
+      if (!deps.isAccepting()) throw new HTTPException(503, { message: 'shutting down' });
+
+      const body = await c.req.json<unknown>().catch(() => undefined);
+      const update = ZUpdate.safeParse(body);
+      if (!update.success) throw new HTTPException(400, { message: 'body is not a Telegram update' });
+
+      await deps.bot.handleUpdate(update.data as Update);
+      return c.json({ ok: true });
+    },
+  );
+  return route;
+}
+
+function isSecretValid(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

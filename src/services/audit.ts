@@ -1,0 +1,61 @@
+import { currentClient } from '../db/unit-of-work.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+
+/** What workers do to a case; every one lands on its timeline with who and when. */
+export type TWorkEventType = 'claimed' | 'viewed' | 'relayed' | 'noted' | 'released' | 'resolved';
+
+/**
+ * Records one step on a case's timeline, in the current transaction: the audit entry commits with the
+ * change it describes, or neither does. `detail` holds codes only, never what anyone wrote.
+ *
+ * @example
+ * await recordCaseEvent({ prisma }, { caseId, type: 'claimed', actor: workerActor(worker.id), now });
+ */
+export async function recordCaseEvent(
+  deps: { prisma: PrismaClient },
+  input: {
+    caseId: number;
+    type: TWorkEventType;
+    actor: string;
+    now: Date;
+    detail?: Prisma.InputJsonValue;
+  },
+): Promise<void> {
+  await currentClient(deps.prisma).caseEvent.create({
+    data: {
+      caseId: input.caseId,
+      type: input.type,
+      actor: input.actor,
+      createdAt: input.now,
+      ...(input.detail === undefined ? {} : { detail: input.detail }),
+    },
+  });
+}
+
+export type TAuditEntry = {
+  id: number;
+  caseId: number;
+  type: string;
+  actor: string;
+  detail: unknown;
+  createdAt: string;
+};
+
+/** The audit log for the admin command line, oldest first: who did what to which case, and when. */
+export async function listAuditEvents(
+  prisma: PrismaClient,
+  input: { caseId?: number } = {},
+): Promise<TAuditEntry[]> {
+  const rows = await prisma.caseEvent.findMany({
+    where: input.caseId === undefined ? {} : { caseId: input.caseId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    caseId: row.caseId,
+    type: row.type,
+    actor: row.actor,
+    detail: row.detail,
+    createdAt: row.createdAt.toISOString(),
+  }));
+}

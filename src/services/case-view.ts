@@ -1,0 +1,81 @@
+import type { i18n } from 'i18next';
+import { currentClient } from '../db/unit-of-work.ts';
+import { compareForQueue, formatWaiting, renderCaseSummary } from '../domain/escalation/index.ts';
+import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
+import { recordCaseEvent } from './audit.ts';
+import { workerTexts } from './case-work.ts';
+import type { TDataProtector } from './data-protection.ts';
+import { caseViewOf, pagesTranslator } from './escalation.ts';
+import { workerActor } from './workers.ts';
+
+/** How many waiting cases `/queue` lists (and gives buttons to); the rest are counted. */
+export const QUEUE_PAGE_SIZE = 10;
+
+export type TQueueItem = { id: number; level: string; score: number; createdAt: Date };
+
+/** The waiting cases in queue order (imminent, high, moderate, low; score; waiting time). No personal content. */
+export async function listQueue(deps: { prisma: PrismaClient }): Promise<TQueueItem[]> {
+  const rows = await currentClient(deps.prisma).case.findMany({
+    where: { status: 'waiting' },
+    select: { id: true, level: true, score: true, createdAt: true },
+  });
+  return rows.sort(compareForQueue);
+}
+
+/** "7 min", "2 h 5 min" in the worker's language: the words the pages use. */
+export function formatWaitingFor(deps: { i18n: i18n }, locale: string, ms: number): string {
+  return formatWaiting(pagesTranslator(deps.i18n, locale), ms);
+}
+
+/**
+ * Whether a worker may open a case: supervisors see everything; a worker sees waiting cases (to decide to
+ * claim) and the cases they claimed — not a colleague's case.
+ */
+export function canViewCase(
+  worker: Pick<Worker, 'id' | 'role'>,
+  row: { status: string; claimedById: number | null },
+): boolean {
+  return worker.role === 'supervisor' || row.status === 'waiting' || row.claimedById === worker.id;
+}
+
+export type TViewOutcome =
+  | { type: 'view'; caseId: number; status: string; text: string }
+  | { type: 'not-allowed'; caseId: number }
+  | { type: 'not-found'; caseId: number };
+
+/**
+ * Opens a case for a worker (the Details button): the summary the pages show (scores, the rules and answers
+ * behind the level, signals) and where the case stands, in the worker's language. Every opening is recorded
+ * on the case's timeline with who and when, in the same transaction as the answer.
+ */
+export async function viewCase(
+  deps: { prisma: PrismaClient; protector: TDataProtector; i18n: i18n },
+  input: { worker: Worker; caseId: number; now: Date },
+): Promise<TViewOutcome> {
+  const row = await currentClient(deps.prisma).case.findUnique({
+    where: { id: input.caseId },
+    include: { claimedBy: { select: { name: true } } },
+  });
+  if (!row) return { type: 'not-found', caseId: input.caseId };
+  if (!canViewCase(input.worker, row)) return { type: 'not-allowed', caseId: input.caseId };
+  await recordCaseEvent(deps, {
+    caseId: row.id,
+    type: 'viewed',
+    actor: workerActor(input.worker.id),
+    now: input.now,
+  });
+  const t = workerTexts(deps, input.worker.locale);
+  const summary = renderCaseSummary(
+    pagesTranslator(deps.i18n, input.worker.locale),
+    caseViewOf(deps.protector, row),
+    {
+      now: input.now,
+    },
+  );
+  const status = t(`details.status.${row.status}`, {
+    name: row.claimedBy?.name ?? t('details.someone'),
+    outcome: row.outcome ?? '—',
+    defaultValue: row.status,
+  });
+  return { type: 'view', caseId: row.id, status: row.status, text: `${summary}\n\n${status}` };
+}

@@ -1,0 +1,357 @@
+import type { i18n, TFunction } from 'i18next';
+import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import type { PrismaClient, Resident, Worker } from '../generated/prisma/client.ts';
+import { isLocale, type TLocale } from '../i18n.ts';
+import { recordCaseEvent } from './audit.ts';
+import { OPEN_CASE_STATUSES } from './cases.ts';
+import type { TDataProtector } from './data-protection.ts';
+import { scheduleEscalation } from './escalation.ts';
+import { enqueueOutbox } from './outbox.ts';
+import { workerActor, workerChatId } from './workers.ts';
+
+/** What the services of case work need: the database, sealing, and texts in each reader's language. */
+export type TCaseWorkDeps = {
+  prisma: PrismaClient;
+  protector: TDataProtector;
+  i18n: i18n;
+  emergencyNumbersFor: (locale: TLocale) => string;
+};
+
+/** The outcome codes `/resolve` takes when config names none. */
+export const DEFAULT_RESOLVE_OUTCOMES = [
+  'supported',
+  'referred',
+  'emergency-services',
+  'no-contact',
+] as const;
+
+/**
+ * Longest relayed text. Telegram takes 4,096 characters per message and the label ("Social worker: …",
+ * "Case #12 · resident: …") needs room.
+ */
+export const MAX_RELAY_LENGTH = 3_900;
+
+/** Texts of the worker namespace in `locale` (English when unknown). */
+export function workerTexts(deps: { i18n: i18n }, locale: string | null | undefined): TFunction {
+  return deps.i18n.getFixedT(isLocale(locale) ? locale : 'en', 'worker');
+}
+
+function residentLocale(resident: Pick<Resident, 'locale'> | null): TLocale {
+  return isLocale(resident?.locale) ? resident.locale : 'en';
+}
+
+const messageContext = (caseId: number) => `case-message:${caseId}`;
+const noteContext = (caseId: number) => `case-note:${caseId}`;
+
+/** Why a worker's action on "their" case did not happen. */
+export type TCaseRefusal =
+  | { type: 'no-case' }
+  | { type: 'not-found'; caseId: number }
+  | { type: 'not-yours'; caseId: number; status: string; claimedByName: string | null }
+  | { type: 'closed'; caseId: number; status: string };
+
+type TOwnCase = {
+  type: 'own';
+  caseId: number;
+  level: string;
+  resident: Pick<Resident, 'locale' | 'chatIdSealed'> | null;
+};
+
+/**
+ * The case a worker acts on, checked to be open and claimed by them. Claims can change between the worker's
+ * last `/case` and now (released, withdrawn by a `/delete`), so every action checks again.
+ */
+async function ownCase(
+  db: TDbClient,
+  worker: Worker,
+  caseId: number | null,
+): Promise<TOwnCase | TCaseRefusal> {
+  if (caseId === null) return { type: 'no-case' };
+  const row = await db.case.findUnique({
+    where: { id: caseId },
+    include: {
+      resident: { select: { locale: true, chatIdSealed: true } },
+      claimedBy: { select: { name: true } },
+    },
+  });
+  if (!row) return { type: 'not-found', caseId };
+  if (row.status !== 'claimed' && row.status !== 'waiting')
+    return { type: 'closed', caseId, status: row.status };
+  if (row.status !== 'claimed' || row.claimedById !== worker.id) {
+    return { type: 'not-yours', caseId, status: row.status, claimedByName: row.claimedBy?.name ?? null };
+  }
+  return { type: 'own', caseId, level: row.level, resident: row.resident };
+}
+
+function residentChatId(deps: TCaseWorkDeps, resident: TOwnCase['resident']): number | undefined {
+  if (!resident?.chatIdSealed) return undefined;
+  return deps.protector.openNumber(resident.chatIdSealed, 'chat-id');
+}
+
+export type TWorkerRelayOutcome =
+  | { type: 'relayed'; caseId: number }
+  | { type: 'unreachable'; caseId: number }
+  | { type: 'too-long'; max: number }
+  | TCaseRefusal;
+
+/**
+ * A worker's text to the resident of their case: the one they reply to (a page or a relayed message of that
+ * case), else their active case. The resident reads it from the bot, labelled "Social worker" in their own
+ * language — the worker's name and account never travel. Stored sealed in the transcript, audited, and
+ * delivered through the outbox with the rest of the update.
+ *
+ * @example
+ * await relayFromWorker(deps, { worker, text: 'I am here.', replyToMessageId: 57, now });
+ */
+export async function relayFromWorker(
+  deps: TCaseWorkDeps,
+  input: { worker: Worker; text: string; replyToMessageId?: number; now: Date },
+): Promise<TWorkerRelayOutcome> {
+  if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
+  const db = currentClient(deps.prisma);
+  const caseId = await caseRepliedTo(db, input.worker, input.replyToMessageId);
+  const own = await ownCase(db, input.worker, caseId ?? input.worker.activeCaseId);
+  if (own.type !== 'own') return own;
+  const chatId = residentChatId(deps, own.resident);
+  if (chatId === undefined) return { type: 'unreachable', caseId: own.caseId };
+
+  await db.caseMessage.create({
+    data: {
+      caseId: own.caseId,
+      direction: 'from-worker',
+      workerId: input.worker.id,
+      textSealed: deps.protector.seal(input.text, messageContext(own.caseId)),
+      createdAt: input.now,
+    },
+  });
+  await recordCaseEvent(deps, {
+    caseId: own.caseId,
+    type: 'relayed',
+    actor: workerActor(input.worker.id),
+    now: input.now,
+    detail: { direction: 'to-resident' },
+  });
+  const t = deps.i18n.getFixedT(residentLocale(own.resident), 'bot');
+  await enqueueOutbox(deps, {
+    kind: 'relay-to-resident',
+    caseId: own.caseId,
+    payload: { type: 'send', chatId, text: t('relay.from_worker', { text: input.text }) },
+  });
+  return { type: 'relayed', caseId: own.caseId };
+}
+
+/** The case of the bot's message a worker replied to: a page, its update, or a relayed message. */
+async function caseRepliedTo(
+  db: TDbClient,
+  worker: Worker,
+  replyToMessageId: number | undefined,
+): Promise<number | undefined> {
+  if (replyToMessageId === undefined) return undefined;
+  const row = await db.outboxMessage.findFirst({
+    where: {
+      workerId: worker.id,
+      sentMessageId: replyToMessageId,
+      kind: { in: ['page', 'page-update', 'relay-to-worker'] },
+      caseId: { not: null },
+    },
+    orderBy: { id: 'desc' },
+    select: { caseId: true },
+  });
+  return row?.caseId ?? undefined;
+}
+
+export type TResidentRelayOutcome =
+  | { type: 'relayed'; caseId: number }
+  /** No open case: the message is not for a worker. */
+  | { type: 'no-case' }
+  /** A case nobody has claimed yet: there is no one to relay to. */
+  | { type: 'waiting'; caseId: number }
+  /** A screening question is waiting for an answer: the message belongs to it. */
+  | { type: 'screening' }
+  /** A sticker, photo, voice …: only text is relayed. */
+  | { type: 'not-text'; caseId: number }
+  | { type: 'too-long'; max: number };
+
+/**
+ * A resident's message to the worker who claimed their open case, labelled with the case id in the worker's
+ * language (and flagged when it reads as a crisis). Text only (`text` undefined: another kind of message).
+ * Stored sealed in the transcript, audited, and delivered through the outbox.
+ */
+export async function relayFromResident(
+  deps: TCaseWorkDeps,
+  input: { residentId: string; text: string | undefined; isCrisis?: boolean; now: Date },
+): Promise<TResidentRelayOutcome> {
+  const db = currentClient(deps.prisma);
+  const open = await db.case.findFirst({
+    where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
+    orderBy: { createdAt: 'desc' },
+    include: { claimedBy: true },
+  });
+  if (!open) return { type: 'no-case' };
+  const screenings = await db.screening.count({ where: { residentId: input.residentId, status: 'active' } });
+  if (screenings > 0) return { type: 'screening' };
+  const worker = open.claimedBy;
+  if (open.status !== 'claimed' || !worker?.isActive) return { type: 'waiting', caseId: open.id };
+  if (input.text === undefined) return { type: 'not-text', caseId: open.id };
+  if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
+
+  await db.caseMessage.create({
+    data: {
+      caseId: open.id,
+      direction: 'from-resident',
+      textSealed: deps.protector.seal(input.text, messageContext(open.id)),
+      createdAt: input.now,
+    },
+  });
+  await recordCaseEvent(deps, {
+    caseId: open.id,
+    type: 'relayed',
+    actor: 'resident',
+    now: input.now,
+    detail: { direction: 'to-worker', ...(input.isCrisis ? { crisis: true } : {}) },
+  });
+  const t = workerTexts(deps, worker.locale);
+  const label = t('relay.from_resident', { id: open.id, text: input.text });
+  await enqueueOutbox(deps, {
+    kind: 'relay-to-worker',
+    caseId: open.id,
+    workerId: worker.id,
+    payload: {
+      type: 'send',
+      chatId: workerChatId(worker),
+      text: input.isCrisis ? `${t('relay.crisis_flag', { id: open.id })}\n${label}` : label,
+    },
+  });
+  return { type: 'relayed', caseId: open.id };
+}
+
+/**
+ * `/case <id>`: the case a worker's plain messages (and `/note`, `/release`, `/resolve`) go to from now on.
+ * Only a case they claimed.
+ */
+export async function switchActiveCase(
+  deps: { prisma: PrismaClient },
+  input: { worker: Worker; caseId: number },
+): Promise<{ type: 'switched'; caseId: number; level: string } | TCaseRefusal> {
+  const db = currentClient(deps.prisma);
+  const own = await ownCase(db, input.worker, input.caseId);
+  if (own.type !== 'own') return own;
+  await db.worker.update({ where: { id: input.worker.id }, data: { activeCaseId: own.caseId } });
+  return { type: 'switched', caseId: own.caseId, level: own.level };
+}
+
+/** The open cases a worker has claimed, newest claim first. */
+export async function claimedCasesOf(
+  deps: { prisma: PrismaClient },
+  workerId: number,
+): Promise<Array<{ id: number; level: string }>> {
+  return currentClient(deps.prisma).case.findMany({
+    where: { claimedById: workerId, status: 'claimed' },
+    orderBy: { claimedAt: 'desc' },
+    select: { id: true, level: true },
+  });
+}
+
+/** `/note <text>`: a private note on the worker's active case, sealed; the resident never sees it. */
+export async function addCaseNote(
+  deps: TCaseWorkDeps,
+  input: { worker: Worker; text: string; now: Date },
+): Promise<{ type: 'noted'; caseId: number } | TCaseRefusal> {
+  const db = currentClient(deps.prisma);
+  const own = await ownCase(db, input.worker, input.worker.activeCaseId);
+  if (own.type !== 'own') return own;
+  await db.caseNote.create({
+    data: {
+      caseId: own.caseId,
+      workerId: input.worker.id,
+      textSealed: deps.protector.seal(input.text, noteContext(own.caseId)),
+      createdAt: input.now,
+    },
+  });
+  await recordCaseEvent(deps, {
+    caseId: own.caseId,
+    type: 'noted',
+    actor: workerActor(input.worker.id),
+    now: input.now,
+  });
+  return { type: 'noted', caseId: own.caseId };
+}
+
+/**
+ * `/release`: the worker cannot go on with their active case. It goes back to the queue and the escalation
+ * ladder starts again from its first step, so somebody else is paged at once.
+ */
+export async function releaseCase(
+  deps: TCaseWorkDeps,
+  input: { worker: Worker; now: Date },
+): Promise<{ type: 'released'; caseId: number } | TCaseRefusal> {
+  const db = currentClient(deps.prisma);
+  const own = await ownCase(db, input.worker, input.worker.activeCaseId);
+  if (own.type !== 'own') return own;
+  const { count } = await db.case.updateMany({
+    where: { id: own.caseId, status: 'claimed', claimedById: input.worker.id },
+    data: { status: 'waiting', claimedById: null, claimedAt: null },
+  });
+  if (count === 0) return { type: 'no-case' };
+  await db.worker.update({ where: { id: input.worker.id }, data: { activeCaseId: null } });
+  await recordCaseEvent(deps, {
+    caseId: own.caseId,
+    type: 'released',
+    actor: workerActor(input.worker.id),
+    now: input.now,
+  });
+  await scheduleEscalation(deps, { caseId: own.caseId, now: input.now });
+  return { type: 'released', caseId: own.caseId };
+}
+
+export type TResolveOutcome =
+  | { type: 'resolved'; caseId: number; outcome: string; isResidentTold: boolean }
+  | { type: 'unknown-outcome'; outcomes: readonly string[] }
+  | TCaseRefusal;
+
+/**
+ * `/resolve <outcome>`: closes the worker's active case with one of the configured outcome codes, and tells
+ * the resident (in their language, through the outbox) that the conversation is closed and where help is.
+ */
+export async function resolveCase(
+  deps: TCaseWorkDeps,
+  input: { worker: Worker; outcome: string; outcomes: readonly string[]; now: Date },
+): Promise<TResolveOutcome> {
+  if (!input.outcomes.includes(input.outcome)) return { type: 'unknown-outcome', outcomes: input.outcomes };
+  const db = currentClient(deps.prisma);
+  const own = await ownCase(db, input.worker, input.worker.activeCaseId);
+  if (own.type !== 'own') return own;
+  const { count } = await db.case.updateMany({
+    where: { id: own.caseId, status: 'claimed', claimedById: input.worker.id },
+    data: { status: 'resolved', outcome: input.outcome, closedAt: input.now, nextEscalationAt: null },
+  });
+  if (count === 0) return { type: 'no-case' };
+  await db.worker.update({ where: { id: input.worker.id }, data: { activeCaseId: null } });
+  await recordCaseEvent(deps, {
+    caseId: own.caseId,
+    type: 'resolved',
+    actor: workerActor(input.worker.id),
+    now: input.now,
+    detail: { outcome: input.outcome },
+  });
+  const chatId = residentChatId(deps, own.resident);
+  if (chatId !== undefined) {
+    const locale = residentLocale(own.resident);
+    const t = deps.i18n.getFixedT(locale, 'bot');
+    await enqueueOutbox(deps, {
+      kind: 'resident-notice',
+      caseId: own.caseId,
+      payload: {
+        type: 'send',
+        chatId,
+        text: t('relay.case_closed', { numbers: deps.emergencyNumbersFor(locale) }),
+      },
+    });
+  }
+  return {
+    type: 'resolved',
+    caseId: own.caseId,
+    outcome: input.outcome,
+    isResidentTold: chatId !== undefined,
+  };
+}

@@ -1,0 +1,122 @@
+import { currentClient } from '../db/unit-of-work.ts';
+import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { TDataProtector } from './data-protection.ts';
+import { scheduleEscalation } from './escalation.ts';
+
+export const OPEN_CASE_STATUSES = ['waiting', 'claimed'] as const;
+
+export type TCaseSource = 'screening' | 'crisis-message' | 'callback-request' | 'worker-offer';
+
+export type TOpenCaseInput = {
+  residentId: string;
+  level: Exclude<TRiskLevel, 'none'>;
+  source: TCaseSource;
+  /** Orders cases within a level: the indicator total that mattered most. */
+  score?: number;
+  screening?: {
+    id: string;
+    scriptId: string;
+    scriptVersion: number;
+    scores: Prisma.InputJsonValue;
+    explanation: Prisma.InputJsonValue;
+  };
+  /** Crisis or grievance signals: their reasons quote the resident, so they are sealed. */
+  signals?: unknown;
+  /** When it happened (escalation is due from then); default: now. */
+  now?: Date;
+};
+
+export type TOpenCaseOutcome = { caseId: number; change: 'created' | 'raised' | 'unchanged' };
+
+/**
+ * Opens a case for a resident, or raises their open case when the new level is higher: one person has at
+ * most one open case, so a crisis message mid-case makes that case imminent instead of starting another.
+ * Every change lands on the case's timeline. Runs inside the current update's transaction.
+ *
+ * @example
+ * await openOrRaiseCase({ prisma, protector }, { residentId, level: 'imminent', source: 'crisis-message', signals });
+ */
+export async function openOrRaiseCase(
+  deps: { prisma: PrismaClient; protector: TDataProtector },
+  input: TOpenCaseInput,
+): Promise<TOpenCaseOutcome> {
+  const db = currentClient(deps.prisma);
+  const signalsSealed =
+    input.signals === undefined
+      ? undefined
+      : deps.protector.seal(JSON.stringify(input.signals), 'case-signals');
+  const open = await db.case.findFirst({
+    where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
+    orderBy: { createdAt: 'desc' },
+  });
+
+  if (!open) {
+    const created = await db.case.create({
+      data: {
+        residentId: input.residentId,
+        level: input.level,
+        score: input.score ?? 0,
+        source: input.source,
+        screeningId: input.screening?.id,
+        scriptId: input.screening?.scriptId,
+        scriptVersion: input.screening?.scriptVersion,
+        scores: input.screening?.scores,
+        explanation: input.screening?.explanation,
+        signalsSealed,
+        events: {
+          create: { type: 'created', actor: 'system', detail: { level: input.level, source: input.source } },
+        },
+      },
+    });
+    await scheduleEscalation(deps, { caseId: created.id, now: input.now ?? new Date() });
+    return { caseId: created.id, change: 'created' };
+  }
+
+  const isHigher = compareLevels(input.level, open.level as TRiskLevel) > 0;
+  await db.case.update({
+    where: { id: open.id },
+    data: {
+      ...(isHigher ? { level: input.level, score: Math.max(open.score, input.score ?? 0) } : {}),
+      ...(signalsSealed ? { signalsSealed } : {}),
+      ...(input.screening && !open.screeningId
+        ? {
+            screeningId: input.screening.id,
+            scriptId: input.screening.scriptId,
+            scriptVersion: input.screening.scriptVersion,
+            scores: input.screening.scores,
+            explanation: input.screening.explanation,
+          }
+        : {}),
+      events: {
+        create: {
+          type: isHigher ? 'raised' : 'signal',
+          actor: 'system',
+          detail: { from: open.level, to: isHigher ? input.level : open.level, source: input.source },
+        },
+      },
+    },
+  });
+  // A higher level pages from the start of its own, faster ladder (imminent: levels 1 and 2 at once).
+  if (isHigher && open.status === 'waiting') {
+    await scheduleEscalation(deps, { caseId: open.id, now: input.now ?? new Date() });
+  }
+  return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged' };
+}
+
+/** The cases as the admin command line lists them: no personal content, ever. */
+export async function listCasesForAdmin(prisma: PrismaClient) {
+  const rows = await prisma.case.findMany({
+    orderBy: { id: 'asc' },
+    select: {
+      id: true,
+      level: true,
+      status: true,
+      source: true,
+      createdAt: true,
+      scriptId: true,
+      scriptVersion: true,
+    },
+  });
+  return rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
+}

@@ -1,0 +1,47 @@
+import { detectCrisis, type TCrisisSignals } from '../domain/risk/crisis.ts';
+import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
+import type { TDataProtector } from './data-protection.ts';
+import { keepReachable } from './residents.ts';
+
+const LEVEL_RANK = { none: 0, concern: 1, imminent: 2 } as const;
+
+/**
+ * Reads one message for crisis language with every locale's patterns and keeps the strongest reading: people
+ * write in the language they think in, whatever language the bot speaks to them.
+ *
+ * @example
+ * assessMessage([en, zhCN], '我今晚就从楼上跳下去').level; // 'imminent'
+ */
+export function assessMessage(
+  patterns: readonly TCrisisPatterns[],
+  text: string,
+): TCrisisSignals | undefined {
+  let strongest: TCrisisSignals | undefined;
+  for (const localePatterns of patterns) {
+    const signals = detectCrisis(text, localePatterns);
+    if (!strongest || LEVEL_RANK[signals.level] > LEVEL_RANK[strongest.level]) strongest = signals;
+  }
+  return strongest;
+}
+
+/**
+ * Crisis language marked imminent: an imminent case, opened or raised within the same update, and the chat
+ * kept so a worker can write back — with or without consent, since this is to protect life. The signals
+ * (which quote the message) are sealed on the case for the worker.
+ */
+export async function escalateCrisis(
+  deps: { prisma: PrismaClient; protector: TDataProtector },
+  input: { residentId: string; chatId: number; signals: TCrisisSignals },
+): Promise<TOpenCaseOutcome> {
+  await keepReachable(deps, input.residentId, input.chatId);
+  return openOrRaiseCase(deps, {
+    residentId: input.residentId,
+    level: 'imminent',
+    source: 'crisis-message',
+    signals: {
+      crisis: { level: input.signals.level, kind: input.signals.kind, reasons: input.signals.reasons },
+    },
+  });
+}

@@ -1,0 +1,74 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { findWorkerByRef } from './workers.ts';
+
+export type TShiftListing = {
+  id: number;
+  workerId: number;
+  workerName: string;
+  startsAt: string;
+  endsAt: string;
+  isNow: boolean;
+};
+
+export type TAddShiftOutcome =
+  | { type: 'added'; shift: TShiftListing }
+  | { type: 'unknown-worker' }
+  | { type: 'ambiguous-worker'; ids: number[] }
+  | { type: 'inactive-worker'; workerId: number };
+
+/**
+ * Puts a worker on the rota from `startsAt` until `endsAt`: while it runs, level-1 pages reach them whether
+ * or not they said `/oncall on`. The dates are checked by the caller (the command line).
+ *
+ * @example
+ * await addShift(prisma, { worker: 'Ann Lee', startsAt, endsAt, now: new Date() });
+ */
+export async function addShift(
+  prisma: PrismaClient,
+  input: { worker: string; startsAt: Date; endsAt: Date; now: Date },
+): Promise<TAddShiftOutcome> {
+  const found = await findWorkerByRef(prisma, input.worker);
+  if (found.type === 'unknown') return { type: 'unknown-worker' };
+  if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
+  if (!found.worker.isActive) return { type: 'inactive-worker', workerId: found.worker.id };
+  const row = await prisma.rotaShift.create({
+    data: { workerId: found.worker.id, startsAt: input.startsAt, endsAt: input.endsAt },
+  });
+  return {
+    type: 'added',
+    shift: toListing({ ...row, worker: { name: found.worker.name } }, input.now),
+  };
+}
+
+/** The shifts not yet over (or every shift with `includePast`), earliest first. */
+export async function listShifts(
+  prisma: PrismaClient,
+  input: { now: Date; includePast: boolean },
+): Promise<TShiftListing[]> {
+  const rows = await prisma.rotaShift.findMany({
+    where: input.includePast ? {} : { endsAt: { gt: input.now } },
+    orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
+    include: { worker: { select: { name: true } } },
+  });
+  return rows.map((row) => toListing(row, input.now));
+}
+
+/** Removes a shift; false when there is no such shift. */
+export async function removeShift(prisma: PrismaClient, shiftId: number): Promise<boolean> {
+  const { count } = await prisma.rotaShift.deleteMany({ where: { id: shiftId } });
+  return count > 0;
+}
+
+function toListing(
+  row: { id: number; workerId: number; startsAt: Date; endsAt: Date; worker: { name: string } },
+  now: Date,
+): TShiftListing {
+  return {
+    id: row.id,
+    workerId: row.workerId,
+    workerName: row.worker.name,
+    startsAt: row.startsAt.toISOString(),
+    endsAt: row.endsAt.toISOString(),
+    isNow: row.startsAt <= now && now < row.endsAt,
+  };
+}

@@ -1,0 +1,258 @@
+import { currentClient } from '../db/unit-of-work.ts';
+import { scoreGrievance } from '../domain/risk/grievance.ts';
+import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
+import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
+import {
+  resolveLocale,
+  resumeScript,
+  startScript,
+  submitAnswer,
+  type TDoneStep,
+  type TQuestionStep,
+  type TScript,
+  type TScriptState,
+  type TStep,
+} from '../domain/script/index.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
+import type { TDataProtector } from './data-protection.ts';
+import type { TScriptRegistry } from './script-registry.ts';
+
+export type TScreeningDeps = {
+  prisma: PrismaClient;
+  protector: TDataProtector;
+  scripts: TScriptRegistry;
+  /** The script new screenings start with (its newest published version). */
+  scriptId: string;
+  /** Grievance lexicons by script locale, to score the free text of a finished screening for workers. */
+  grievanceLexicons?: Readonly<Record<string, TGrievanceLexicon>>;
+};
+
+type TActive = { id: string; script: TScript; state: TScriptState; promptMessageId: number | null };
+
+/** The ongoing step of a screening: what to show, and which message holds the current keyboard. */
+export type TScreeningStep = {
+  screeningId: string;
+  promptMessageId: number | null;
+  step: TQuestionStep | TDoneStep;
+};
+
+export type TAnswerOutcome = {
+  screeningId: string;
+  step: TStep;
+  escalation?: TOpenCaseOutcome & { level: TRiskLevel };
+};
+
+/** Levels at which the case is opened without asking: a worker must reach the resident. */
+const ESCALATE_AT: TRiskLevel = 'high';
+
+const stateContext = (screeningId: string) => `screening-state:${screeningId}`;
+
+/**
+ * Starts a screening with the newest published script, or returns the one already under way (a second
+ * `/start` mid-screening resumes it rather than losing the answers).
+ *
+ * @example
+ * const { step } = await startScreening(deps, residentId, 'zh-CN');
+ */
+export async function startScreening(
+  deps: TScreeningDeps,
+  residentId: string,
+  locale: string,
+): Promise<TScreeningStep> {
+  const ongoing = await currentScreeningStep(deps, residentId, locale);
+  if (ongoing) return ongoing;
+
+  const script = await deps.scripts.latest(deps.scriptId);
+  if (!script) throw new Error(`No published version of script "${deps.scriptId}"`);
+  const started = startScript(script, scriptLocale(script, locale));
+  if (!started.ok) throw new Error(`Script "${script.id}" has no locales`);
+  const db = currentClient(deps.prisma);
+  const row = await db.screening.create({
+    data: { residentId, scriptId: script.id, scriptVersion: script.version, stateSealed: '' },
+  });
+  await saveState(deps, row.id, started.step.state);
+  return { screeningId: row.id, promptMessageId: null, step: started.step };
+}
+
+/** Where the resident's screening stands, in their current language; undefined when none is under way. */
+export async function currentScreeningStep(
+  deps: TScreeningDeps,
+  residentId: string,
+  locale: string,
+): Promise<TScreeningStep | undefined> {
+  const active = await loadActive(deps, residentId);
+  if (!active) return undefined;
+  const resumed = resumeScript(active.script, {
+    ...active.state,
+    locale: scriptLocale(active.script, locale),
+  });
+  if (!resumed.ok) throw new Error(`Screening ${active.id} cannot resume: ${resumed.error}`);
+  return { screeningId: active.id, promptMessageId: active.promptMessageId, step: resumed.step };
+}
+
+/**
+ * Takes one answer to the waiting question. The engine decides; this stores the new state (sealed), and
+ * opens (or raises) a case at once when the answers reach `high` — mid-script included, so someone who stops
+ * after saying yes to a suicide item still reaches a worker.
+ */
+export async function answerScreening(
+  deps: TScreeningDeps,
+  input: { residentId: string; answer: string; locale: string },
+): Promise<TAnswerOutcome | undefined> {
+  const active = await loadActive(deps, input.residentId);
+  if (!active) return undefined;
+  const state = { ...active.state, locale: scriptLocale(active.script, input.locale) };
+  const step = submitAnswer(active.script, state, input.answer);
+  if (step.type === 'reask') return { screeningId: active.id, step };
+
+  await saveState(deps, active.id, step.state);
+  if (step.type === 'question') {
+    const alert = step.alert;
+    if (!alert || compareLevels(alert.level, ESCALATE_AT) < 0) return { screeningId: active.id, step };
+    const escalation = await openOrRaiseCase(deps, {
+      residentId: input.residentId,
+      level: alert.level as 'high' | 'imminent',
+      source: 'screening',
+    });
+    return { screeningId: active.id, step, escalation: { ...escalation, level: alert.level } };
+  }
+
+  const { result } = step;
+  await currentClient(deps.prisma).screening.update({
+    where: { id: active.id },
+    data: { status: 'completed', level: result.level, completedAt: new Date() },
+  });
+  if (compareLevels(result.level, ESCALATE_AT) < 0) return { screeningId: active.id, step };
+  const escalation = await openScreeningCase(
+    deps,
+    input.residentId,
+    active.id,
+    step,
+    result.level as 'high' | 'imminent',
+    'screening',
+  );
+  return { screeningId: active.id, step, escalation: { ...escalation, level: result.level } };
+}
+
+/**
+ * The resident accepted the offer of a worker after a `moderate` (or lower) outcome: a non-urgent case.
+ * Returns undefined when the screening is not theirs or not finished.
+ */
+export async function requestCallback(
+  deps: TScreeningDeps,
+  input: { residentId: string; screeningId: string },
+): Promise<TOpenCaseOutcome | undefined> {
+  const row = await currentClient(deps.prisma).screening.findFirst({
+    where: { id: input.screeningId, residentId: input.residentId, status: 'completed' },
+  });
+  if (!row) return undefined;
+  const script = await deps.scripts.get(row.scriptId, row.scriptVersion);
+  if (!script) return undefined;
+  const finished = submitAnswer(script, await readState(deps, row.id, row.stateSealed), '');
+  if (finished.type !== 'done') return undefined;
+  const level = compareLevels(finished.result.level, 'moderate') >= 0 ? 'moderate' : 'low';
+  return openScreeningCase(deps, input.residentId, row.id, finished, level, 'callback-request');
+}
+
+export async function rememberPrompt(
+  deps: TScreeningDeps,
+  screeningId: string,
+  messageId: number,
+): Promise<void> {
+  await currentClient(deps.prisma).screening.update({
+    where: { id: screeningId },
+    data: { promptMessageId: messageId },
+  });
+}
+
+/** `/cancel`: leaves the screening; its answers go too when the resident asks (`discard`). */
+export async function cancelScreening(
+  deps: TScreeningDeps,
+  input: { residentId: string; discard: boolean },
+): Promise<'cancelled' | 'none'> {
+  const db = currentClient(deps.prisma);
+  const where = { residentId: input.residentId, status: 'active' };
+  const { count } = input.discard
+    ? await db.screening.deleteMany({ where })
+    : await db.screening.updateMany({ where, data: { status: 'cancelled', completedAt: new Date() } });
+  return count > 0 ? 'cancelled' : 'none';
+}
+
+/** Forgets the answers of the resident's most recent cancelled screening (the "discard" button after /cancel). */
+export async function discardCancelledScreening(deps: TScreeningDeps, residentId: string): Promise<boolean> {
+  const db = currentClient(deps.prisma);
+  const latest = await db.screening.findFirst({
+    where: { residentId, status: 'cancelled' },
+    orderBy: { completedAt: 'desc' },
+  });
+  if (!latest) return false;
+  await db.screening.delete({ where: { id: latest.id } });
+  return true;
+}
+
+async function openScreeningCase(
+  deps: TScreeningDeps,
+  residentId: string,
+  screeningId: string,
+  done: TDoneStep,
+  level: Exclude<TRiskLevel, 'none'>,
+  source: 'screening' | 'callback-request',
+): Promise<TOpenCaseOutcome> {
+  const { result } = done;
+  const totals = Object.values(result.scores).map((score) => score.total);
+  return openOrRaiseCase(deps, {
+    residentId,
+    level,
+    source,
+    score: Math.max(0, ...totals),
+    screening: {
+      id: screeningId,
+      scriptId: result.scriptId,
+      scriptVersion: result.scriptVersion,
+      scores: result.scores as unknown as Prisma.InputJsonValue,
+      explanation: result.explanation as unknown as Prisma.InputJsonValue,
+    },
+    signals: grievanceSignals(deps, done),
+  });
+}
+
+/** The free text of the whole screening, scored for grievance: a signal for the worker, never the level. */
+function grievanceSignals(deps: TScreeningDeps, done: TDoneStep) {
+  const lexicon = deps.grievanceLexicons?.[done.result.locale];
+  if (!lexicon) return undefined;
+  const texts = Object.values(done.state.answers).flatMap((answer) =>
+    answer.type === 'text' ? [answer.text] : [],
+  );
+  return texts.length === 0 ? undefined : { grievance: scoreGrievance(texts.join('\n'), lexicon) };
+}
+
+async function loadActive(deps: TScreeningDeps, residentId: string): Promise<TActive | undefined> {
+  const row = await currentClient(deps.prisma).screening.findFirst({
+    where: { residentId, status: 'active' },
+    orderBy: { startedAt: 'desc' },
+  });
+  if (!row) return undefined;
+  const script = await deps.scripts.get(row.scriptId, row.scriptVersion);
+  if (!script)
+    throw new Error(`Screening ${row.id} names unpublished script ${row.scriptId}@${row.scriptVersion}`);
+  return {
+    id: row.id,
+    script,
+    state: await readState(deps, row.id, row.stateSealed),
+    promptMessageId: row.promptMessageId,
+  };
+}
+
+async function readState(deps: TScreeningDeps, screeningId: string, sealed: string): Promise<TScriptState> {
+  return JSON.parse(deps.protector.open(sealed, stateContext(screeningId))) as TScriptState;
+}
+
+async function saveState(deps: TScreeningDeps, screeningId: string, state: TScriptState): Promise<void> {
+  const stateSealed = deps.protector.seal(JSON.stringify(state), stateContext(screeningId));
+  await currentClient(deps.prisma).screening.update({ where: { id: screeningId }, data: { stateSealed } });
+}
+
+function scriptLocale(script: TScript, locale: string): string {
+  return resolveLocale(script, locale) ?? script.locales[0] ?? locale;
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { currentClient } from '../db/unit-of-work.ts';
+import { loadScript, type TScript } from '../domain/script/index.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+
+export const DEFAULT_SCRIPT_FILE = new URL('../../conversation-scripts/default.yaml', import.meta.url);
+
+/** A script that cannot be published: invalid, or a changed text under a version already published. */
+export class ScriptPublishError extends Error {
+  override readonly name = 'ScriptPublishError';
+  constructor(
+    readonly code: 'SCRIPT_INVALID' | 'SCRIPT_VERSION_TAKEN',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Published screening scripts, by id and version. A published version never changes, so it is cached for
+ * the life of the process; each screening names the version it started with and gets exactly that one back.
+ *
+ * @example
+ * const scripts = createScriptRegistry(prisma);
+ * await scripts.publish(readFileSync('conversation-scripts/default.yaml', 'utf8'));
+ * const script = await scripts.get('default', 1);
+ */
+export function createScriptRegistry(prisma: PrismaClient) {
+  const cache = new Map<string, TScript>();
+  const keyOf = (scriptId: string, version: number) => `${scriptId}@${version}`;
+
+  function parse(source: string): TScript {
+    const loaded = loadScript(source);
+    if (loaded.ok) return loaded.script;
+    const findings = loaded.findings.map((f) => `  ${f.line}:${f.col} ${f.code} ${f.message}`).join('\n');
+    throw new ScriptPublishError('SCRIPT_INVALID', `The script does not pass the linter:\n${findings}`);
+  }
+
+  return {
+    /** Publishes `source` unless that id and version exist already with the very same text. */
+    async publish(source: string): Promise<TScript> {
+      const script = parse(source);
+      const db = currentClient(prisma);
+      const where = { scriptId_version: { scriptId: script.id, version: script.version } };
+      const existing = await db.scriptVersion.findUnique({ where });
+      if (existing && existing.source !== source) {
+        throw new ScriptPublishError(
+          'SCRIPT_VERSION_TAKEN',
+          `Script "${script.id}" version ${script.version} is already published with other text. Published versions never change: raise "version" to publish the edit.`,
+        );
+      }
+      if (!existing)
+        await db.scriptVersion.create({ data: { scriptId: script.id, version: script.version, source } });
+      cache.set(keyOf(script.id, script.version), script);
+      return script;
+    },
+
+    /** The published version, or undefined if there is none. */
+    async get(scriptId: string, version: number): Promise<TScript | undefined> {
+      const cached = cache.get(keyOf(scriptId, version));
+      if (cached) return cached;
+      const row = await currentClient(prisma).scriptVersion.findUnique({
+        where: { scriptId_version: { scriptId, version } },
+      });
+      if (!row) return undefined;
+      const script = parse(row.source);
+      cache.set(keyOf(scriptId, version), script);
+      return script;
+    },
+
+    /** The newest published version of a script: what a new screening starts with. */
+    async latest(scriptId: string): Promise<TScript | undefined> {
+      const row = await currentClient(prisma).scriptVersion.findFirst({
+        where: { scriptId },
+        orderBy: { version: 'desc' },
+        select: { version: true },
+      });
+      return row ? this.get(scriptId, row.version) : undefined;
+    },
+  };
+}
+
+export type TScriptRegistry = ReturnType<typeof createScriptRegistry>;
+
+export function readDefaultScript(): string {
+  return readFileSync(DEFAULT_SCRIPT_FILE, 'utf8');
+}

@@ -1,0 +1,199 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { currentClient } from '../db/unit-of-work.ts';
+import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
+import type { TLocale } from '../i18n.ts';
+
+export const WORKER_ROLES = ['worker', 'supervisor'] as const;
+export type TWorkerRole = (typeof WORKER_ROLES)[number];
+
+/** How long an invitation code works: long enough to hand over, short enough that a lost one soon dies. */
+export const INVITATION_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Letters and digits that cannot be misread for one another (no I, O, 0, 1): 32 of them, 5 bits each. */
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** 16 characters: 80 random bits, far beyond guessing through a chat. */
+const CODE_LENGTH = 16;
+const CODE_PATTERN = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
+
+export function isWorkerRole(value: unknown): value is TWorkerRole {
+  return typeof value === 'string' && (WORKER_ROLES as readonly string[]).includes(value);
+}
+
+/** The actor of a worker on a case's timeline. */
+export function workerActor(workerId: number): string {
+  return `worker:${workerId}`;
+}
+
+/** The chat to write a worker in: a private chat's id is the user's id. */
+export function workerChatId(worker: Pick<Worker, 'telegramUserId'>): number {
+  return Number(worker.telegramUserId);
+}
+
+/** Upper case, without the spaces or dashes people add when they copy a code by hand. */
+function normaliseCode(code: string): string {
+  return code.toUpperCase().replace(/[\s-]+/g, '');
+}
+
+/** Only the hash of a code is stored: a copy of the database cannot be used to join. */
+export function hashInvitationCode(code: string): string {
+  return createHash('sha256').update(normaliseCode(code)).digest('hex');
+}
+
+function newInvitationCode(): string {
+  // 256 is a multiple of 32, so each byte maps to a letter without bias.
+  return Array.from(randomBytes(CODE_LENGTH), (byte) => CODE_ALPHABET[byte % CODE_ALPHABET.length]).join('');
+}
+
+/**
+ * Invites a worker or supervisor: a one-time code, valid for 24 hours, that they send to the bot with
+ * `/join`. Only the code's SHA-256 is kept, so the code itself exists only in this return value.
+ *
+ * @example
+ * const { code } = await createInvitation({ prisma }, { role: 'worker', name: 'Ann Lee' });
+ */
+export async function createInvitation(
+  deps: { prisma: PrismaClient },
+  input: { role: TWorkerRole; name: string; now?: Date },
+): Promise<{ id: number; code: string; expiresAt: Date }> {
+  const now = input.now ?? new Date();
+  const code = newInvitationCode();
+  const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
+  const row = await currentClient(deps.prisma).invitation.create({
+    data: {
+      codeHash: hashInvitationCode(code),
+      name: input.name,
+      role: input.role,
+      expiresAt,
+      createdAt: now,
+    },
+  });
+  return { id: row.id, code, expiresAt };
+}
+
+export type TJoinOutcome =
+  | { type: 'joined'; worker: Worker }
+  | { type: 'already-worker'; worker: Worker }
+  | { type: 'invalid' }
+  | { type: 'used' }
+  | { type: 'expired' };
+
+/**
+ * `/join <code>`: turns the sender into a worker with the invitation's name and role. The code is spent
+ * atomically (`usedAt` set only where it is still empty), so two people racing with one code get one
+ * worker. A worker whose access ended joins again with a new invitation, keeping their id.
+ */
+export async function joinWithInvitation(
+  deps: { prisma: PrismaClient },
+  input: { code: string; telegramUserId: number; locale: TLocale; now: Date },
+): Promise<TJoinOutcome> {
+  const db = currentClient(deps.prisma);
+  const telegramUserId = BigInt(input.telegramUserId);
+  const existing = await db.worker.findUnique({ where: { telegramUserId } });
+  if (existing?.isActive) return { type: 'already-worker', worker: existing };
+  if (!CODE_PATTERN.test(normaliseCode(input.code))) return { type: 'invalid' };
+
+  const invitation = await db.invitation.findUnique({ where: { codeHash: hashInvitationCode(input.code) } });
+  if (!invitation || !isWorkerRole(invitation.role)) return { type: 'invalid' };
+  if (invitation.usedAt) return { type: 'used' };
+  if (invitation.expiresAt <= input.now) return { type: 'expired' };
+  const spent = await db.invitation.updateMany({
+    where: { id: invitation.id, usedAt: null, expiresAt: { gt: input.now } },
+    data: { usedAt: input.now },
+  });
+  if (spent.count === 0) return { type: 'used' };
+
+  const profile = { name: invitation.name, role: invitation.role, locale: input.locale, isActive: true };
+  const worker = existing
+    ? await db.worker.update({ where: { id: existing.id }, data: { ...profile, activeCaseId: null } })
+    : await db.worker.create({ data: { ...profile, telegramUserId, joinedAt: input.now } });
+  await db.invitation.update({ where: { id: invitation.id }, data: { workerId: worker.id } });
+  return { type: 'joined', worker };
+}
+
+/** The worker behind a Telegram account, active or not; null for everyone else. */
+export async function findWorkerByTelegramId(
+  deps: { prisma: PrismaClient },
+  telegramUserId: number,
+): Promise<Worker | null> {
+  return currentClient(deps.prisma).worker.findUnique({ where: { telegramUserId: BigInt(telegramUserId) } });
+}
+
+/** A worker's own `/oncall on|off`, on top of the rota. */
+export async function setOnCall(
+  deps: { prisma: PrismaClient },
+  input: { workerId: number; isOnCall: boolean },
+): Promise<void> {
+  await currentClient(deps.prisma).worker.update({
+    where: { id: input.workerId },
+    data: { isOnCall: input.isOnCall },
+  });
+}
+
+/** The rota shift a worker is on at `now`, if any. */
+export async function currentShiftOf(
+  deps: { prisma: PrismaClient },
+  input: { workerId: number; now: Date },
+): Promise<{ id: number; endsAt: Date } | null> {
+  return currentClient(deps.prisma).rotaShift.findFirst({
+    where: { workerId: input.workerId, startsAt: { lte: input.now }, endsAt: { gt: input.now } },
+    orderBy: { endsAt: 'desc' },
+    select: { id: true, endsAt: true },
+  });
+}
+
+export type TWorkerListing = {
+  id: number;
+  name: string;
+  role: string;
+  isActive: boolean;
+  /** Their own `/oncall on`. */
+  isOnCallSelf: boolean;
+  /** A rota shift covers `now`. */
+  isOnShift: boolean;
+  /** Either: pages reach them now. */
+  isOnCallNow: boolean;
+  joinedAt: string;
+};
+
+/** The workers as the admin command line lists them: no Telegram ids. */
+export async function listWorkersForAdmin(prisma: PrismaClient, now: Date): Promise<TWorkerListing[]> {
+  const workers = await prisma.worker.findMany({
+    orderBy: { id: 'asc' },
+    include: { shifts: { where: { startsAt: { lte: now }, endsAt: { gt: now } }, select: { id: true } } },
+  });
+  return workers.map((worker) => {
+    const isOnShift = worker.shifts.length > 0;
+    return {
+      id: worker.id,
+      name: worker.name,
+      role: worker.role,
+      isActive: worker.isActive,
+      isOnCallSelf: worker.isOnCall,
+      isOnShift,
+      isOnCallNow: worker.isActive && (worker.isOnCall || isOnShift),
+      joinedAt: worker.joinedAt.toISOString(),
+    };
+  });
+}
+
+export type TWorkerRef =
+  | { type: 'found'; worker: Worker }
+  | { type: 'unknown' }
+  | { type: 'ambiguous'; ids: number[] };
+
+/** A worker named on the command line by id (`3`) or by name (case-insensitive, whole name). */
+export async function findWorkerByRef(prisma: PrismaClient, ref: string): Promise<TWorkerRef> {
+  const trimmed = ref.trim();
+  if (/^\d+$/.test(trimmed)) {
+    const worker = await prisma.worker.findUnique({ where: { id: Number(trimmed) } });
+    if (worker) return { type: 'found', worker };
+  }
+  const named = await prisma.worker.findMany({
+    where: { name: { equals: trimmed, mode: 'insensitive' } },
+    orderBy: { id: 'asc' },
+  });
+  const [first, ...others] = named;
+  if (!first) return { type: 'unknown' };
+  if (others.length > 0) return { type: 'ambiguous', ids: named.map((w) => w.id) };
+  return { type: 'found', worker: first };
+}

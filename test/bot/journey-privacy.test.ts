@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationStorageKey } from '../../src/bot/deps.ts';
+import { CALLBACK } from '../../src/bot/keyboards.ts';
+import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
+import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
+import { dumpText, readEveryTable, schemaModelNames } from '../helpers/tables.ts';
+import { messageUpdate, type TPerson, UNSUPPORTED_CONTENT } from '../helpers/updates.ts';
+
+let app: TTestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const en = botTexts('en');
+/** Telegram ids long enough that their digits cannot turn up by chance in an update id or a timestamp. */
+let nextId = 731_904_265;
+const person = (firstName: string, languageCode = 'en'): TPerson => ({
+  id: nextId++,
+  languageCode,
+  firstName,
+});
+
+const IMMINENT = 'I want to kill myself tonight';
+
+/** Everything stored that names the resident (by pseudonym) or their conversation. */
+async function rowsOf(residentId: string) {
+  const cases = await app.prisma.case.findMany({ where: { residentId }, orderBy: { id: 'asc' } });
+  const caseIds = cases.map((c) => c.id);
+  return {
+    resident: await app.prisma.resident.findUnique({ where: { id: residentId } }),
+    screenings: await app.prisma.screening.findMany({ where: { residentId }, orderBy: { startedAt: 'asc' } }),
+    cases,
+    events: await app.prisma.caseEvent.findMany({
+      where: { caseId: { in: caseIds } },
+      orderBy: { id: 'asc' },
+    }),
+    session: await app.prisma.botSession.findUnique({ where: { key: conversationStorageKey(residentId) } }),
+  };
+}
+
+describe('/delete', () => {
+  it('erases everything linked to the resident, table by table, after a confirmation', async () => {
+    const resident = createResident(app, person('Wilhelmina'));
+    const chatId = String(resident.person.id);
+    const freeText = 'My landlord Pemberton evicted me from Quixburg lane';
+    await resident.consent();
+    await resident.answer([...ROUTES.high.slice(0, -1), freeText]);
+    await resident.send(IMMINENT);
+    // A second screening under way, so a conversation is held too.
+    await resident.send('/start');
+    await resident.answer(['2', '2']);
+
+    const before = await rowsOf(resident.residentId);
+    expect(before.resident).not.toBeNull();
+    expect(before.screenings.map((s) => s.status)).toEqual(['completed', 'active']);
+    expect(before.cases).toEqual([expect.objectContaining({ level: 'imminent', status: 'waiting' })]);
+    expect(before.cases[0]?.signalsSealed).not.toBeNull();
+    expect(before.session).not.toBeNull();
+    const caseId = before.cases[0]?.id ?? -1;
+    resident.read();
+
+    await resident.send('/delete');
+    expect(resident.read()).toEqual([en('delete.confirm')]);
+    expect(app.api.lastKeyboard(resident.person.id)?.buttons.map((b) => b.data)).toEqual([
+      CALLBACK.deleteYes,
+      CALLBACK.deleteNo,
+    ]);
+    await resident.press(CALLBACK.deleteYes);
+    expect(resident.read()).toEqual([en('delete.done')]);
+
+    const after = await rowsOf(resident.residentId);
+    expect(after.resident).toBeNull();
+    expect(after.screenings).toEqual([]);
+    expect(after.cases).toEqual([]);
+    expect(after.session).toBeNull();
+    expect(await app.prisma.botSession.count({ where: { key: { contains: resident.residentId } } })).toBe(0);
+
+    // The case stays only as an anonymous row: withdrawn, no scores, no signals, nothing to link it.
+    const anonymous = await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(anonymous).toMatchObject({
+      residentId: null,
+      screeningId: null,
+      scores: null,
+      explanation: null,
+      signalsSealed: null,
+      status: 'withdrawn',
+      level: 'imminent',
+      nextEscalationAt: null,
+    });
+    expect(anonymous.closedAt).not.toBeNull();
+    const events = await app.prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => e.type)).toEqual(['created', 'raised', 'erased']);
+    for (const event of events) expect(event.detail).toBeNull();
+    expect(await app.prisma.caseMessage.count({ where: { caseId } })).toBe(0);
+    expect(await app.prisma.caseNote.count({ where: { caseId } })).toBe(0);
+    expect(await app.prisma.outboxMessage.count({ where: { caseId } })).toBe(0);
+
+    // Every table, as text: not the pseudonym, not the chat id, not a word they wrote, not their name.
+    const tables = await readEveryTable(app.prisma);
+    expect(Object.keys(tables).sort()).toEqual(schemaModelNames().sort());
+    const dump = dumpText(tables);
+    for (const trace of [resident.residentId, chatId, 'Pemberton', 'Quixburg', 'kill myself', 'Wilhelmina']) {
+      expect(dump).not.toContain(trace);
+    }
+  });
+
+  it('"No, keep it" keeps everything, and the screening carries on', async () => {
+    const resident = createResident(app, person('Oswin'));
+    await resident.consent();
+    await resident.answer(['1', '1']);
+    await resident.send(IMMINENT);
+    const before = await rowsOf(resident.residentId);
+    expect(before.cases).toHaveLength(1);
+    resident.read();
+
+    await resident.send('/delete');
+    await resident.press(CALLBACK.deleteNo);
+    expect(resident.read()).toEqual([en('delete.confirm'), en('delete.kept')]);
+    const after = await rowsOf(resident.residentId);
+    expect(after.resident).toEqual(before.resident);
+    expect(after.screenings).toEqual(before.screenings);
+    expect(after.cases).toEqual(before.cases);
+    expect(after.events).toEqual(before.events);
+    expect(after.session?.key).toBe(before.session?.key);
+
+    await resident.send('1');
+    expect(resident.read()).toEqual([expect.stringMatching(/4 \/ \d+$/)]);
+  });
+
+  it('afterwards, /start begins afresh with the consent notice', async () => {
+    const resident = createResident(app, person('Thaddeus'));
+    await resident.consent();
+    await resident.answer(['1', '1']);
+    await resident.send('/delete');
+    await resident.press(CALLBACK.deleteYes);
+    resident.read();
+
+    await resident.send('/start');
+    expect(resident.read()).toEqual([
+      expect.stringMatching(/^Hello/),
+      expect.stringMatching(/Do you agree\?$/),
+    ]);
+    expect(app.api.lastKeyboard(resident.person.id)?.buttons.map((b) => b.data)).toEqual([
+      CALLBACK.consentYes,
+      CALLBACK.consentNo,
+    ]);
+    await resident.press(CALLBACK.consentYes);
+    expect(resident.read()).toEqual([en('consent.given'), expect.stringMatching(/^First, [\s\S]*1 \/ \d+$/)]);
+    expect((await rowsOf(resident.residentId)).screenings).toEqual([
+      expect.objectContaining({ status: 'active' }),
+    ]);
+  });
+});
+
+describe('without consent', () => {
+  it('"Not now" keeps only the refusal and the language; /help still works', async () => {
+    const resident = createResident(app, person('Perpetua', 'zh-hans'));
+    const zh = botTexts('zh-CN');
+    await resident.send('/start');
+    await resident.press(CALLBACK.consentNo);
+    const [, , refused] = resident.read();
+    expect(refused).toBe(zh('consent.refused', { numbers: zh('emergency.default') }));
+
+    const rows = await rowsOf(resident.residentId);
+    expect(rows.resident).toMatchObject({
+      id: resident.residentId,
+      consentStatus: 'refused',
+      locale: 'zh-CN',
+      chatIdSealed: null,
+    });
+    expect(rows.screenings).toEqual([]);
+    expect(rows.cases).toEqual([]);
+    expect(rows.session).toBeNull();
+
+    await resident.send('/help');
+    expect(resident.read()).toEqual([expect.stringMatching(/^我能做什么[\s\S]*紧急情况[\s\S]*120/)]);
+    await resident.send('我很好');
+    expect(resident.read()).toEqual([zh('unsupported.unknown_text')]);
+    expect((await rowsOf(resident.residentId)).screenings).toEqual([]);
+  });
+});
+
+describe('data at rest', () => {
+  it('the resident is a pseudonym, the chat id is sealed, and free text is not in the clear', async () => {
+    const resident = createResident(app, person('Cornelius'));
+    const chatId = String(resident.person.id);
+    const freeText = 'Marmaduke from the housing office shouted at me';
+    await resident.consent();
+    await resident.answer([...ROUTES.low.slice(0, -1), freeText]);
+
+    const rows = await rowsOf(resident.residentId);
+    const row = rows.resident;
+    expect(row?.id).toBe(app.protector.pseudonymOf(resident.person.id));
+    expect(row?.id).not.toContain(chatId);
+    expect(row?.chatIdSealed).toBeTruthy();
+    expect(row?.chatIdSealed).not.toContain(chatId);
+    expect(app.protector.open(row?.chatIdSealed ?? '', 'chat-id')).toBe(chatId);
+
+    const [screening] = rows.screenings;
+    expect(screening?.stateSealed).not.toContain('Marmaduke');
+    expect(screening?.stateSealed).not.toContain('housing office');
+    const state = JSON.parse(
+      app.protector.open(screening?.stateSealed ?? '', `screening-state:${screening?.id}`),
+    );
+    expect(state.answers.closing).toEqual({ type: 'text', text: freeText });
+
+    // A second screening under way: its conversation's replay log (the update, name and all) is sealed too.
+    await resident.send('/start');
+    await resident.send('Cornelius says 0');
+    expect((await rowsOf(resident.residentId)).session).not.toBeNull();
+    const dump = dumpText(await readEveryTable(app.prisma));
+    for (const trace of [chatId, 'Marmaduke', 'Cornelius']) expect(dump).not.toContain(trace);
+  });
+});
+
+describe('the log', () => {
+  it('holds no message text, no name and no Telegram id', async () => {
+    const resident = createResident(app, person('Euphemia'));
+    const first = app.logLines.length;
+    await resident.consent();
+    await resident.answer([...ROUTES.low.slice(0, -1), 'Bartholomew stole my savings in Zanzibar']);
+    await resident.send('I will hang myself in the garage tonight');
+    await app.send(messageUpdate(resident.person, UNSUPPORTED_CONTENT.contact));
+    // A Bot API failure mid-update is logged with its error: the error must not carry the chat or the text.
+    app.api.failNext('sendMessage', { error_code: 500, description: 'Internal Server Error' });
+    await app.send(messageUpdate(resident.person, { text: '/help Ebenezer', entities: [] }));
+
+    const lines = app.logLines.slice(first);
+    expect(lines.some((line) => line.includes('crisis language'))).toBe(true);
+    expect(lines.some((line) => line.includes('feature failed') && line.includes('sendMessage'))).toBe(true);
+    const log = lines.join('\n');
+    for (const trace of [
+      'Bartholomew',
+      'Zanzibar',
+      'savings',
+      'hang myself',
+      'garage',
+      'Ebenezer',
+      'Euphemia',
+      String(resident.person.id),
+      FAKE_BOT_TOKEN,
+      UNSUPPORTED_CONTENT.contact.contact.phone_number,
+      'Sam',
+    ]) {
+      expect(log).not.toContain(trace);
+    }
+  });
+});

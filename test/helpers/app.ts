@@ -1,0 +1,121 @@
+import { Writable } from 'node:stream';
+import type { Update } from 'grammy/types';
+import { createBot } from '../../src/bot/index.ts';
+import { createI18n } from '../../src/i18n.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServer } from '../../src/server/index.ts';
+import { parseDataKeys } from '../../src/services/data-keys.ts';
+import { createDataProtector } from '../../src/services/data-protection.ts';
+import { createEmergencyNumbers } from '../../src/services/emergency-numbers.ts';
+import { loadRiskData } from '../../src/services/load-risk-data.ts';
+import { createScriptRegistry, readDefaultScript } from '../../src/services/script-registry.ts';
+import { createTestDatabase } from './database.ts';
+
+type TTestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
+import { createFakeBotApi, FAKE_BOT_TOKEN, type TFakeBotApi } from './fake-bot-api.ts';
+
+export const TEST_WEBHOOK_SECRET = 'test-webhook-secret';
+/** A fixed data key, so tests can unseal what the bot stored and check it. */
+export const TEST_DATA_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
+
+let loadedRiskData: ReturnType<typeof loadRiskData> | undefined;
+/** The shipped crisis patterns and lexicons, read once per test file. */
+function riskData() {
+  loadedRiskData ??= loadRiskData();
+  return loadedRiskData;
+}
+
+/** Collects every log line the app writes, to check what it does (and does not) say. */
+function createLogCapture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { destination, lines };
+}
+
+/**
+ * The real bot and server on a freshly migrated database, talking to a fake Bot API. Updates go through
+ * the real `/webhook` route, secret header and all.
+ *
+ * @example
+ * const app = await createTestApp();
+ * await app.send(textUpdate(RESIDENT_EN, '/start'));
+ * expect(app.api.textsTo(RESIDENT_EN.id)).toHaveLength(1);
+ */
+export async function createTestApp(
+  options: {
+    emergencyNumbers?: Record<string, string>;
+    /** Reuse a database (and fake Bot API), as a restarted process would find them. */
+    database?: TTestDatabase;
+    api?: TFakeBotApi;
+  } = {},
+) {
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (await createTestDatabase());
+  const api = options.api ?? createFakeBotApi();
+  const logs = createLogCapture();
+  const logger = createLogger({ level: 'debug', destination: logs.destination });
+  const i18n = createI18n();
+  const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
+  const scripts = createScriptRegistry(database.db.prisma);
+  const script = await scripts.publish(readDefaultScript());
+  const { crisisPatterns, grievanceLexicons } = riskData();
+  const bot = createBot({
+    token: FAKE_BOT_TOKEN,
+    apiRoot: 'http://bot-api.test',
+    prisma: database.db.prisma,
+    protector,
+    scripts,
+    scriptId: script.id,
+    crisisPatterns,
+    grievanceLexicons,
+    i18n,
+    logger,
+    emergencyNumbersFor: createEmergencyNumbers(options.emergencyNumbers, i18n),
+    botInfo: api.botInfo,
+    fetch: api.fetch,
+  });
+  const server = createServer({
+    logger,
+    pingDatabase: database.db.ping,
+    webhook: { bot, secret: TEST_WEBHOOK_SECRET },
+  });
+
+  return {
+    api,
+    bot,
+    app: server.app,
+    server,
+    db: database.db,
+    protector,
+    prisma: database.db.prisma,
+    databaseKind: database.kind,
+    logLines: logs.lines,
+    /** POSTs an update to `/webhook` as Telegram would. */
+    send(update: Update | unknown, secret: string | null = TEST_WEBHOOK_SECRET): Promise<Response> {
+      return Promise.resolve(
+        server.app.request('/webhook', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(secret === null ? {} : { 'X-Telegram-Bot-Api-Secret-Token': secret }),
+          },
+          body: typeof update === 'string' ? update : JSON.stringify(update),
+        }),
+      );
+    },
+    database,
+    /** A new process on the same database and Bot API: what a restart looks like to a resident. */
+    restart: () => createTestApp({ ...options, database, api }),
+    close: async () => {
+      if (ownsDatabase) await database.close();
+    },
+  };
+}
+
+export type TTestApp = Awaited<ReturnType<typeof createTestApp>>;

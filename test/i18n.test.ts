@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { createI18n, LOCALES, readLocaleResources, resolveLocale } from '../src/i18n.ts';
+
+/** Every leaf key of a nested resource object, as dotted paths. */
+function leafKeys(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  return Object.entries(value).flatMap(([key, child]) => leafKeys(child, prefix ? `${prefix}.${key}` : key));
+}
+
+describe('locales', () => {
+  const resources = readLocaleResources();
+
+  it('ship the same keys in every locale', () => {
+    const [first, ...rest] = LOCALES.map((locale) => leafKeys(resources[locale]).sort());
+    for (const keys of rest) expect(keys).toEqual(first);
+  });
+
+  it('have no empty text', () => {
+    for (const locale of LOCALES) {
+      for (const key of leafKeys(resources[locale])) {
+        const text = key
+          .split('.')
+          .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], resources[locale]);
+        expect(typeof text === 'string' && text.trim().length > 0, `${locale}:${key}`).toBe(true);
+      }
+    }
+  });
+
+  it('translate with interpolation and no HTML escaping', () => {
+    const i18n = createI18n();
+    expect(i18n.getFixedT('zh-CN')('help.emergency', { numbers: '110 & 120' })).toContain('110 & 120');
+    expect(i18n.getFixedT('en')('start.greeting')).toMatch(/^Hello/);
+  });
+});
+
+describe('resolveLocale', () => {
+  it.each([
+    ['en', 'en'],
+    ['en-GB', 'en'],
+    ['zh', 'zh-CN'],
+    ['zh-hans', 'zh-CN'],
+    ['zh-CN', 'zh-CN'],
+    ['zh-TW', 'zh-CN'],
+    ['fr', 'en'],
+    [undefined, 'en'],
+    ['', 'en'],
+  ])('%s -> %s', (code, locale) => {
+    expect(resolveLocale(code)).toBe(locale);
+  });
+});
