@@ -55,6 +55,8 @@ export async function openOrRaiseCase(
     const created = await db.case.create({
       data: {
         residentId: input.residentId,
+        // Waiting time and paging both count from when it happened, not from when the row was written.
+        createdAt: input.now,
         level: input.level,
         score: input.score ?? 0,
         source: input.source,
