@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     i18n,
     logger,
     policy,
+    scripts,
     api: bot.api,
   });
 

@@ -123,7 +123,7 @@ describe('npm start', () => {
         env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL },
       });
       expect(JSON.parse(admin.stdout)).toMatchObject([
-        { level: 'imminent', status: 'waiting', scriptVersion: 1 },
+        { level: 'imminent', status: 'waiting', scriptVersion: 2 },
       ]);
 
       const second = startBot(env, workDir);

@@ -14,6 +14,14 @@ export function currentClient(prisma: PrismaClient): TDbClient {
   return updateTransaction.getStore() ?? prisma;
 }
 
+/**
+ * Makes `tx` the current client while `work` runs: for background work (the escalation sweep) that opens a
+ * transaction of its own and calls repositories that read `currentClient`.
+ */
+export function withTransaction<T>(tx: Prisma.TransactionClient, work: () => Promise<T>): Promise<T> {
+  return updateTransaction.run(tx, work);
+}
+
 export type TUpdateOutcome = 'handled' | 'duplicate';
 
 /**

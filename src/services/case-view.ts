@@ -6,6 +6,7 @@ import { recordCaseEvent } from './audit.ts';
 import { workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { caseViewOf, pagesTranslator } from './escalation.ts';
+import type { TScriptRegistry } from './script-registry.ts';
 import { workerActor } from './workers.ts';
 
 /** How many waiting cases `/queue` lists (and gives buttons to); the rest are counted. */
@@ -49,7 +50,7 @@ export type TViewOutcome =
  * on the case's timeline with who and when, in the same transaction as the answer.
  */
 export async function viewCase(
-  deps: { prisma: PrismaClient; protector: TDataProtector; i18n: i18n },
+  deps: { prisma: PrismaClient; protector: TDataProtector; i18n: i18n; scripts: TScriptRegistry },
   input: { worker: Worker; caseId: number; now: Date },
 ): Promise<TViewOutcome> {
   const row = await currentClient(deps.prisma).case.findUnique({
@@ -70,6 +71,7 @@ export async function viewCase(
     caseViewOf(deps.protector, row),
     {
       now: input.now,
+      labels: await deps.scripts.labels(row.scriptId, row.scriptVersion, input.worker.locale),
     },
   );
   const status = t(`details.status.${row.status}`, {

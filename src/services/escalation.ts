@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { i18n } from 'i18next';
 import { parse as parseYaml } from 'yaml';
-import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import { currentClient, type TDbClient, withTransaction } from '../db/unit-of-work.ts';
 import {
   DEFAULT_ESCALATION_POLICY,
   isCaseLevel,
@@ -11,6 +11,7 @@ import {
   type TCaseLevel,
   type TCaseView,
   type TEscalationPolicy,
+  type TSummaryOptions,
   type TTranslate,
   ZEscalationPolicy,
 } from '../domain/escalation/index.ts';
@@ -18,6 +19,7 @@ import type { Case, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { enqueueOutbox, type TOutboxPayload } from './outbox.ts';
+import type { TScriptRegistry } from './script-registry.ts';
 
 /**
  * Puts a waiting case on the escalation ladder from its first step, due at `now`: the sweeper pages at once.
@@ -170,7 +172,7 @@ export function renderPage(
   i18n: i18n,
   locale: string,
   view: TCaseView,
-  options: { now: Date; paged: { step: number; audiences: readonly TAudience[] } },
+  options: TSummaryOptions & { paged: NonNullable<TSummaryOptions['paged']> },
 ): { text: string; buttons: Array<Array<{ label: string; data: string }>> } {
   const t = pagesTranslator(i18n, locale);
   return {
@@ -193,6 +195,8 @@ export type TEscalationDeps = {
   i18n: i18n;
   logger: Logger;
   policy: TEscalationPolicy;
+  /** For the labels of the case's script version on a page. */
+  scripts: TScriptRegistry;
 };
 
 export type TSweepResult = { cases: number; pages: number };
@@ -224,7 +228,7 @@ export async function runEscalationSweep(
   const result: TSweepResult = { cases: 0, pages: 0 };
   while (result.cases < limit) {
     const swept = await deps.prisma.$transaction(
-      (tx) => sweepNextDueCase(deps, tx, input.now),
+      (tx) => withTransaction(tx, () => sweepNextDueCase(deps, tx, input.now)),
       TRANSACTION_OPTIONS,
     );
     if (swept === undefined) break;
@@ -281,7 +285,8 @@ async function sweepNextDueCase(
       for (const person of fresh) {
         let page = texts.get(person.locale);
         if (!page) {
-          page = renderPage(deps.i18n, person.locale, view, { now, paged });
+          const labels = await deps.scripts.labels(row.scriptId, row.scriptVersion, person.locale);
+          page = renderPage(deps.i18n, person.locale, view, { now, paged, labels });
           texts.set(person.locale, page);
         }
         const payload: TOutboxPayload = {

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { currentClient } from '../db/unit-of-work.ts';
-import { loadScript, type TScript } from '../domain/script/index.ts';
+import {
+  ID_LABELS,
+  loadScript,
+  scriptLabels,
+  type TScript,
+  type TScriptLabels,
+} from '../domain/script/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export const DEFAULT_SCRIPT_FILE = new URL('../../conversation-scripts/default.yaml', import.meta.url);
@@ -66,6 +72,15 @@ export function createScriptRegistry(prisma: PrismaClient) {
       const script = parse(row.source);
       cache.set(keyOf(scriptId, version), script);
       return script;
+    },
+
+    /**
+     * The names a worker reads for a result of this script version, in `locale`; ids when the case has no
+     * script (a crisis message) or the version is unknown.
+     */
+    async labels(scriptId: string | null, version: number | null, locale: string): Promise<TScriptLabels> {
+      const script = scriptId === null || version === null ? undefined : await this.get(scriptId, version);
+      return script ? scriptLabels(script, locale) : ID_LABELS;
     },
 
     /** The newest published version of a script: what a new screening starts with. */

@@ -61,7 +61,7 @@ function expectScreeningCase(level: TLevel, screeningId: string, more: Record<st
     status: 'waiting',
     screeningId,
     scriptId: 'default',
-    scriptVersion: 1,
+    scriptVersion: 2,
     scores: expect.objectContaining({
       distress: expect.objectContaining({ total: expect.any(Number) }),
       grievance: expect.objectContaining({ total: expect.any(Number) }),

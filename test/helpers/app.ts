@@ -93,6 +93,7 @@ export async function createTestApp(
     server,
     db: database.db,
     protector,
+    scripts,
     prisma: database.db.prisma,
     databaseKind: database.kind,
     logLines: logs.lines,

@@ -26,7 +26,14 @@ export function deliverOutbox(app: TTestApp, now = new Date(Date.now() + 60_000)
 /** One round of the background loop: page the due escalation steps, then deliver the outbox. */
 export async function sweepAndDeliver(app: TTestApp, now = new Date(Date.now() + 60_000)) {
   const swept = await runEscalationSweep(
-    { prisma: app.prisma, protector: app.protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY },
+    {
+      prisma: app.prisma,
+      protector: app.protector,
+      i18n,
+      logger,
+      policy: DEFAULT_ESCALATION_POLICY,
+      scripts: app.scripts,
+    },
     { now },
   );
   const delivered = await deliverOutbox(app, now);

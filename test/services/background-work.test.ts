@@ -10,6 +10,7 @@ import { repeatWithoutOverlap, startBackgroundWork } from '../../src/services/ba
 import { openOrRaiseCase } from '../../src/services/cases.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
+import { createScriptRegistry } from '../../src/services/script-registry.ts';
 import { TEST_DATA_KEY } from '../helpers/app.ts';
 import { createTestDatabase, describeDatabase, type TTestDatabase } from '../helpers/database.ts';
 import { createFakeBotApi, FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
@@ -85,7 +86,15 @@ describe(describeDatabase('startBackgroundWork'), () => {
       data: { name: 'On call', role: 'worker', telegramUserId: 81_001n, isOnCall: true },
     });
     const work = startBackgroundWork(
-      { prisma, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY, api },
+      {
+        prisma,
+        protector,
+        i18n,
+        logger,
+        policy: DEFAULT_ESCALATION_POLICY,
+        scripts: createScriptRegistry(prisma),
+        api,
+      },
       { intervalMs: 20 },
     );
     await prisma.resident.create({ data: { id: 'background-resident-1' } });
@@ -130,7 +139,15 @@ describe(describeDatabase('startBackgroundWork'), () => {
       { residentId: 'background-resident-2', level: 'imminent', source: 'screening' },
     );
     const work = startBackgroundWork(
-      { prisma: flaky, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY, api },
+      {
+        prisma: flaky,
+        protector,
+        i18n,
+        logger,
+        policy: DEFAULT_ESCALATION_POLICY,
+        scripts: createScriptRegistry(prisma),
+        api,
+      },
       { intervalMs: 10 },
     );
     await until(() => fake.callsOf('sendMessage').some((call) => call.payload.chat_id === 81_002));

@@ -11,6 +11,7 @@ import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { runEscalationSweep } from '../../src/services/escalation.ts';
 import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
+import { createScriptRegistry } from '../../src/services/script-registry.ts';
 import { TEST_DATA_KEY } from '../helpers/app.ts';
 import { createTestDatabase, describeDatabase, type TTestDatabase } from '../helpers/database.ts';
 import { createFakeBotApi, FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
@@ -53,7 +54,15 @@ afterAll(async () => {
 function createInstance(prisma: PrismaClient) {
   const fake = createFakeBotApi();
   const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
-  const deps = { prisma, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY, api };
+  const deps = {
+    prisma,
+    protector,
+    i18n,
+    logger,
+    policy: DEFAULT_ESCALATION_POLICY,
+    scripts: createScriptRegistry(prisma),
+    api,
+  };
   return {
     fake,
     async round(now: Date) {

@@ -22,6 +22,11 @@ import {
   runEscalationSweep,
 } from '../../src/services/escalation.ts';
 import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
+import {
+  createScriptRegistry,
+  readDefaultScript,
+  type TScriptRegistry,
+} from '../../src/services/script-registry.ts';
 import { TEST_DATA_KEY } from '../helpers/app.ts';
 import { createTestDatabase, describeDatabase, type TTestDatabase } from '../helpers/database.ts';
 import { createFakeBotApi, FAKE_BOT_TOKEN, type TFakeBotApi } from '../helpers/fake-bot-api.ts';
@@ -39,9 +44,12 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 
 let database: TTestDatabase;
 let prisma: PrismaClient;
+let scripts: TScriptRegistry;
 beforeAll(async () => {
   database = await createTestDatabase();
   prisma = database.db.prisma;
+  scripts = createScriptRegistry(prisma);
+  await scripts.publish(readDefaultScript());
 });
 afterAll(() => database.close());
 
@@ -89,7 +97,7 @@ async function openCase(level: 'low' | 'moderate' | 'high' | 'imminent', now = T
 /** One running instance of the service: its own Bot API client (and fake Telegram behind it). */
 function createInstance(policy: TEscalationPolicy = DEFAULT_ESCALATION_POLICY, fake = createFakeBotApi()) {
   const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
-  const deps = { prisma, protector, i18n, logger, policy, api };
+  const deps = { prisma, protector, i18n, logger, policy, scripts, api };
   return {
     fake,
     /** One round of the background work at `now`: sweep, then deliver. */
@@ -375,7 +383,7 @@ describe(describeDatabase('a crash after the case commit'), () => {
     const onCall = await addWorker({ onCall: true });
     const caseId = await openCase('moderate');
     await runEscalationSweep(
-      { prisma, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY },
+      { prisma, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY, scripts },
       { now: T0 },
     );
     // What a sender that claimed the row and then crashed leaves behind.
@@ -446,11 +454,50 @@ describe(describeDatabase('the page'), () => {
     expect(rows.every((row) => !row.payloadSealed.includes('Case'))).toBe(true);
   });
 
+  it('names the answers behind the level with the labels of the case script version', async () => {
+    const worker = await addWorker({ onCall: true, locale: 'zh-CN' });
+    const caseId = await openCase('high');
+    const script = await scripts.latest('default');
+    await prisma.case.update({
+      where: { id: caseId },
+      data: {
+        scriptId: 'default',
+        scriptVersion: script?.version,
+        explanation: [
+          {
+            kind: 'critical',
+            rule: 'asq_positive',
+            level: 'high',
+            because: [{ kind: 'answer', questionId: 'asq_wish_dead', optionId: 'yes' }],
+          },
+        ],
+      },
+    });
+    // A registry that has not read the version yet reads it inside the sweep's own transaction.
+    const coldScripts = createScriptRegistry(prisma);
+    const fake = createFakeBotApi();
+    const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
+    const deps = {
+      prisma,
+      protector,
+      i18n,
+      logger,
+      policy: DEFAULT_ESCALATION_POLICY,
+      scripts: coldScripts,
+      api,
+    };
+    await runEscalationSweep(deps, { now: T0 });
+    await deliverDueOutbox(deps, { now: T0 });
+
+    const [page] = fake.callsOf('sendMessage').filter((c) => c.payload.chat_id === worker.chatId);
+    expect(String(page?.payload.text)).toContain('• 自杀风险筛查阳性 → 高风险，依据：曾希望自己不再活着：是');
+  });
+
   it('a page still waiting to go out when the case is claimed is dropped, not sent', async () => {
     await addWorker({ onCall: true });
     const caseId = await openCase('high');
     await runEscalationSweep(
-      { prisma, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY },
+      { prisma, protector, i18n, logger, policy: DEFAULT_ESCALATION_POLICY, scripts },
       { now: T0 },
     );
     await prisma.case.update({ where: { id: caseId }, data: { status: 'claimed' } });

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { ID_LABELS, shorten, type TScriptLabels } from '../script/index.ts';
 import type { TAudience } from './policy.ts';
 
 /**
  * What a worker reads about a waiting case: on a page, in `/queue` and in Details. Built from what the case
  * row holds (level, scores and explanation JSON, the unsealed signals), translated by the caller's `t`, so it
  * stays pure and the same text reaches every place. It never holds what the resident wrote: answers show as
- * question and option ids, crisis signals as the pattern's explanation (never the matched words), grievance
+ * the script's question and option labels (choices, never free text), crisis signals as the pattern's explanation (never the matched words), grievance
  * signals as lexicon terms (never the resident's own forms).
  */
 
@@ -31,6 +32,8 @@ export type TSummaryOptions = {
   now: Date;
   /** On a page: the step and audiences it was sent to, so the worker knows why it reached them. */
   paged?: { step: number; audiences: readonly TAudience[] };
+  /** The names of the case's script version in the reader's language; ids without it. */
+  labels?: TScriptLabels;
 };
 
 /** Telegram allows 4,096 characters; leave room for the footer. */
@@ -120,9 +123,10 @@ export function renderCaseSummary(t: TTranslate, view: TCaseView, options: TSumm
       }),
     );
   }
+  const labels = options.labels ?? ID_LABELS;
   for (const section of [
-    scoreLines(t, view.scores),
-    explanationLines(t, view.explanation),
+    scoreLines(t, labels, view.scores),
+    explanationLines(t, labels, view.explanation),
     signalLines(t, view.signals),
   ]) {
     if (section.length > 0) lines.push('', ...section);
@@ -144,18 +148,24 @@ export function formatWaiting(t: TTranslate, ms: number): string {
   return t('waiting.days', { days: Math.floor(hours / 24), hours: hours % 24 });
 }
 
-function scoreLines(t: TTranslate, json: unknown): string[] {
+function scoreLines(t: TTranslate, labels: TScriptLabels, json: unknown): string[] {
   const parsed = ZScores.safeParse(json);
   if (!parsed.success || Object.keys(parsed.data).length === 0) return [];
   return [
     t('scores.heading'),
     ...Object.entries(parsed.data).map(([indicator, score]) =>
-      t('scores.line', { indicator, total: score.total, min: score.min, max: score.max, band: score.band }),
+      t('scores.line', {
+        indicator: labels.indicator(indicator),
+        total: score.total,
+        min: score.min,
+        max: score.max,
+        band: labels.band(indicator, score.band),
+      }),
     ),
   ];
 }
 
-function explanationLines(t: TTranslate, json: unknown): string[] {
+function explanationLines(t: TTranslate, labels: TScriptLabels, json: unknown): string[] {
   const items = (Array.isArray(json) ? json : [])
     .flatMap((item): TExplanationItem[] => {
       const parsed = ZExplanationItem.safeParse(item);
@@ -167,21 +177,25 @@ function explanationLines(t: TTranslate, json: unknown): string[] {
   const shown = items.slice(0, MAX_EXPLANATION_ITEMS).map((item) =>
     item.kind === 'critical'
       ? t('why.rule', {
-          rule: item.rule,
+          rule: labels.rule(item.rule),
           level: t(`level.${item.level}`),
           evidence: listWithMore(
             t,
-            item.because.map((evidence) => describeEvidence(t, evidence)),
+            item.because.map((evidence) => describeEvidence(t, labels, evidence)),
           ),
         })
       : t('why.band', {
-          indicator: item.indicator,
-          band: item.band,
+          indicator: labels.indicator(item.indicator),
+          band: labels.band(item.indicator, item.band),
           level: t(`level.${item.level}`),
           answers: listWithMore(
             t,
             item.answers.map((a) =>
-              t('why.points', { question: a.questionId, option: a.optionId, points: a.points }),
+              t('why.points', {
+                question: labels.question(a.questionId),
+                option: labels.option(a.questionId, a.optionId),
+                points: a.points,
+              }),
             ),
           ),
         }),
@@ -190,21 +204,27 @@ function explanationLines(t: TTranslate, json: unknown): string[] {
   return [t('why.heading'), ...shown, ...(hidden > 0 ? [t('why.more_items', { n: hidden })] : [])];
 }
 
-function describeEvidence(t: TTranslate, evidence: z.infer<typeof ZEvidence>): string {
-  if (evidence.kind === 'answer')
-    return t('why.answer', { question: evidence.questionId, option: evidence.optionId });
+function describeEvidence(t: TTranslate, labels: TScriptLabels, evidence: z.infer<typeof ZEvidence>): string {
+  if (evidence.kind === 'answer') {
+    return t('why.answer', {
+      question: labels.question(evidence.questionId),
+      option: labels.option(evidence.questionId, evidence.optionId),
+    });
+  }
+  const indicator = labels.indicator(evidence.indicator);
   if (evidence.gte !== undefined)
-    return t('why.score_gte', { indicator: evidence.indicator, total: evidence.total, bound: evidence.gte });
+    return t('why.score_gte', { indicator, total: evidence.total, bound: evidence.gte });
   if (evidence.lte !== undefined)
-    return t('why.score_lte', { indicator: evidence.indicator, total: evidence.total, bound: evidence.lte });
-  return t('why.score', { indicator: evidence.indicator, total: evidence.total });
+    return t('why.score_lte', { indicator, total: evidence.total, bound: evidence.lte });
+  return t('why.score', { indicator, total: evidence.total });
 }
 
 function listWithMore(t: TTranslate, parts: string[]): string {
   if (parts.length === 0) return t('why.no_answers');
   const shown = parts.slice(0, MAX_ANSWERS_PER_ITEM);
   const hidden = parts.length - shown.length;
-  return [...shown, ...(hidden > 0 ? [t('why.more', { n: hidden })] : [])].join(', ');
+  // Labels may hold commas of their own.
+  return [...shown, ...(hidden > 0 ? [t('why.more', { n: hidden })] : [])].join('; ');
 }
 
 function signalLines(t: TTranslate, json: unknown): string[] {
@@ -250,11 +270,6 @@ function signalLines(t: TTranslate, json: unknown): string[] {
     );
   }
   return lines.length > 0 ? [t('signals.heading'), ...lines] : [];
-}
-
-function shorten(text: string, max: number): string {
-  const single = text.replace(/\s+/g, ' ').trim();
-  return single.length <= max ? single : `${single.slice(0, max - 1)}…`;
 }
 
 function clip(text: string): string {

@@ -4,6 +4,7 @@ export * from './condition.ts';
 export * from './engine.ts';
 export * from './findings.ts';
 export * from './graph.ts';
+export * from './labels.ts';
 export * from './lint.ts';
 export * from './parse.ts';
 export * from './schema.ts';

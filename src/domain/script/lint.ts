@@ -230,6 +230,7 @@ function* localizedTexts(script: TScript): Generator<{ text: TLocalizedText; pat
     }
   }
   for (const [q, question] of script.questions.entries()) {
+    if (question.label) yield { text: question.label, path: ['questions', q, 'label'] };
     if (question.intro) yield { text: question.intro, path: ['questions', q, 'intro'] };
     yield { text: question.text, path: ['questions', q, 'text'] };
     for (const [o, option] of (question.options as readonly TOption[]).entries()) {

@@ -110,6 +110,8 @@ export const ZScaleOption = z.strictObject({ ...optionFields, value: z.int() });
 
 const questionFields = {
   id: ZQuestionId,
+  /** A short name for workers' summaries ("Hopeless"); by default the start of `text`. */
+  label: ZLocalizedText.optional(),
   /** Shown once before the question, e.g. to introduce a block of sensitive questions. */
   intro: ZLocalizedText.optional(),
   text: ZLocalizedText,

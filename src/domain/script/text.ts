@@ -40,3 +40,13 @@ export function normalizeTyped(text: string): string {
     .replace(/[.!?。！？]+$/u, '')
     .toLowerCase();
 }
+
+/**
+ * One line of at most `max` characters: whitespace folded, an ellipsis where it was cut.
+ *
+ * @example shorten('How often did it seem\nthat things were not going to get better?', 20) // 'How often did it se…'
+ */
+export function shorten(text: string, max: number): string {
+  const single = text.replace(/\s+/g, ' ').trim();
+  return single.length <= max ? single : `${single.slice(0, max - 1)}…`;
+}

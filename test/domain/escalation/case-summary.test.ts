@@ -5,7 +5,9 @@ import {
   type TCaseView,
   type TTranslate,
 } from '../../../src/domain/escalation/index.ts';
+import { scriptLabels } from '../../../src/domain/script/index.ts';
 import { createI18n } from '../../../src/i18n.ts';
+import { loadDefaultScript } from '../script/support.ts';
 
 const i18n = createI18n();
 const tr =
@@ -105,14 +107,56 @@ describe('renderCaseSummary', () => {
       '• suicide_risk: 4 (range 0–5), band acute',
       '',
       'Why this level',
-      '• Rule asq_acute → IMMINENT risk: asq_now = yes_now, suicide_risk total 4 ≥ 1',
-      '• distress band severe → HIGH risk: k6_on_edge = often (+3), k6_no_hope = nearly_always (+4)',
+      '• asq_acute → IMMINENT risk, because: asq_now: yes_now; suicide_risk total 4 ≥ 1',
+      '• distress “severe” → HIGH risk, from: k6_on_edge: often (+3); k6_no_hope: nearly_always (+4)',
       '',
       'Signals (for your judgement, not a verdict)',
       '• Crisis language (imminent, about themselves):',
       '  – Speaks of using a means of self-harm',
       '• Grievance language over 20 words (short text, proportions unstable): grievance ×2 (10.0%: unfair)',
     ]);
+  });
+
+  it('names scores, rules, questions and answers by the labels of the script, in the language of the reader', () => {
+    const script = loadDefaultScript();
+    const fromScreening: TCaseView = {
+      ...view,
+      scores: {
+        distress: { total: 21, min: 0, max: 24, band: 'serious', level: 'high' },
+      },
+      explanation: [
+        {
+          kind: 'critical',
+          rule: 'asq_acute',
+          level: 'imminent',
+          because: [{ kind: 'answer', questionId: 'asq_now', optionId: 'yes_now' }],
+        },
+        {
+          kind: 'band',
+          indicator: 'distress',
+          total: 21,
+          band: 'serious',
+          level: 'high',
+          answers: [
+            { questionId: 'k6_on_edge', optionId: 'often', points: 3 },
+            { questionId: 'k6_worth', optionId: 'nearly_always', points: 4 },
+          ],
+        },
+      ],
+    };
+    const english = renderCaseSummary(en, fromScreening, { now, labels: scriptLabels(script, 'en') });
+    expect(english).toContain('• Distress: 21 (range 0–24), band Serious');
+    expect(english).toContain(
+      '• Thinking of suicide right now → IMMINENT risk, because: Thinking of ending their life right now: Yes, right now',
+    );
+    expect(english).toContain(
+      '• Distress “Serious” → HIGH risk, from: Tense or on edge: Often (+3); Felt no good, worthless: Nearly all the time (+4)',
+    );
+    const chinese = renderCaseSummary(zh, fromScreening, { now, labels: scriptLabels(script, 'zh-CN') });
+    expect(chinese).toContain('• 心理困扰：21');
+    expect(chinese).toContain('当下有自杀念头 → 紧急风险，依据：此刻正想结束生命：');
+    expect(chinese).toContain('紧张或心里发慌：经常（+3）');
+    expect(chinese).not.toMatch(/k6_|asq_|serious/);
   });
 
   it('never shows what the resident wrote', () => {
@@ -160,7 +204,7 @@ describe('renderCaseSummary', () => {
       })),
     };
     const text = renderCaseSummary(en, many, { now });
-    expect(text).toContain('q4 = x (+1), 3 more');
+    expect(text).toContain('q4: x (+1); 3 more');
     expect(text).toContain('• … and 5 more reasons (Details)');
     expect(text.length).toBeLessThanOrEqual(3500);
   });

@@ -63,6 +63,16 @@ describe('lint', () => {
     expect(missing?.path).toEqual(['questions', 1, 'text']);
   });
 
+  it('checks a question label for every locale, like its text', () => {
+    const text = readFixture('valid-small.yaml').replace(
+      '  - id: q1\n',
+      '  - id: q1\n    label: { en: Mood }\n',
+    );
+    expect(lintScriptText(text).findings).toMatchObject([
+      { code: 'missing_translation', path: ['questions', 0, 'label'] },
+    ]);
+  });
+
   it('refuses oversized text before parsing it', () => {
     const { findings } = lintScriptText(`# ${'x'.repeat(600 * 1024)}`);
     expect(findings).toMatchObject([{ code: 'too_large', line: 1, col: 1 }]);
