@@ -10,6 +10,7 @@ const PURE_TESTS = [
   'test/cli/classify.test.ts',
   'test/config.test.ts',
   'test/i18n.test.ts',
+  'test/logger.test.ts',
   'test/server/server.test.ts',
   'test/db/database-url.test.ts',
   'test/services/data-keys.test.ts',

@@ -29,19 +29,52 @@ const REDACTED_PATHS = [
 const ERROR_FIELDS = ['code', 'method', 'error_code', 'description'] as const;
 
 /**
- * Errors logged as `err` keep their kind, message, stack, Bot API method and status, and the error they wrap
- * — and nothing else: a grammY `GrammyError` carries the request (`payload`: chat id and text), a `BotError`
- * the whole context (the update with the resident's words and name, the bot token).
+ * The bot token travels in every Bot API URL (`…/bot<token>/sendMessage`), and a network error's message
+ * quotes the URL; a token may also appear bare.
+ */
+const TOKEN_PATTERNS = [/\/bot[^/\s]+/g, /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g];
+
+function withoutSecrets(text: string): string {
+  return TOKEN_PATTERNS.reduce((scrubbed, pattern) => scrubbed.replace(pattern, '/bot[redacted]'), text);
+}
+
+/**
+ * Prisma's client errors draw the whole query, arguments and all (sealed text, pseudonyms), above the
+ * reason on their last line: keep the reason.
+ */
+function messageOf(error: Error): string {
+  if (!error.constructor.name.startsWith('PrismaClient')) return withoutSecrets(error.message);
+  const lines = error.message.split('\n').filter((line) => line.trim() !== '');
+  return withoutSecrets(lines.at(-1)?.trim() ?? '');
+}
+
+/** The stack's frames only: its first lines repeat the message. */
+function framesOf(error: Error): string | undefined {
+  return error.stack
+    ?.split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map(withoutSecrets)
+    .join('\n');
+}
+
+/**
+ * Errors logged as `err` keep their kind, message, stack frames, Bot API method and status, and the error
+ * they wrap — and nothing else: a grammY `GrammyError` carries the request (`payload`: chat id and text), a
+ * `BotError` the whole context (the update with the resident's words and name, the bot token). Tokens are
+ * cut from what is kept, and a Prisma error keeps its reason without the query it draws.
  */
 function serializeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return { type: typeof error };
   const fields = error as unknown as Record<string, unknown>;
   const safe: Record<string, unknown> = {
     type: error.constructor.name,
-    message: error.message,
-    stack: error.stack,
+    message: messageOf(error),
+    stack: framesOf(error),
   };
-  for (const key of ERROR_FIELDS) if (fields[key] !== undefined) safe[key] = fields[key];
+  for (const key of ERROR_FIELDS) {
+    const value = fields[key];
+    if (value !== undefined) safe[key] = typeof value === 'string' ? withoutSecrets(value) : value;
+  }
   // BotError and HttpError wrap the error that happened as `error`; others use `cause`.
   const inner = fields.error instanceof Error ? fields.error : error.cause;
   if (inner !== undefined && depth < 3) safe.cause = serializeError(inner, depth + 1);
