@@ -21,6 +21,8 @@ export type TUpdateData = {
    * screened, and nothing of theirs is stored as a resident's (`residentId` is undefined for them).
    */
   worker: Worker | null;
+  /** A feature already offered this resident a worker for this message: nothing more needs saying. */
+  isOfferedWorker: boolean;
 };
 
 export type TBotContext = ConversationFlavor<Context & TUpdateData>;

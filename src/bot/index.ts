@@ -93,6 +93,7 @@ function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
       // Staff: nothing of theirs is looked up or stored as a resident's; they read the worker texts.
       const locale = isLocale(worker.locale) ? worker.locale : resolveLocale(ctx.from?.language_code);
       ctx.worker = worker;
+      ctx.isOfferedWorker = false;
       ctx.residentId = undefined;
       ctx.resident = null;
       ctx.locale = locale;
@@ -103,6 +104,7 @@ function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
       return;
     }
     ctx.worker = null;
+    ctx.isOfferedWorker = false;
     const residentId = ctx.from ? deps.protector.pseudonymOf(ctx.from.id) : undefined;
     const resident = residentId ? await findResident(deps, residentId) : null;
     const locale = isLocale(resident?.locale) ? resident.locale : resolveLocale(ctx.from?.language_code);

@@ -7,7 +7,9 @@ export type TOutboxKind =
   | 'page-update'
   | 'relay-to-worker'
   | 'relay-to-resident'
-  | 'resident-notice';
+  | 'resident-notice'
+  /** To staff about a case outside the escalation ladder (crisis language in a claimed case). */
+  | 'case-alert';
 
 /**
  * What the sender does with an outbox row: send a new message, or edit one sent before (a page that became

@@ -33,7 +33,8 @@ type TApiFailure = { error_code: number; description: string; parameters?: { ret
 export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
   const botInfo = options.botInfo ?? FAKE_BOT_INFO;
   const calls: TApiCall[] = [];
-  const failures = new Map<string, TApiFailure[]>();
+  /** Per method, what its next calls do: fail, or (undefined) succeed. */
+  const failures = new Map<string, Array<TApiFailure | undefined>>();
   const pendingUpdates: Update[] = [];
   let nextMessageId = 1;
   let wakePoller: (() => void) | undefined;
@@ -133,9 +134,13 @@ export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
         buttons: markup.inline_keyboard.flat().map((b) => ({ text: b.text, data: b.callback_data })),
       };
     },
-    /** Make the next call of `method` fail the way Telegram does (e.g. 403 blocked, 429 with retry_after). */
-    failNext(method: string, failure: TApiFailure): void {
-      failures.set(method, [...(failures.get(method) ?? []), failure]);
+    /**
+     * Make the next call of `method` fail the way Telegram does (e.g. 403 blocked, 429 with retry_after);
+     * with `after`, that many calls succeed first.
+     */
+    failNext(method: string, failure: TApiFailure, options: { after?: number } = {}): void {
+      const succeeding = Array.from({ length: options.after ?? 0 }, () => undefined);
+      failures.set(method, [...(failures.get(method) ?? []), ...succeeding, failure]);
     },
     /** Offer an update to a long-polling bot. */
     queueUpdate(update: Update): void {

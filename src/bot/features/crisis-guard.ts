@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { openOrRaiseCase } from '../../services/cases.ts';
 import { assessMessage, escalateCrisis } from '../../services/crisis.ts';
+import { enqueueOutbox } from '../../services/outbox.ts';
 import { keepReachable } from '../../services/residents.ts';
 import type { TBotContext } from '../context.ts';
 import type { TBotDeps } from '../deps.ts';
@@ -8,37 +9,53 @@ import { CALLBACK } from '../keyboards.ts';
 
 /**
  * Reads every message a resident writes, in every state — before consent, mid-screening, after it, in an
- * open case. `imminent`: the emergency numbers first, then an imminent case within this same update, and the
- * message goes no further. `concern`: a gentle offer of a worker, and the message carries on (it may be an
- * answer to the question under way).
+ * open case; text, captions and edits. `imminent`: the emergency numbers first, then an imminent case within
+ * this same update, and the message goes no further. `concern`: a gentle offer of a worker; a new text
+ * message then carries on (it may be an answer to the question under way), anything else stops here.
  */
 export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
 
-  feature.on(['message:text', 'message:caption', 'edited_message:text'], async (ctx, next) => {
-    const text = ctx.msg.text ?? ctx.msg.caption ?? '';
-    const signals = assessMessage(deps.crisisPatterns, text);
-    if (!signals || signals.level === 'none' || !ctx.residentId) return next();
+  feature.on(
+    ['message:text', 'message:caption', 'edited_message:text', 'edited_message:caption'],
+    async (ctx, next) => {
+      const text = ctx.msg.text ?? ctx.msg.caption ?? '';
+      const signals = assessMessage(deps.crisisPatterns, text);
+      if (!signals || signals.level === 'none' || !ctx.residentId) return next();
 
-    if (signals.level === 'imminent') {
-      await ctx.reply(ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers }));
-      const escalation = await escalateCrisis(deps, {
-        residentId: ctx.residentId,
-        chatId: ctx.chat.id,
-        signals,
+      if (signals.level === 'imminent') {
+        const numbers = ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers });
+        const isNumbersSent = await tryReply(ctx, numbers);
+        const escalation = await escalateCrisis(deps, {
+          residentId: ctx.residentId,
+          chatId: ctx.chat.id,
+          signals,
+        });
+        ctx.logger.warn(
+          { case_id: escalation.caseId, change: escalation.change },
+          'crisis language: imminent case',
+        );
+        const escalated = ctx.t('crisis.escalated');
+        const unsent = isNumbersSent ? [] : [numbers];
+        if (!isNumbersSent || !(await tryReply(ctx, escalated))) unsent.push(escalated);
+        // Telegram failed us: the case must not roll back with the update, so what the resident has not
+        // read yet goes out through the outbox, with its retries, once Telegram answers again.
+        for (const notice of unsent) {
+          await enqueueOutbox(deps, {
+            kind: 'resident-notice',
+            caseId: escalation.caseId,
+            payload: { type: 'send', chatId: ctx.chat.id, text: notice },
+          });
+        }
+        return;
+      }
+      await ctx.reply(ctx.t('crisis.concern'), {
+        reply_markup: new InlineKeyboard().text(ctx.t('crisis.talk'), CALLBACK.talkToWorker),
       });
-      ctx.logger.warn(
-        { case_id: escalation.caseId, change: escalation.change },
-        'crisis language: imminent case',
-      );
-      await ctx.reply(ctx.t('crisis.escalated'));
-      return;
-    }
-    await ctx.reply(ctx.t('crisis.concern'), {
-      reply_markup: new InlineKeyboard().text(ctx.t('crisis.talk'), CALLBACK.talkToWorker),
-    });
-    return next();
-  });
+      ctx.isOfferedWorker = true;
+      if (ctx.message?.text !== undefined) return next();
+    },
+  );
 
   feature.callbackQuery(CALLBACK.talkToWorker, async (ctx) => {
     await ctx.answerCallbackQuery();
@@ -55,4 +72,15 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
   });
 
   return feature;
+}
+
+/** Replies, and says whether Telegram took it; the failure is logged (without the text). */
+async function tryReply(ctx: TBotContext, text: string): Promise<boolean> {
+  try {
+    await ctx.reply(text);
+    return true;
+  } catch (error) {
+    ctx.logger.error({ err: error }, 'crisis reply failed: queued for the outbox');
+    return false;
+  }
 }

@@ -38,6 +38,7 @@ export function createFallbackFeature(deps: TBotDeps): Composer<TBotContext> {
       await ctx.conversation.enter(SCREENING_CONVERSATION);
       return;
     }
+    if (ctx.isOfferedWorker) return;
     await ctx.reply(ctx.t('unsupported.unknown_text'));
   });
   return feature;
