@@ -35,6 +35,11 @@ export type TBotDeps = {
    * Telegram delivers them again to the next start.
    */
   isAccepting?: () => boolean;
+  /**
+   * Long polling: the waits before each new try of an update that failed (Telegram never delivers it again
+   * once polling moves on). Default: 1 s, 2 s, 4 s, 8 s, 15 s.
+   */
+  pollingRetryDelaysMs?: readonly number[];
 };
 
 /** The storage key of a resident's conversation state: by pseudonym, never by chat id. */

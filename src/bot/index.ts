@@ -1,5 +1,6 @@
+import { setTimeout } from 'node:timers/promises';
 import { conversations, createConversation } from '@grammyjs/conversations';
-import { type Api, Bot, type BotError, type Middleware } from 'grammy';
+import { type Api, Bot, BotError, type Middleware } from 'grammy';
 import type { i18n } from 'i18next';
 import { createSessionStorage } from '../db/session-storage.ts';
 import { handleUpdateOnce } from '../db/unit-of-work.ts';
@@ -47,7 +48,7 @@ export function createBot(deps: TBotDeps): TBot {
 
   bot.use(async (ctx, next) => {
     if (deps.isAccepting && !deps.isAccepting()) return;
-    await handleUpdateOnce(deps.prisma, ctx.update.update_id, next);
+    await handleUpdateOnce(deps.prisma, ctx.update.update_id, next, ctx.chat?.id ?? ctx.from?.id);
   });
   // A private conversation service: groups and channels are not where residents talk to it.
   const privateChats = bot.chatType('private');
@@ -80,10 +81,35 @@ export function createBot(deps: TBotDeps): TBot {
   guarded.use(createUnsupportedFeature());
   guarded.use(createFallbackFeature(deps));
 
-  bot.catch((error) =>
-    deps.logger.error({ err: error.error, update_id: error.ctx.update.update_id }, 'update failed'),
-  );
+  // Only long polling reaches here: the webhook route answers 500 instead, and Telegram delivers again.
+  bot.catch((error) => retryPolledUpdate(bot, deps, error));
   return bot;
+}
+
+const POLLING_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
+
+/**
+ * An update that failed under long polling would be lost: polling moves on past it. Try it again a few
+ * times, waiting longer each time (Telegram or the database may be back), before the next update, so a
+ * chat's updates keep their order. Each try is a new transaction; what the failed one did was rolled back.
+ */
+async function retryPolledUpdate(bot: TBot, deps: TBotDeps, error: BotError<TBotContext>): Promise<void> {
+  const update = error.ctx.update;
+  const log = deps.logger.child({ update_id: update.update_id });
+  const delays = deps.pollingRetryDelaysMs ?? POLLING_RETRY_DELAYS_MS;
+  let failure: unknown = error.error;
+  for (const [attempt, delayMs] of delays.entries()) {
+    log.warn({ err: failure, retry_in_ms: delayMs, attempt: attempt + 1 }, 'update failed: trying again');
+    await setTimeout(delayMs);
+    try {
+      await bot.handleUpdate(update);
+      log.info('update handled on a new try');
+      return;
+    } catch (retryError) {
+      failure = retryError instanceof BotError ? retryError.error : retryError;
+    }
+  }
+  log.error({ err: failure }, 'update failed for good');
 }
 
 function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {

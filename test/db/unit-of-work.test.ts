@@ -61,6 +61,52 @@ describe('handleUpdateOnce', () => {
     expect(outcomes.filter((outcome) => outcome === 'handled')).toHaveLength(1);
   });
 
+  it('runs the updates of one chat one after another, whatever instance takes them', async () => {
+    // A read-then-write that two overlapping updates of one resident would both base on the same state
+    // (both finding no open case, say): with turns taken, each sees the other's write.
+    await prisma.resident.create({ data: { id: 'resident-turns', locale: '0' } });
+    const increment = async () => {
+      const db = currentClient(prisma);
+      const row = await db.resident.findUniqueOrThrow({ where: { id: 'resident-turns' } });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await db.resident.update({
+        where: { id: 'resident-turns' },
+        data: { locale: String(Number(row.locale) + 1) },
+      });
+    };
+    const chatId = 7_001;
+    await Promise.all(
+      [1904, 1905, 1906, 1907].map((updateId) => handleUpdateOnce(prisma, updateId, increment, chatId)),
+    );
+    const row = await prisma.resident.findUniqueOrThrow({ where: { id: 'resident-turns' } });
+    expect(row.locale).toBe('4');
+  });
+
+  it('lets the updates of different chats run side by side', async () => {
+    const started: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = handleUpdateOnce(
+      prisma,
+      1908,
+      async () => {
+        started.push(1);
+        await gate;
+      },
+      7_002,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (database.kind === 'postgres') {
+      // Another chat's update is not held up behind the first (the embedded database runs one at a time).
+      await handleUpdateOnce(prisma, 1909, async () => void started.push(2), 7_003);
+      expect(started).toEqual([1, 2]);
+    }
+    release();
+    await first;
+  });
+
   it('gives repositories the plain client outside an update', () => {
     expect(currentClient(prisma)).toBe(prisma);
   });

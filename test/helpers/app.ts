@@ -53,6 +53,8 @@ export async function createTestApp(
     /** Reuse a database (and fake Bot API), as a restarted process would find them. */
     database?: TTestDatabase;
     api?: TFakeBotApi;
+    /** Long polling: the waits before trying a failed update again. */
+    pollingRetryDelaysMs?: readonly number[];
   } = {},
 ) {
   const ownsDatabase = options.database === undefined;
@@ -79,6 +81,7 @@ export async function createTestApp(
     emergencyNumbersFor: createEmergencyNumbers(options.emergencyNumbers, i18n),
     botInfo: api.botInfo,
     fetch: api.fetch,
+    ...(options.pollingRetryDelaysMs ? { pollingRetryDelaysMs: options.pollingRetryDelaysMs } : {}),
   });
   const server = createServer({
     logger,
