@@ -7,6 +7,7 @@ import {
   isCaseLevel,
   planStep,
   renderCaseSummary,
+  stepAfterUnreachable,
   type TAudience,
   type TCaseLevel,
   type TCaseView,
@@ -204,6 +205,8 @@ export type TSweepResult = { cases: number; pages: number };
 /** The case events the sweep writes; `page-skipped` = a step found nobody to page and was passed at once. */
 export const PAGED_EVENT = 'paged';
 export const PAGE_SKIPPED_EVENT = 'page-skipped';
+/** Written by the sender when a page cannot reach its worker (blocked the bot, left Telegram). */
+export const PAGE_UNREACHABLE_EVENT = 'page-unreachable';
 
 /** A transaction holds a case's row lock for a few queries; the embedded database runs one at a time. */
 const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 } as const;
@@ -278,7 +281,10 @@ async function sweepNextDueCase(
       }
       log.error({ step }, 'no active staff at all to page: trying again after the timeout');
     } else {
-      const already = step > 1 ? await pagedAtStep(tx, row.id, step) : new Set<number>();
+      const already =
+        step > 1
+          ? new Set([...(await pagedAtStep(tx, row.id, step)), ...(await pagedByTheStepCutShort(tx, row.id))])
+          : new Set<number>();
       const fresh = recipients.filter((person) => !already.has(person.id));
       const paged = { step, audiences: plan.audiences };
       const texts = new Map<string, ReturnType<typeof renderPage>>();
@@ -357,6 +363,23 @@ async function pagedAtStep(tx: Prisma.TransactionClient, caseId: number, step: n
   return already;
 }
 
+/**
+ * A step made due early because someone could not be reached (`advanceAfterUnreachable`): whoever the step
+ * before paged is not paged again — the others still hold that page within its timeout, and the one who
+ * could not be reached would only fail again.
+ */
+async function pagedByTheStepCutShort(tx: Prisma.TransactionClient, caseId: number): Promise<Set<number>> {
+  const [latest, ...earlier] = await tx.caseEvent.findMany({
+    where: { caseId, type: { in: [PAGED_EVENT, PAGE_UNREACHABLE_EVENT] } },
+    orderBy: { id: 'desc' },
+    select: { type: true, detail: true },
+    take: 200,
+  });
+  if (latest?.type !== PAGE_UNREACHABLE_EVENT) return new Set();
+  const paged = earlier.find((event) => event.type === PAGED_EVENT);
+  return new Set(paged ? (pageEventDetail(paged.detail)?.workerIds ?? []) : []);
+}
+
 type TPageEventDetail = { step: number; audiences: string[]; workerIds: number[] };
 
 function pageEventDetail(detail: Prisma.JsonValue): TPageEventDetail | undefined {
@@ -381,7 +404,7 @@ function pageEventDetail(detail: Prisma.JsonValue): TPageEventDetail | undefined
  */
 export async function advanceAfterUnreachable(
   tx: TDbClient,
-  input: { caseId: number; step: number; now: Date },
+  input: { caseId: number; step: number; now: Date; policy: TEscalationPolicy },
 ): Promise<boolean> {
   const latest = await tx.caseEvent.findFirst({
     where: { caseId: input.caseId, type: PAGED_EVENT },
@@ -391,6 +414,10 @@ export async function advanceAfterUnreachable(
   const detail = latest ? pageEventDetail(latest.detail) : undefined;
   if (detail === undefined || detail.step !== input.step || detail.audiences.includes('everyone'))
     return false;
+  const row = await tx.case.findUnique({ where: { id: input.caseId }, select: { level: true } });
+  if (!row || !isCaseLevel(row.level)) return false;
+  // The sweep pages `escalationStep + 1` next: make that the first step that reaches someone new.
+  const next = stepAfterUnreachable(input.policy, row.level, input.step);
   const { count } = await tx.case.updateMany({
     where: {
       id: input.caseId,
@@ -398,7 +425,7 @@ export async function advanceAfterUnreachable(
       escalationStep: input.step,
       nextEscalationAt: { gt: input.now },
     },
-    data: { nextEscalationAt: input.now },
+    data: { escalationStep: next - 1, nextEscalationAt: input.now },
   });
   return count > 0;
 }

@@ -1,9 +1,10 @@
 import { type Api, GrammyError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { TEscalationPolicy } from '../domain/escalation/index.ts';
 import type { OutboxMessage, PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { advanceAfterUnreachable } from './escalation.ts';
+import { advanceAfterUnreachable, PAGE_UNREACHABLE_EVENT } from './escalation.ts';
 import { openOutboxPayload, type TOutboxPayload } from './outbox.ts';
 
 export type TOutboxSenderDeps = {
@@ -11,6 +12,8 @@ export type TOutboxSenderDeps = {
   protector: TDataProtector;
   api: Api;
   logger: Logger;
+  /** Which step to page next when a page cannot reach its worker. */
+  policy: TEscalationPolicy;
   /** Used when no `now` is given. Default: the system clock. */
   clock?: () => Date;
 };
@@ -54,7 +57,7 @@ const PARALLEL_CHATS = 8;
  * sends it again when the lease passes. That window is one call long.
  *
  * @example
- * const result = await deliverDueOutbox({ prisma, protector, api: bot.api, logger }, { now: new Date() });
+ * const result = await deliverDueOutbox({ prisma, protector, api: bot.api, logger, policy }, { now: new Date() });
  */
 export async function deliverDueOutbox(
   deps: TOutboxSenderDeps,
@@ -257,6 +260,8 @@ async function handleFailure(
       return markDropped(deps, row, log, failure.reason);
     case 'failed':
       log.error({ error: failure.reason }, 'delivery failed for good');
+      // A page that can never go out leaves its worker as unaware as a blocked chat: page the next level.
+      if (row.kind === 'page') return markUnreachable(deps, row, failure.reason, now, log);
       return markFailed(deps, row, failure.reason);
     case 'unreachable':
       return markUnreachable(deps, row, failure.reason, now, log);
@@ -313,7 +318,7 @@ async function markUnreachable(
     await tx.caseEvent.create({
       data: {
         caseId: row.caseId,
-        type: 'page-unreachable',
+        type: PAGE_UNREACHABLE_EVENT,
         actor: 'system',
         detail: { outboxId: row.id, workerId: row.workerId, step: row.escalationStep, error: reason },
         createdAt: now,
@@ -321,7 +326,12 @@ async function markUnreachable(
     });
     return row.escalationStep === null
       ? false
-      : advanceAfterUnreachable(tx, { caseId: row.caseId, step: row.escalationStep, now });
+      : advanceAfterUnreachable(tx, {
+          caseId: row.caseId,
+          step: row.escalationStep,
+          now,
+          policy: deps.policy,
+        });
   });
   log.warn({ worker_id: row.workerId ?? undefined, error: reason, next_step_now: advanced }, 'unreachable');
   return 'unreachable';

@@ -18,7 +18,13 @@ const logger = createLogger({ level: 'silent' });
  */
 export function deliverOutbox(app: TTestApp, now = new Date(Date.now() + 60_000)): Promise<TDeliveryResult> {
   return deliverDueOutbox(
-    { prisma: app.prisma, protector: app.protector, api: app.bot.api, logger },
+    {
+      prisma: app.prisma,
+      protector: app.protector,
+      api: app.bot.api,
+      logger,
+      policy: DEFAULT_ESCALATION_POLICY,
+    },
     { now },
   );
 }

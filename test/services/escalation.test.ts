@@ -349,6 +349,42 @@ describe(describeDatabase('a worker who cannot be reached'), () => {
     expect(await ladder(instance, [SECOND])).toEqual({ [SECOND]: [`${supervisor.chatId}@2`] });
   });
 
+  it('imminent: pages everyone else at once, without paging again those who hold a page already', async () => {
+    const blocked = await addWorker({ onCall: true });
+    const onCall = await addWorker({ onCall: true });
+    const supervisor = await addWorker({ role: 'supervisor' });
+    const offDuty = await addWorker();
+    await openCase('imminent');
+    const instance = createInstance();
+    instance.fake.failNext('sendMessage', {
+      error_code: 403,
+      description: 'Forbidden: bot was blocked by the user',
+    });
+
+    const seen = await ladder(instance, [0, SECOND, 2 * SECOND]);
+    expect(seen[0]?.sort()).toEqual(
+      [`${blocked.chatId}@1`, `${onCall.chatId}@1`, `${supervisor.chatId}@1`].sort(),
+    );
+    // Step 2 would page the same two levels again: the next new people are "everyone" (step 3).
+    expect(seen[SECOND]).toEqual([`${offDuty.chatId}@3`]);
+    expect(seen[2 * SECOND]).toEqual([]);
+  });
+
+  it('a page Telegram refuses for good (400) counts as not acknowledged: the next level at once', async () => {
+    await addWorker({ onCall: true });
+    const supervisor = await addWorker({ role: 'supervisor' });
+    const caseId = await openCase('high');
+    const instance = createInstance();
+    instance.fake.failNext('sendMessage', {
+      error_code: 400,
+      description: "Bad Request: can't parse entities",
+    });
+    await instance.round(T0);
+    expect(await ladder(instance, [SECOND])).toEqual({ [SECOND]: [`${supervisor.chatId}@2`] });
+    const events = await prisma.caseEvent.findMany({ where: { caseId, type: 'page-unreachable' } });
+    expect(events).toHaveLength(1);
+  });
+
   it('on the "everyone" rung an unreachable worker does not re-page everyone at every round', async () => {
     await addWorker({ onCall: true });
     await addWorker();

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Api, GrammyError, HttpError } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
@@ -47,7 +48,8 @@ beforeEach(async () => {
     }),
   });
   const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
-  send = (now) => deliverDueOutbox({ prisma, protector, api, logger }, { now });
+  send = (now) =>
+    deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY }, { now });
 });
 
 let nextChat = 60_000;
@@ -183,7 +185,8 @@ describe(describeDatabase('deliverDueOutbox'), () => {
     const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: flaky });
     const logger = createLogger({ level: 'silent' });
     const id = await enqueue(message());
-    const deliver = (now: Date) => deliverDueOutbox({ prisma, protector, api, logger }, { now });
+    const deliver = (now: Date) =>
+      deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY }, { now });
     expect((await deliver(T0)).retried).toBe(1);
     expect((await row(id)).nextAttemptAt).toEqual(at(SECOND));
     expect((await deliver(at(SECOND))).retried).toBe(1);

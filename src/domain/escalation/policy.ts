@@ -122,6 +122,24 @@ export function planStep(policy: TEscalationPolicy, level: TCaseLevel, step: num
   return { step, audiences, timeoutMs, isLastRung: false };
 }
 
+/**
+ * The step to page at once when someone paged at `step` cannot be reached: the next step that reaches
+ * people `step` did not. An imminent case pages both levels at every step, so for it that is "everyone".
+ *
+ * @example
+ * stepAfterUnreachable(DEFAULT_ESCALATION_POLICY, 'high', 1) // 2: the supervisors
+ * stepAfterUnreachable(DEFAULT_ESCALATION_POLICY, 'imminent', 1) // 3: everyone (with 2 repeats)
+ */
+export function stepAfterUnreachable(policy: TEscalationPolicy, level: TCaseLevel, step: number): number {
+  const reached = planStep(policy, level, step).audiences.join();
+  let next = step + 1;
+  for (;;) {
+    const plan = planStep(policy, level, next);
+    if (plan.isLastRung || plan.audiences.join() !== reached) return next;
+    next += 1;
+  }
+}
+
 export function isCaseLevel(value: unknown): value is TCaseLevel {
   return typeof value === 'string' && (CASE_LEVELS as readonly string[]).includes(value);
 }

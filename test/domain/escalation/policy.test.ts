@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ESCALATION_POLICY,
   planStep,
+  stepAfterUnreachable,
   type TAudience,
   type TCaseLevel,
   ZEscalationPolicy,
@@ -108,5 +109,33 @@ describe('planStep', () => {
 
   it.each([0, -1, 1.5, Number.NaN])('refuses step %s', (step) => {
     expect(() => planStep(DEFAULT_ESCALATION_POLICY, 'high', step)).toThrow(RangeError);
+  });
+});
+
+describe('stepAfterUnreachable', () => {
+  const policy = DEFAULT_ESCALATION_POLICY;
+  it.each([
+    ['high', 1, 2],
+    ['high', 2, 3],
+    ['high', 4, 5],
+    ['moderate', 1, 2],
+    ['imminent', 1, 3],
+    ['imminent', 2, 3],
+    ['imminent', 3, 4],
+  ] as const)('%s, unreachable at step %i: page step %i next', (level, step, next) => {
+    expect(stepAfterUnreachable(policy, level, step)).toBe(next);
+  });
+
+  it('always moves on to someone new, or to the last rung', () => {
+    for (const level of ['low', 'moderate', 'high', 'imminent'] as const) {
+      for (let step = 1; step <= 8; step++) {
+        const next = stepAfterUnreachable(policy, level, step);
+        expect(next).toBeGreaterThan(step);
+        const plan = planStep(policy, level, next);
+        expect(
+          plan.isLastRung || plan.audiences.join() !== planStep(policy, level, step).audiences.join(),
+        ).toBe(true);
+      }
+    }
   });
 });
