@@ -2,7 +2,17 @@ import { currentClient } from '../db/unit-of-work.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 /** What workers do to a case; every one lands on its timeline with who and when. */
-export type TWorkEventType = 'claimed' | 'viewed' | 'relayed' | 'noted' | 'released' | 'resolved';
+export type TWorkEventType =
+  | 'claimed'
+  | 'viewed'
+  | 'relayed'
+  | 'noted'
+  | 'released'
+  | 'resolved'
+  /** A resident's message held for whoever claims their waiting case. */
+  | 'kept'
+  /** Imminent crisis language in a claimed case: its worker and the supervisors alerted. */
+  | 'crisis-alert';
 
 /**
  * Records one step on a case's timeline, in the current transaction: the audit entry commits with the

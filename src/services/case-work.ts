@@ -1,5 +1,6 @@
 import type { i18n, TFunction } from 'i18next';
 import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import type { TCrisisReason } from '../domain/risk/crisis.ts';
 import type { PrismaClient, Resident, Worker } from '../generated/prisma/client.ts';
 import { isLocale, type TLocale } from '../i18n.ts';
 import { recordCaseEvent } from './audit.ts';
@@ -92,11 +93,17 @@ export type TWorkerRelayOutcome =
   | { type: 'relayed'; caseId: number }
   | { type: 'unreachable'; caseId: number }
   | { type: 'too-long'; max: number }
+  /**
+   * A reply to a bot message of no case (Details, a claim answer, a message of an erased resident): which
+   * resident was meant is unknown, so nothing goes to anyone — least of all the active case's resident.
+   */
+  | { type: 'not-a-case-message'; activeCaseId: number | null }
   | TCaseRefusal;
 
 /**
  * A worker's text to the resident of their case: the one they reply to (a page or a relayed message of that
- * case), else their active case. The resident reads it from the bot, labelled "Social worker" in their own
+ * case), else their active case — but a reply to a bot message that belongs to no case is refused, never
+ * taken as meant for the active case. The resident reads it from the bot, labelled "Social worker" in their own
  * language — the worker's name and account never travel. Stored sealed in the transcript, audited, and
  * delivered through the outbox with the rest of the update.
  *
@@ -110,6 +117,8 @@ export async function relayFromWorker(
   if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
   const db = currentClient(deps.prisma);
   const caseId = await caseRepliedTo(db, input.worker, input.replyToMessageId);
+  if (input.replyToMessageId !== undefined && caseId === undefined)
+    return { type: 'not-a-case-message', activeCaseId: input.worker.activeCaseId };
   const own = await ownCase(db, input.worker, caseId ?? input.worker.activeCaseId);
   if (own.type !== 'own') return own;
   const chatId = residentChatId(deps, own.resident);
@@ -140,7 +149,10 @@ export async function relayFromWorker(
   return { type: 'relayed', caseId: own.caseId };
 }
 
-/** The case of the bot's message a worker replied to: a page, its update, or a relayed message. */
+/**
+ * The case of the bot's message a worker replied to: a page, its update, a relayed message (those written
+ * while the case waited included) or a crisis alert.
+ */
 async function caseRepliedTo(
   db: TDbClient,
   worker: Worker,
@@ -151,7 +163,7 @@ async function caseRepliedTo(
     where: {
       workerId: worker.id,
       sentMessageId: replyToMessageId,
-      kind: { in: ['page', 'page-update', 'relay-to-worker'] },
+      kind: { in: ['page', 'page-update', 'relay-to-worker', 'case-alert'] },
       caseId: { not: null },
     },
     orderBy: { id: 'desc' },
@@ -164,9 +176,12 @@ export type TResidentRelayOutcome =
   | { type: 'relayed'; caseId: number }
   /** No open case: the message is not for a worker. */
   | { type: 'no-case' }
-  /** A case nobody has claimed yet: there is no one to relay to. */
-  | { type: 'waiting'; caseId: number }
-  /** A screening question is waiting for an answer: the message belongs to it. */
+  /**
+   * A case nobody (active) has claimed yet. `isKept`: the text was kept, sealed, for the worker who claims
+   * it; false for anything but text.
+   */
+  | { type: 'waiting'; caseId: number; isKept: boolean }
+  /** A screening question is waiting for an answer and nobody holds the case: the message belongs to it. */
   | { type: 'screening' }
   /** A sticker, photo, voice …: only text is relayed. */
   | { type: 'not-text'; caseId: number }
@@ -176,6 +191,15 @@ export type TResidentRelayOutcome =
  * A resident's message to the worker who claimed their open case, labelled with the case id in the worker's
  * language (and flagged when it reads as a crisis). Text only (`text` undefined: another kind of message).
  * Stored sealed in the transcript, audited, and delivered through the outbox.
+ *
+ * Once a worker holds the case, typed text is for them even while a screening question waits (a case opened
+ * mid-screening); the screening keeps waiting and its buttons still answer it. While the case only waits,
+ * text belongs to the screening if one is under way; otherwise it is kept sealed in the transcript and passed
+ * on to whoever claims the case ({@link passOnKeptMessages}).
+ *
+ * @example
+ * const relayed = await relayFromResident(deps, { residentId, text: 'Are you there?', now });
+ * if (relayed.type === 'waiting') await ctx.reply(ctx.t('relay.waiting', { numbers }));
  */
 export async function relayFromResident(
   deps: TCaseWorkDeps,
@@ -188,10 +212,22 @@ export async function relayFromResident(
     include: { claimedBy: true },
   });
   if (!open) return { type: 'no-case' };
-  const screenings = await db.screening.count({ where: { residentId: input.residentId, status: 'active' } });
-  if (screenings > 0) return { type: 'screening' };
-  const worker = open.claimedBy;
-  if (open.status !== 'claimed' || !worker?.isActive) return { type: 'waiting', caseId: open.id };
+  const worker = open.status === 'claimed' && open.claimedBy?.isActive ? open.claimedBy : null;
+  if (!worker) {
+    const screenings = await db.screening.count({
+      where: { residentId: input.residentId, status: 'active' },
+    });
+    if (screenings > 0) return { type: 'screening' };
+    if (input.text === undefined) return { type: 'waiting', caseId: open.id, isKept: false };
+    if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
+    await keepForClaimer(deps, {
+      caseId: open.id,
+      text: input.text,
+      isCrisis: input.isCrisis,
+      now: input.now,
+    });
+    return { type: 'waiting', caseId: open.id, isKept: true };
+  }
   if (input.text === undefined) return { type: 'not-text', caseId: open.id };
   if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
 
@@ -199,6 +235,8 @@ export async function relayFromResident(
     data: {
       caseId: open.id,
       direction: 'from-resident',
+      // The worker it went to; null marks a message still kept for whoever claims the case.
+      workerId: worker.id,
       textSealed: deps.protector.seal(input.text, messageContext(open.id)),
       createdAt: input.now,
     },
@@ -223,6 +261,146 @@ export async function relayFromResident(
     },
   });
   return { type: 'relayed', caseId: open.id };
+}
+
+/** A resident's text while their case waits: sealed in the transcript, with no worker yet (`workerId` null). */
+async function keepForClaimer(
+  deps: TCaseWorkDeps,
+  input: { caseId: number; text: string; isCrisis: boolean | undefined; now: Date },
+): Promise<void> {
+  await currentClient(deps.prisma).caseMessage.create({
+    data: {
+      caseId: input.caseId,
+      direction: 'from-resident',
+      textSealed: deps.protector.seal(input.text, messageContext(input.caseId)),
+      createdAt: input.now,
+    },
+  });
+  await recordCaseEvent(deps, {
+    caseId: input.caseId,
+    type: 'kept',
+    actor: 'resident',
+    now: input.now,
+    detail: { direction: 'to-worker', ...(input.isCrisis ? { crisis: true } : {}) },
+  });
+}
+
+/**
+ * On a claim: the resident's messages kept while the case waited (since it was opened, or since its last
+ * release) go to the claimer through the outbox, oldest first, each labelled as written while waiting, and
+ * are marked as theirs so a later claim does not send them again. Returns how many.
+ *
+ * @example
+ * const kept = await passOnKeptMessages(deps, { caseId: 12, worker, now });
+ */
+export async function passOnKeptMessages(
+  deps: TCaseWorkDeps,
+  input: { caseId: number; worker: Worker; now: Date },
+): Promise<number> {
+  const db = currentClient(deps.prisma);
+  const kept = await db.caseMessage.findMany({
+    where: { caseId: input.caseId, direction: 'from-resident', workerId: null },
+    orderBy: { id: 'asc' },
+    select: { id: true, textSealed: true },
+  });
+  if (kept.length === 0) return 0;
+  const t = workerTexts(deps, input.worker.locale);
+  for (const message of kept) {
+    const text = deps.protector.open(message.textSealed, messageContext(input.caseId));
+    await enqueueOutbox(deps, {
+      kind: 'relay-to-worker',
+      caseId: input.caseId,
+      workerId: input.worker.id,
+      payload: {
+        type: 'send',
+        chatId: workerChatId(input.worker),
+        text: t('relay.from_resident_kept', { id: input.caseId, text }),
+      },
+    });
+  }
+  await db.caseMessage.updateMany({
+    where: { id: { in: kept.map((message) => message.id) } },
+    data: { workerId: input.worker.id },
+  });
+  await recordCaseEvent(deps, {
+    caseId: input.caseId,
+    type: 'relayed',
+    actor: 'system',
+    now: input.now,
+    detail: { direction: 'to-worker', kept: kept.length, workerId: input.worker.id },
+  });
+  return kept.length;
+}
+
+export type TCrisisAlertOutcome =
+  | { type: 'alerted'; caseId: number; workerIds: number[] }
+  /** No claimed case: the crisis guard's imminent case and the escalation ladder page whoever is needed. */
+  | { type: 'not-claimed' };
+
+/**
+ * Imminent crisis language from a resident whose case is claimed. The escalation ladder pages only for
+ * waiting cases, and the message itself may never reach the worker (a caption, too long, an edit, a worker
+ * who blocked the bot), so the claimer and every active supervisor get an alert of their own, in their
+ * language: the case, the detector's reasons (its explanations, never the resident's words) and that the
+ * resident was given the emergency numbers. Through the outbox, in the update's transaction; audited.
+ *
+ * @example
+ * const signals = assessMessage(deps.crisisPatterns, text);
+ * if (signals?.level === 'imminent') await alertClaimedCaseOfCrisis(deps, { residentId, reasons: signals.reasons, now });
+ */
+export async function alertClaimedCaseOfCrisis(
+  deps: TCaseWorkDeps,
+  input: {
+    residentId: string;
+    reasons: ReadonlyArray<Pick<TCrisisReason, 'id' | 'level' | 'explanation'>>;
+    now: Date;
+  },
+): Promise<TCrisisAlertOutcome> {
+  const db = currentClient(deps.prisma);
+  const open = await db.case.findFirst({
+    where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
+    orderBy: { createdAt: 'desc' },
+    include: { claimedBy: true },
+  });
+  if (open?.status !== 'claimed') return { type: 'not-claimed' };
+  const claimer = open.claimedBy;
+  const supervisors = await db.worker.findMany({
+    where: { role: 'supervisor', isActive: true },
+    orderBy: { id: 'asc' },
+  });
+  const recipients = [
+    ...(claimer?.isActive ? [claimer] : []),
+    ...supervisors.filter((supervisor) => supervisor.id !== claimer?.id),
+  ];
+  const imminent = input.reasons.filter((reason) => reason.level === 'imminent');
+  const explanations = [
+    ...new Set((imminent.length > 0 ? imminent : input.reasons).map((r) => r.explanation)),
+  ];
+
+  for (const recipient of recipients) {
+    const t = workerTexts(deps, recipient.locale);
+    const reasons = explanations.map((explanation) => t('alert.reason', { explanation })).join('\n');
+    const text =
+      recipient.id === claimer?.id
+        ? t('alert.crisis_yours', { id: open.id, reasons })
+        : t('alert.crisis', { id: open.id, name: claimer?.name ?? t('alert.someone'), reasons });
+    await enqueueOutbox(deps, {
+      kind: 'case-alert',
+      caseId: open.id,
+      workerId: recipient.id,
+      payload: { type: 'send', chatId: workerChatId(recipient), text },
+    });
+  }
+  const workerIds = recipients.map((recipient) => recipient.id);
+  await recordCaseEvent(deps, {
+    caseId: open.id,
+    type: 'crisis-alert',
+    actor: 'system',
+    now: input.now,
+    // Who was alerted; the reasons stay out (their ids paraphrase the resident: the guard seals them on the case).
+    detail: { workerIds, level: 'imminent' },
+  });
+  return { type: 'alerted', caseId: open.id, workerIds };
 }
 
 /**

@@ -42,14 +42,11 @@ export async function openOrRaiseCase(
   input: TOpenCaseInput,
 ): Promise<TOpenCaseOutcome> {
   const db = currentClient(deps.prisma);
-  const signalsSealed =
-    input.signals === undefined
-      ? undefined
-      : deps.protector.seal(JSON.stringify(input.signals), 'case-signals');
   const open = await db.case.findFirst({
     where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
     orderBy: { createdAt: 'desc' },
   });
+  const signalsSealed = sealSignals(deps.protector, open?.signalsSealed ?? null, input.signals);
 
   if (!open) {
     const created = await db.case.create({
@@ -81,13 +78,15 @@ export async function openOrRaiseCase(
     data: {
       ...(isHigher ? { level: input.level, score: Math.max(open.score, input.score ?? 0) } : {}),
       ...(signalsSealed ? { signalsSealed } : {}),
-      ...(input.screening && !open.screeningId
+      // The screening that opened the case may fill it in as it goes on; another one does not overwrite it.
+      ...(input.screening && (!open.screeningId || open.screeningId === input.screening.id)
         ? {
             screeningId: input.screening.id,
             scriptId: input.screening.scriptId,
             scriptVersion: input.screening.scriptVersion,
             scores: input.screening.scores,
             explanation: input.screening.explanation,
+            score: Math.max(open.score, input.score ?? 0),
           }
         : {}),
       events: {
@@ -104,6 +103,27 @@ export async function openOrRaiseCase(
     await scheduleEscalation(deps, { caseId: open.id, now: input.now ?? new Date() });
   }
   return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged' };
+}
+
+const SIGNALS_CONTEXT = 'case-signals';
+
+/**
+ * A case's signals, sealed: what it held, with the new kinds of signal over it (a screening's grievance
+ * signals join the crisis signals of an earlier message rather than replacing them). A value that no longer
+ * opens (a retired key) is replaced.
+ */
+function sealSignals(protector: TDataProtector, sealed: string | null, signals: unknown): string | undefined {
+  if (signals === undefined) return undefined;
+  let held: Record<string, unknown> = {};
+  if (sealed !== null) {
+    try {
+      held = JSON.parse(protector.open(sealed, SIGNALS_CONTEXT)) as Record<string, unknown>;
+    } catch {
+      held = {};
+    }
+  }
+  const incoming = typeof signals === 'object' && signals !== null ? signals : { value: signals };
+  return protector.seal(JSON.stringify({ ...held, ...incoming }), SIGNALS_CONTEXT);
 }
 
 /** The cases as the admin command line lists them: no personal content, ever. */

@@ -1,12 +1,13 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import type { Worker } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
-import { type TCaseWorkDeps, workerTexts } from './case-work.ts';
+import { passOnKeptMessages, type TCaseWorkDeps, workerTexts } from './case-work.ts';
 import { enqueueOutbox, openOutboxPayload } from './outbox.ts';
 import { workerActor } from './workers.ts';
 
 export type TClaimOutcome =
-  | { type: 'claimed'; caseId: number; level: string; pagesUpdated: number }
+  /** `keptMessages`: what the resident wrote while the case waited, on its way to the claimer. */
+  | { type: 'claimed'; caseId: number; level: string; pagesUpdated: number; keptMessages: number }
   | { type: 'already-yours'; caseId: number }
   | { type: 'taken'; caseId: number; claimedByName: string | null }
   | { type: 'closed'; caseId: number; status: string }
@@ -16,8 +17,8 @@ export type TClaimOutcome =
  * Claim: the worker takes a waiting case. Atomic — the update only matches while the case is still waiting,
  * so when two workers press Claim together exactly one row changes and the other is told who has it (a
  * concurrent transaction on PostgreSQL waits on the row lock and then finds it claimed). The winner's case
- * becomes their active one, the escalation ladder stops, and every page sent for the case is edited (through
- * the outbox) so nobody else answers it.
+ * becomes their active one, the escalation ladder stops, every page sent for the case is edited (through
+ * the outbox) so nobody else answers it, and the messages the resident wrote while waiting follow, in order.
  *
  * @example
  * const outcome = await claimCase(deps, { caseId: 12, worker, now: new Date() });
@@ -48,7 +49,8 @@ export async function claimCase(
   await db.worker.update({ where: { id: worker.id }, data: { activeCaseId: caseId } });
   await recordCaseEvent(deps, { caseId, type: 'claimed', actor: workerActor(worker.id), now });
   const pagesUpdated = await markPagesClaimed(deps, { caseId, level: claimed.level, winnerId: worker.id });
-  return { type: 'claimed', caseId, level: claimed.level, pagesUpdated };
+  const keptMessages = await passOnKeptMessages(deps, { caseId, worker, now });
+  return { type: 'claimed', caseId, level: claimed.level, pagesUpdated, keptMessages };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient, Resident } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
+import { OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 
 /** Bumped whenever the privacy notice's substance changes, so consent names the text it answered. */
@@ -12,34 +13,49 @@ export async function findResident(deps: TResidentDeps, residentId: string): Pro
   return currentClient(deps.prisma).resident.findUnique({ where: { id: residentId } });
 }
 
+/** What became of the resident's answer to the notice. */
+export type TConsentOutcome = {
+  resident: Resident;
+  /** Refused, but the chat id stays: an open case still needs a worker to reach them (to protect life). */
+  isKeptForOpenCase: boolean;
+};
+
 /**
  * Records the resident's answer to the privacy notice, with its time and version. Agreeing keeps the (sealed)
- * chat id, needed to write to them later; refusing keeps only the refusal and their language.
+ * chat id, needed to write to them later; refusing keeps only the refusal and their language — and, while
+ * they have an open case, the chat id, so the worker on that case can still reach them.
+ *
+ * @example
+ * const { isKeptForOpenCase } = await recordConsent(deps, { residentId, isGiven: false, locale: 'en', chatId });
  */
 export async function recordConsent(
   deps: TResidentDeps,
   input: { residentId: string; isGiven: boolean; locale: TLocale; chatId: number },
-): Promise<Resident> {
-  const data = input.isGiven
-    ? {
-        consentStatus: 'given',
-        consentVersion: PRIVACY_NOTICE_VERSION,
-        consentAt: new Date(),
-        locale: input.locale,
-        chatIdSealed: deps.protector.seal(String(input.chatId), 'chat-id'),
-      }
-    : {
-        consentStatus: 'refused',
-        consentVersion: PRIVACY_NOTICE_VERSION,
-        consentAt: new Date(),
-        locale: input.locale,
-        chatIdSealed: null,
-      };
-  return currentClient(deps.prisma).resident.upsert({
+): Promise<TConsentOutcome> {
+  const isKeptForOpenCase = !input.isGiven && (await hasOpenCase(deps, input.residentId));
+  const isChatKept = input.isGiven || isKeptForOpenCase;
+  const data = {
+    consentStatus: input.isGiven ? 'given' : 'refused',
+    consentVersion: PRIVACY_NOTICE_VERSION,
+    consentAt: new Date(),
+    locale: input.locale,
+    chatIdSealed: isChatKept ? deps.protector.seal(String(input.chatId), 'chat-id') : null,
+  };
+  const resident = await currentClient(deps.prisma).resident.upsert({
     where: { id: input.residentId },
     create: { id: input.residentId, ...data },
     update: data,
   });
+  return { resident, isKeptForOpenCase };
+}
+
+/** Whether a case of the resident's is still open (waiting or claimed): a worker has them, or will. */
+export async function hasOpenCase(deps: Pick<TResidentDeps, 'prisma'>, residentId: string): Promise<boolean> {
+  const open = await currentClient(deps.prisma).case.findFirst({
+    where: { residentId, status: { in: [...OPEN_CASE_STATUSES] } },
+    select: { id: true },
+  });
+  return open !== null;
 }
 
 /** The language the resident chose with /language: a setting, kept with or without consent. */

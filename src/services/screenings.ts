@@ -1,14 +1,18 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import { scoreGrievance } from '../domain/risk/grievance.ts';
 import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
-import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
+import { compareLevels, maxLevel, type TRiskLevel } from '../domain/risk/level.ts';
 import {
+  criticalHits,
   resolveLocale,
   resumeScript,
+  scoreAnswers,
   startScript,
   submitAnswer,
   type TDoneStep,
+  type TIndicatorScore,
   type TQuestionStep,
+  type TScoring,
   type TScript,
   type TScriptState,
   type TStep,
@@ -16,6 +20,7 @@ import {
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { hasOpenCase } from './residents.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 
 export type TScreeningDeps = {
@@ -41,6 +46,11 @@ export type TAnswerOutcome = {
   screeningId: string;
   step: TStep;
   escalation?: TOpenCaseOutcome & { level: TRiskLevel };
+  /**
+   * At the end below `high`: the resident already has an open case (from a crisis message, a critical answer
+   * or an earlier request), so a worker has them and there is nothing to offer.
+   */
+  hasOpenCase?: boolean;
 };
 
 /** Levels at which the case is opened without asking: a worker must reach the resident. */
@@ -110,10 +120,20 @@ export async function answerScreening(
   if (step.type === 'question') {
     const alert = step.alert;
     if (!alert || compareLevels(alert.level, ESCALATE_AT) < 0) return { screeningId: active.id, step };
+    // A rule that already held was acted on at the answer that set it: only a rise opens or raises the case.
+    const before = maxLevel(...criticalHits(active.script, active.state.answers).map((hit) => hit.level));
+    if (compareLevels(alert.level, before) <= 0) return { screeningId: active.id, step };
+    const scoring = scoreAnswers(active.script, step.state.answers);
     const escalation = await openOrRaiseCase(deps, {
       residentId: input.residentId,
       level: alert.level as 'high' | 'imminent',
       source: 'screening',
+      score: topScore(scoring.scores),
+      screening: screeningDetails(
+        active.id,
+        { scriptId: active.script.id, scriptVersion: active.script.version },
+        scoring,
+      ),
     });
     return { screeningId: active.id, step, escalation: { ...escalation, level: alert.level } };
   }
@@ -123,7 +143,9 @@ export async function answerScreening(
     where: { id: active.id },
     data: { status: 'completed', level: result.level, completedAt: new Date() },
   });
-  if (compareLevels(result.level, ESCALATE_AT) < 0) return { screeningId: active.id, step };
+  if (compareLevels(result.level, ESCALATE_AT) < 0) {
+    return { screeningId: active.id, step, hasOpenCase: await hasOpenCase(deps, input.residentId) };
+  }
   const escalation = await openScreeningCase(
     deps,
     input.residentId,
@@ -200,21 +222,34 @@ async function openScreeningCase(
   source: 'screening' | 'callback-request',
 ): Promise<TOpenCaseOutcome> {
   const { result } = done;
-  const totals = Object.values(result.scores).map((score) => score.total);
   return openOrRaiseCase(deps, {
     residentId,
     level,
     source,
-    score: Math.max(0, ...totals),
-    screening: {
-      id: screeningId,
-      scriptId: result.scriptId,
-      scriptVersion: result.scriptVersion,
-      scores: result.scores as unknown as Prisma.InputJsonValue,
-      explanation: result.explanation as unknown as Prisma.InputJsonValue,
-    },
+    score: topScore(result.scores),
+    screening: screeningDetails(screeningId, result, result),
     signals: grievanceSignals(deps, done),
   });
+}
+
+/** What a case keeps of a screening, in the shape workers read: per-indicator scores and the reasons. */
+function screeningDetails(
+  screeningId: string,
+  script: { scriptId: string; scriptVersion: number },
+  scoring: Pick<TScoring, 'scores' | 'explanation'>,
+) {
+  return {
+    id: screeningId,
+    scriptId: script.scriptId,
+    scriptVersion: script.scriptVersion,
+    scores: scoring.scores as unknown as Prisma.InputJsonValue,
+    explanation: scoring.explanation as unknown as Prisma.InputJsonValue,
+  };
+}
+
+/** Orders cases within a level: the indicator total that matters most. */
+function topScore(scores: Readonly<Record<string, TIndicatorScore>>): number {
+  return Math.max(0, ...Object.values(scores).map((score) => score.total));
 }
 
 /** The free text of the whole screening, scored for grievance: a signal for the worker, never the level. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
+import { scoreAnswers, type TScriptState } from '../../src/domain/script/index.ts';
 import type { TLocale } from '../../src/i18n.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { botTexts, createResident, defaultScript, ROUTES, scriptText } from '../helpers/journey.ts';
@@ -151,19 +152,40 @@ describe.each(LANGUAGES)('a full screening in $locale', ({ languageCode, locale 
   });
 });
 
+/** What the screening's own answers score to, read back from its sealed state. */
+async function finalScoring(screeningId: string) {
+  const row = await app.prisma.screening.findUniqueOrThrow({ where: { id: screeningId } });
+  const state = JSON.parse(
+    app.protector.open(row.stateSealed, `screening-state:${screeningId}`),
+  ) as TScriptState;
+  return scoreAnswers(defaultScript(), state.answers);
+}
+
 describe('a critical answer mid-script', () => {
-  it('opens a high case at once, before the end, and the screening carries on to fill it in', async () => {
+  it('opens a high case at once, with its reasons, and the screening carries on to fill it in', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });
     await resident.consent();
-    await resident.answer(['0', '0', '0', '0', '0', '0']);
+    await resident.answer(['1', '1', '0', '0', '0', '0']);
     expect(await casesOf(resident.residentId)).toEqual([]);
 
     await resident.send('yes'); // "wishing you were no longer alive"
+    const active = await screeningOf(resident.residentId);
+    expect(active).toMatchObject({ status: 'active' });
     const opened = await casesOf(resident.residentId);
-    expect(opened).toEqual([
-      expect.objectContaining({ level: 'high', status: 'waiting', source: 'screening', scores: null }),
-    ]);
-    expect(await screeningOf(resident.residentId)).toMatchObject({ status: 'active' });
+    // The first page already says why: the rule that fired, the answers so far, and the running scores.
+    expect(opened).toEqual([expectScreeningCase('high', active.id, { source: 'screening' })]);
+    expect(opened[0]?.explanation).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'critical',
+          rule: 'asq_positive',
+          level: 'high',
+          because: expect.arrayContaining([expect.objectContaining({ questionId: 'asq_wish_dead' })]),
+        }),
+      ]),
+    );
+    expect(opened[0]?.scores).toMatchObject({ distress: { total: 2 } });
+    expect(opened[0]?.score).toBe(2);
     // Told at once that a worker will write, then the next question.
     const [told, next] = resident.read().slice(-2);
     expect(told).toBe(botTexts('en')('outcome.escalated_high'));
@@ -172,8 +194,52 @@ describe('a critical answer mid-script', () => {
     await resident.answer(['no', 'no', 'no', 'no', '0', '0', '1', '0', '0', 'no', 'no', '0', 'nothing']);
     expect(resident.read()).toContain(botTexts('en')('outcome.escalated_high'));
     const screening = await screeningOf(resident.residentId);
-    expect(screening).toMatchObject({ status: 'completed', level: 'high' });
+    expect(screening).toMatchObject({ id: active.id, status: 'completed', level: 'high' });
     const cases = await casesOf(resident.residentId);
     expect(cases).toEqual([expectScreeningCase('high', screening.id, { id: opened[0]?.id })]);
+    // At the end the worker reads the whole screening, not the moment it was opened.
+    const final = await finalScoring(screening.id);
+    expect(cases[0]?.scores).toEqual(JSON.parse(JSON.stringify(final.scores)));
+    expect(cases[0]?.explanation).toEqual(JSON.parse(JSON.stringify(final.explanation)));
+    // One "created" on the timeline: the rule that keeps holding is not escalated again at every answer.
+    const events = await app.prisma.caseEvent.findMany({ where: { caseId: cases[0]?.id ?? -1 } });
+    expect(events.map((event) => event.type)).toEqual(['created', 'signal']);
   });
 });
+
+/** Classified imminent by the shipped crisis patterns. */
+const IMMINENT_EN = 'I want to kill myself tonight';
+
+describe.each(LANGUAGES)(
+  'a case already open, then a lower outcome, in $locale',
+  ({ languageCode, locale }) => {
+    const t = botTexts(locale);
+
+    it('offers no call-back: the resident is told a worker has their case, then the resources', async () => {
+      const resident = createResident(app, { id: nextId++, languageCode });
+      await resident.consent();
+      const route = ROUTES.low;
+      await resident.answer(route.slice(0, 3));
+      await resident.send(IMMINENT_EN);
+      const [crisisCase] = await casesOf(resident.residentId);
+      expect(crisisCase).toMatchObject({ level: 'imminent', source: 'crisis-message' });
+      await resident.answer(route.slice(3, -1));
+      resident.read();
+
+      await resident.send(route.at(-1) ?? '');
+      const expected = scriptOutcome('low', locale);
+      expect(resident.read()).toEqual([
+        expected.message,
+        t('outcome.case_open'),
+        expected.resources,
+        t('outcome.numbers_reminder', { numbers: t('emergency.default') }),
+      ]);
+      expect(await screeningOf(resident.residentId)).toMatchObject({ status: 'completed', level: 'low' });
+      const buttons = app.api.lastKeyboard(resident.person.id)?.buttons ?? [];
+      expect(buttons.some((button) => button.data.startsWith('callback:'))).toBe(false);
+      expect(await casesOf(resident.residentId)).toEqual([
+        expect.objectContaining({ id: crisisCase?.id, level: 'imminent', status: 'waiting' }),
+      ]);
+    });
+  },
+);

@@ -5,7 +5,7 @@ import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
 import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
 import { dumpText, readEveryTable, schemaModelNames } from '../helpers/tables.ts';
-import { messageUpdate, type TPerson, UNSUPPORTED_CONTENT } from '../helpers/updates.ts';
+import { callbackUpdate, messageUpdate, type TPerson, UNSUPPORTED_CONTENT } from '../helpers/updates.ts';
 
 let app: TTestApp;
 beforeAll(async () => {
@@ -93,7 +93,11 @@ describe('/delete', () => {
     });
     expect(anonymous.closedAt).not.toBeNull();
     const events = await app.prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: 'asc' } });
-    expect(events.map((e) => e.type)).toEqual(['created', 'raised', 'erased']);
+    // Its timeline stays, every detail gone (a message kept for the worker while it waited may be on it too).
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('created');
+    expect(types.at(-1)).toBe('erased');
+    expect(types).toContain('raised');
     for (const event of events) expect(event.detail).toBeNull();
     expect(await app.prisma.caseMessage.count({ where: { caseId } })).toBe(0);
     expect(await app.prisma.caseNote.count({ where: { caseId } })).toBe(0);
@@ -181,6 +185,140 @@ describe('without consent', () => {
     await resident.send('我很好');
     expect(resident.read()).toEqual([zh('unsupported.unknown_text')]);
     expect((await rowsOf(resident.residentId)).screenings).toEqual([]);
+  });
+});
+
+/** The message id of the consent notice just shown to `resident`. */
+function lastNotice(resident: ReturnType<typeof createResident>): number {
+  const keyboard = app.api.lastKeyboard(resident.person.id);
+  expect(keyboard?.buttons.map((b) => b.data)).toEqual([CALLBACK.consentYes, CALLBACK.consentNo]);
+  return keyboard?.messageId ?? -1;
+}
+
+/** A press on a notice Telegram dates `minutesAgo` (a callback carries the date its message was sent). */
+async function pressOnNoticeFrom(
+  resident: ReturnType<typeof createResident>,
+  data: string,
+  messageId: number,
+  minutesAgo: number,
+): Promise<void> {
+  const update = callbackUpdate(resident.person, data, messageId);
+  const message = update.callback_query?.message;
+  if (message) message.date -= minutesAgo * 60;
+  expect((await app.send(update)).status).toBe(200);
+}
+
+/** What the bot said in answer to the last button press (the small notice on the resident's screen). */
+function lastButtonAnswer(): unknown {
+  return app.api.callsOf('answerCallbackQuery').at(-1)?.payload.text;
+}
+
+describe('the consent buttons', () => {
+  it('"Not now" with an open crisis case keeps the chat id, and says a worker can still write', async () => {
+    const resident = createResident(app, person('Ignatius'));
+    await resident.send('/start');
+    const notice = lastNotice(resident);
+    await resident.send(IMMINENT);
+    expect((await rowsOf(resident.residentId)).cases).toEqual([
+      expect.objectContaining({ level: 'imminent', status: 'waiting' }),
+    ]);
+    resident.read();
+
+    await resident.press(CALLBACK.consentNo, notice);
+    expect(resident.read()).toEqual([en('consent.refused_open_case', { numbers: en('emergency.default') })]);
+    const rows = await rowsOf(resident.residentId);
+    expect(rows.resident).toMatchObject({ consentStatus: 'refused' });
+    expect(app.protector.open(rows.resident?.chatIdSealed ?? '', 'chat-id')).toBe(String(resident.person.id));
+    expect(rows.cases).toEqual([expect.objectContaining({ level: 'imminent', status: 'waiting' })]);
+  });
+
+  it('"Not now" once the case is closed forgets the chat id again', async () => {
+    const resident = createResident(app, person('Leopoldina'));
+    await resident.send('/start');
+    const notice = lastNotice(resident);
+    await resident.send(IMMINENT);
+    await app.prisma.case.updateMany({
+      where: { residentId: resident.residentId },
+      data: { status: 'resolved', closedAt: new Date() },
+    });
+    resident.read();
+
+    await resident.press(CALLBACK.consentNo, notice);
+    expect(resident.read()).toEqual([en('consent.refused', { numbers: en('emergency.default') })]);
+    expect((await rowsOf(resident.residentId)).resident).toMatchObject({
+      consentStatus: 'refused',
+      chatIdSealed: null,
+    });
+  });
+
+  it('"Not now" while a screening is under way ends it, forgets its answers and leaves the conversation', async () => {
+    const resident = createResident(app, person('Bonifacio'));
+    await resident.send('/start');
+    const notice = lastNotice(resident);
+    await resident.press(CALLBACK.consentYes, notice);
+    await resident.answer(['1', '1']);
+    expect((await rowsOf(resident.residentId)).screenings).toEqual([
+      expect.objectContaining({ status: 'active' }),
+    ]);
+    resident.read();
+
+    // A press Telegram dates to this same second counts as the latest notice: the refusal stands.
+    await resident.press(CALLBACK.consentNo, notice);
+    expect(resident.read()).toEqual([
+      en('consent.screening_ended'),
+      en('consent.refused', { numbers: en('emergency.default') }),
+    ]);
+    const rows = await rowsOf(resident.residentId);
+    expect(rows.resident).toMatchObject({ consentStatus: 'refused', chatIdSealed: null });
+    expect(rows.screenings).toEqual([]);
+
+    // The questions have stopped: a number is not taken as an answer, and nothing new is stored.
+    await resident.send('1');
+    expect(resident.read()).toEqual([en('unsupported.unknown_text')]);
+    expect((await rowsOf(resident.residentId)).screenings).toEqual([]);
+  });
+
+  it('a button on an older notice, once answered, is answered kindly and changes nothing', async () => {
+    const resident = createResident(app, person('Genoveva'));
+    await resident.send('/start');
+    const older = lastNotice(resident);
+    await resident.send('/start');
+    await resident.press(CALLBACK.consentYes, lastNotice(resident));
+    await resident.answer(['1', '1']);
+    const before = await rowsOf(resident.residentId);
+    resident.read();
+
+    await pressOnNoticeFrom(resident, CALLBACK.consentNo, older, 5);
+    expect(lastButtonAnswer()).toBe(en('consent.stale'));
+    expect(resident.read()).toEqual([]);
+    const after = await rowsOf(resident.residentId);
+    expect(after.resident).toEqual(before.resident);
+    expect(after.screenings).toEqual(before.screenings);
+    // The screening carries on where it was.
+    await resident.send('1');
+    expect(resident.read()).toEqual([expect.stringMatching(/4 \/ \d+$/)]);
+  });
+
+  it('an older "I agree" after "Not now" changes nothing either; a fresh notice still can', async () => {
+    const resident = createResident(app, person('Casimiro', 'zh-hans'));
+    const zh = botTexts('zh-CN');
+    await resident.send('/start');
+    const older = lastNotice(resident);
+    await resident.send('/start');
+    await resident.press(CALLBACK.consentNo, lastNotice(resident));
+    resident.read();
+
+    await pressOnNoticeFrom(resident, CALLBACK.consentYes, older, 60);
+    expect(lastButtonAnswer()).toBe(zh('consent.stale'));
+    expect(resident.read()).toEqual([]);
+    const rows = await rowsOf(resident.residentId);
+    expect(rows.resident).toMatchObject({ consentStatus: 'refused', chatIdSealed: null });
+    expect(rows.screenings).toEqual([]);
+
+    await resident.send('/start');
+    await resident.press(CALLBACK.consentYes, lastNotice(resident));
+    expect(resident.read().slice(-2)).toEqual([zh('consent.given'), expect.stringMatching(/1 \/ \d+$/)]);
+    expect((await rowsOf(resident.residentId)).resident).toMatchObject({ consentStatus: 'given' });
   });
 });
 

@@ -203,9 +203,15 @@ describe(describeDatabase('working a case'), () => {
       en('crisis.escalated'),
     ]);
     await deliverOutbox(app);
+    // First an alert of its own (the ladder pages nobody for a claimed case), then the message, flagged.
     expect(ann.read()).toEqual([
+      expect.stringMatching(new RegExp(`^🚨 Your case #${caseId}: .*imminent crisis`)),
       `${w('relay.crisis_flag', { id: caseId })}\n${w('relay.from_resident', { id: caseId, text: IMMINENT_EN })}`,
     ]);
+    expect(cai.read()).toEqual([
+      expect.stringMatching(new RegExp(`^🚨 个案 #${caseId}（由 Annabel Lee 负责）`)),
+    ]);
+    expect(ben.read()).toEqual([]);
     expect(await caseOf(caseId)).toMatchObject({ level: 'imminent', status: 'claimed' });
   });
 
@@ -275,9 +281,17 @@ describe(describeDatabase('working a case'), () => {
     expect(resident.read()).toEqual([en('relay.waiting', { numbers: en('emergency.default') })]);
   });
 
-  it('/resolve closes the case with a configured outcome and tells the resident', async () => {
-    await ben.press(CALLBACK.claim(caseId), ben.claimMessageId(caseId));
+  it('what the resident wrote while waiting reaches whoever claims the case next', async () => {
     ben.read();
+    await ben.press(CALLBACK.claim(caseId), ben.claimMessageId(caseId));
+    expect(ben.read()).toEqual([
+      `${w('claim.won', { id: caseId, level: w('levels.imminent') })}\n\n${w('claim.kept', { count: 1 })}`,
+    ]);
+    await deliverOutbox(app);
+    expect(ben.read()).toEqual([w('relay.from_resident_kept', { id: caseId, text: 'Hello?' })]);
+  });
+
+  it('/resolve closes the case with a configured outcome and tells the resident', async () => {
     await ben.send('/resolve');
     await ben.send('/resolve fixed');
     const outcomes = 'supported, referred, emergency-services, no-contact';

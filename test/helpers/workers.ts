@@ -128,6 +128,14 @@ export function createStaff(app: TTestApp, person: TStaffPerson) {
       if (!call) throw new Error(`no Claim button for case ${caseId} was sent to ${person.firstName}`);
       return (call.result as { message_id: number }).message_id;
     },
+    /** The id of the last message the bot sent them (to reply to it). */
+    lastMessageId(): number {
+      const call = app.api.calls.findLast(
+        (c) => c.method === 'sendMessage' && c.payload.chat_id === person.id,
+      );
+      if (!call) throw new Error(`nothing was sent to ${person.firstName}`);
+      return (call.result as { message_id: number }).message_id;
+    },
     async worker(): Promise<Worker> {
       return app.prisma.worker.findUniqueOrThrow({ where: { telegramUserId: BigInt(person.id) } });
     },

@@ -113,12 +113,7 @@ async function takeAnswer(deps: TBotDeps, ctx: TBotContext, input: string): Prom
     return { isReask: true, replies: [{ text: ctx.t(`screening.reask.${step.reason}`, { max }) }] };
   }
   const optionId = recordedOption(step);
-  if (step.type === 'question') {
-    // A critical answer mid-script has just opened a case: say so now, not only at the end.
-    const isNewCase = outcome.escalation?.change === 'created';
-    const replies = isNewCase ? [{ text: ctx.t('outcome.escalated_high') }] : [];
-    return { isReask: false, optionId, replies };
-  }
+  if (step.type === 'question') return { isReask: false, optionId, replies: alertReplies(ctx, outcome) };
   return { isReask: false, optionId, replies: outcomeReplies(ctx, outcome, step) };
 }
 
@@ -130,8 +125,24 @@ function recordedOption(step: Exclude<TStep, { type: 'reask' }>): string | undef
 }
 
 /**
+ * A critical answer mid-script has just opened (or raised) a case: say so now, not only at the end. An
+ * imminent answer always gets the emergency numbers first, even when an imminent case was already open.
+ */
+function alertReplies(ctx: TBotContext, outcome: TAnswerOutcome): TReply[] {
+  const escalation = outcome.escalation;
+  if (escalation?.level === 'imminent') {
+    return [
+      { text: ctx.t('outcome.imminent_first', { numbers: ctx.emergencyNumbers }) },
+      { text: ctx.t('outcome.escalated_imminent') },
+    ];
+  }
+  return escalation && escalation.change !== 'unchanged' ? [{ text: ctx.t('outcome.escalated_high') }] : [];
+}
+
+/**
  * What the resident reads at the end, by level: emergency numbers first when imminent; whether a worker is
- * coming; the script's message and resources; and, below high, the offer of a worker.
+ * coming; the script's message and resources; and, below high, the offer of a worker — unless a worker
+ * already has their open case, which they are reminded of instead.
  */
 function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneStep): TReply[] {
   const { level, outcome: view } = step.result;
@@ -143,12 +154,16 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
     replies.push({
       text: ctx.t(level === 'imminent' ? 'outcome.escalated_imminent' : 'outcome.escalated_high'),
     });
+  } else if (outcome.hasOpenCase) {
+    replies.push({ text: ctx.t('outcome.case_open') });
   }
   if (view.resources.length > 0) {
     const lines = view.resources.map((r) => `• ${[r.title, r.detail, r.url].filter(Boolean).join(' — ')}`);
     replies.push({ text: [ctx.t('outcome.resources'), ...lines].join('\n') });
   }
-  if (level === 'moderate') {
+  if (outcome.hasOpenCase) {
+    replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
+  } else if (level === 'moderate') {
     replies.push({
       text: ctx.t('outcome.offer_moderate'),
       buttons: [{ label: ctx.t('outcome.offer_yes'), data: CALLBACK.callback(outcome.screeningId) }],

@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
 import type { Message } from 'grammy/types';
-import { relayFromResident, relayFromWorker } from '../../services/case-work.ts';
+import type { TCrisisSignals } from '../../domain/risk/crisis.ts';
+import { alertClaimedCaseOfCrisis, relayFromResident, relayFromWorker } from '../../services/case-work.ts';
 import { assessMessage } from '../../services/crisis.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
@@ -37,6 +38,13 @@ export function createWorkerRelayFeature(deps: TBotDeps): Composer<TStaffContext
       case 'unreachable':
         await ctx.reply(ctx.t('relay.unreachable', { id: relayed.caseId }));
         return;
+      case 'not-a-case-message':
+        await ctx.reply(
+          relayed.activeCaseId === null
+            ? ctx.t('relay.reply_not_case_no_active')
+            : ctx.t('relay.reply_not_case', { id: relayed.activeCaseId }),
+        );
+        return;
       default:
         await ctx.reply(`${refusalText(ctx.t, relayed)}\n${ctx.t('relay.not_sent')}`);
     }
@@ -56,7 +64,10 @@ export function createWorkerRelayFeature(deps: TBotDeps): Composer<TStaffContext
  * A resident's messages to the worker who claimed their case. Runs before the crisis guard so that a
  * resident talking with a worker is heard by that worker even when they write in crisis language; such a
  * message is flagged for the worker and then goes on to the guard (emergency numbers, the case raised).
- * While a screening question waits, or with no claimed case, messages go on as before.
+ * Imminent crisis language in a claimed case also alerts the claimer and the supervisors on its own, whether
+ * or not the message itself can be relayed (a caption, too long, an edit). Once the case is claimed, typed
+ * text goes to the worker even mid-screening (buttons still answer the question); while it waits, text goes
+ * to the screening under way, or is kept for whoever claims the case.
  */
 export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
@@ -67,6 +78,9 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     const said = text ?? ctx.message.caption;
     const crisis = said === undefined ? undefined : assessMessage(deps.crisisPatterns, said);
     const isCrisis = crisis !== undefined && crisis.level !== 'none';
+    const isImminent = crisis?.level === 'imminent';
+    // Text or caption: the crisis guard reads both, so the resident is given the numbers the alert promises.
+    if (isImminent) await alertIfClaimed(deps, ctx, crisis);
     const relayed = await relayFromResident(deps, {
       residentId: ctx.residentId,
       text,
@@ -76,17 +90,20 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     switch (relayed.type) {
       case 'relayed':
         ctx.logger.info({ case_id: relayed.caseId }, 'resident message relayed');
-        if (crisis?.level === 'imminent') return next();
+        // Never on to the screening: relayed text is not an answer. Imminent goes to the guard, which stops it.
+        if (isImminent) return next();
         return;
       case 'not-text':
         await ctx.reply(ctx.t('relay.not_relayed'));
-        if (crisis?.level === 'imminent') return next();
+        if (isImminent) return next();
         return;
       case 'too-long':
         await ctx.reply(ctx.t('relay.too_long', { max: relayed.max }));
         if (isCrisis) return next();
         return;
       case 'waiting':
+        if (relayed.isKept)
+          ctx.logger.info({ case_id: relayed.caseId }, 'resident message kept for the worker');
         // Nobody to relay to yet. Crisis language goes to the guard (it raises the case); anything else
         // is answered with where things stand.
         if (isCrisis || text === undefined) return next();
@@ -96,5 +113,32 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
         return next();
     }
   });
+
+  // An edit is never relayed, but imminent words written into one must still reach the case's worker
+  // (the crisis guard then gives the resident the emergency numbers).
+  feature.on(['edited_message:text', 'edited_message:caption'], async (ctx, next) => {
+    if (!ctx.residentId) return next();
+    const crisis = assessMessage(
+      deps.crisisPatterns,
+      ctx.editedMessage.text ?? ctx.editedMessage.caption ?? '',
+    );
+    if (crisis?.level === 'imminent') await alertIfClaimed(deps, ctx, crisis);
+    return next();
+  });
   return feature;
+}
+
+async function alertIfClaimed(deps: TBotDeps, ctx: TBotContext, crisis: TCrisisSignals): Promise<void> {
+  if (!ctx.residentId) return;
+  const alerted = await alertClaimedCaseOfCrisis(deps, {
+    residentId: ctx.residentId,
+    reasons: crisis.reasons,
+    now: nowOf(deps),
+  });
+  if (alerted.type === 'alerted') {
+    ctx.logger.warn(
+      { case_id: alerted.caseId, worker_ids: alerted.workerIds },
+      'imminent crisis language in a claimed case: worker and supervisors alerted',
+    );
+  }
 }

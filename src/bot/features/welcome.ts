@@ -1,6 +1,6 @@
 import { Composer } from 'grammy';
 import { hasConsented, PRIVACY_NOTICE_VERSION, recordConsent } from '../../services/residents.ts';
-import { startScreening } from '../../services/screenings.ts';
+import { cancelScreening, startScreening } from '../../services/screenings.ts';
 import type { TBotContext } from '../context.ts';
 import { SCREENING_CONVERSATION } from '../conversations/screening.ts';
 import type { TBotDeps } from '../deps.ts';
@@ -31,17 +31,28 @@ export function createWelcomeFeature(deps: TBotDeps): Composer<TBotContext> {
 
   feature.callbackQuery([CALLBACK.consentYes, CALLBACK.consentNo], async (ctx) => {
     const isGiven = ctx.callbackQuery.data === CALLBACK.consentYes;
+    if (isAnsweredNotice(ctx)) {
+      await ctx.answerCallbackQuery({ text: ctx.t('consent.stale') });
+      await ctx.editMessageReplyMarkup().catch(() => undefined);
+      return;
+    }
     await ctx.answerCallbackQuery();
     await ctx.editMessageReplyMarkup().catch(() => undefined);
     if (!ctx.residentId || !ctx.chatId) return;
-    ctx.resident = await recordConsent(deps, {
+    const consent = await recordConsent(deps, {
       residentId: ctx.residentId,
       isGiven,
       locale: ctx.locale,
       chatId: ctx.chatId,
     });
+    ctx.resident = consent.resident;
     if (!isGiven) {
-      await ctx.reply(ctx.t('consent.refused', { numbers: ctx.emergencyNumbers }));
+      // Nothing is kept without consent: a screening under way stops, and its answers go.
+      await ctx.conversation.exitAll();
+      const stopped = await cancelScreening(deps, { residentId: ctx.residentId, discard: true });
+      if (stopped === 'cancelled') await ctx.reply(ctx.t('consent.screening_ended'));
+      const refused = consent.isKeptForOpenCase ? 'consent.refused_open_case' : 'consent.refused';
+      await ctx.reply(ctx.t(refused, { numbers: ctx.emergencyNumbers }));
       return;
     }
     await ctx.reply(ctx.t('consent.given'));
@@ -56,6 +67,18 @@ async function beginScreening(deps: TBotDeps, ctx: TBotContext, residentId: stri
   await startScreening(deps, residentId, ctx.locale);
   await ctx.conversation.exitAll();
   await ctx.conversation.enter(SCREENING_CONVERSATION);
+}
+
+/**
+ * A consent button on a notice sent before the resident's recorded answer: they have answered since it was
+ * shown, so it changes nothing.
+ */
+function isAnsweredNotice(ctx: TBotContext): boolean {
+  const answeredAt = ctx.resident?.consentStatus === 'unknown' ? null : ctx.resident?.consentAt;
+  if (!answeredAt) return false;
+  // Rule: a notice from a second before the last answer is old (Telegram dates messages to the second).
+  const shownAt = ctx.callbackQuery?.message?.date ?? 0;
+  return (shownAt + 1) * 1000 <= answeredAt.getTime();
 }
 
 function welcomeText(ctx: TBotContext): string {

@@ -59,9 +59,14 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       case 'claimed':
         ctx.logger.info({ case_id: caseId, worker_id: ctx.worker.id }, 'case claimed');
         await ctx.answerCallbackQuery({ text: ctx.t('claim.won_short', { id: caseId }) });
-        await ctx.reply(ctx.t('claim.won', { id: caseId, level: ctx.t(`levels.${outcome.level}`) }), {
-          reply_markup: caseKeyboard(ctx.t, caseId, { canClaim: false }),
-        });
+        await ctx.reply(
+          [
+            ctx.t('claim.won', { id: caseId, level: ctx.t(`levels.${outcome.level}`) }),
+            // They follow through the outbox, after this answer.
+            ...(outcome.keptMessages > 0 ? [ctx.t('claim.kept', { count: outcome.keptMessages })] : []),
+          ].join('\n\n'),
+          { reply_markup: caseKeyboard(ctx.t, caseId, { canClaim: false }) },
+        );
         return;
       case 'already-yours':
         await ctx.answerCallbackQuery({ text: ctx.t('claim.already_yours', { id: caseId }) });
