@@ -5,6 +5,7 @@ import { listCasesForAdmin } from '../services/cases.ts';
 import { addShift, listShifts, removeShift } from '../services/rota.ts';
 import {
   createInvitation,
+  deactivateWorker,
   isWorkerRole,
   listWorkersForAdmin,
   type TWorkerRole,
@@ -26,6 +27,9 @@ export const ADMIN_USAGE = [
   '                             invite a worker: prints a one-time code (valid 24 h) as the last line;',
   '                             they send /join <code> to the bot in a private chat',
   '  workers [--json]           list the workers: id, name, role, whether on call now',
+  '  deactivate --worker <id|name>',
+  "                             end a worker's access: no more pages or worker commands, their coming",
+  '                             shifts removed, the cases they hold back in the queue and paged again',
   '  rota add --worker <id|name> --from <time> --to <time>',
   '                             put a worker on call for a shift; times are ISO 8601 with a time zone,',
   '                             e.g. 2026-05-01T09:00Z or 2026-05-01T17:00+08:00',
@@ -44,6 +48,7 @@ type TCommand =
   | { command: 'cases'; json: boolean }
   | { command: 'invite'; role: TWorkerRole; name: string }
   | { command: 'workers'; json: boolean }
+  | { command: 'deactivate'; worker: string }
   | { command: 'rota-add'; worker: string; from: Date; to: Date }
   | { command: 'rota-list'; all: boolean; json: boolean }
   | { command: 'rota-remove'; shiftId: number }
@@ -74,6 +79,8 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
       return invite(command, deps, io, now);
     case 'workers':
       return listWorkers(command.json, deps, io, now);
+    case 'deactivate':
+      return deactivate(command.worker, deps, io, now);
     case 'rota-add':
       return addRotaShift(command, deps, io, now);
     case 'rota-list':
@@ -107,6 +114,12 @@ function parseAdminArgs(args: string[]): TParsed {
       }
       case 'invite':
         return parseInvite(rest);
+      case 'deactivate': {
+        const { values } = parseArgs({ args: rest, options: { worker: { type: 'string' } } });
+        const worker = values.worker?.trim() ?? '';
+        if (worker === '') return usageError('deactivate needs --worker <id|name>.');
+        return { ok: true, value: { command: 'deactivate', worker } };
+      }
       case 'rota':
         return parseRota(rest);
       case 'audit':
@@ -260,6 +273,32 @@ async function listWorkers(json: boolean, deps: TAdminDeps, io: TAdminIo, now: D
     io.out(`#${w.id}\t${w.name}\t${w.role}\t${w.isActive ? onCall : 'inactive'}`);
   }
   return 0;
+}
+
+async function deactivate(ref: string, deps: TAdminDeps, io: TAdminIo, now: Date): Promise<number> {
+  const outcome = await deactivateWorker(deps, { worker: ref, now });
+  switch (outcome.type) {
+    case 'unknown-worker':
+      io.err(`No worker "${ref}". See: npm run --silent admin -- workers`);
+      return EXIT_USAGE;
+    case 'ambiguous-worker':
+      io.err(`More than one worker is called "${ref}" (#${outcome.ids.join(', #')}): give the id.`);
+      return EXIT_USAGE;
+    case 'already-inactive':
+      io.out(`Worker #${outcome.workerId} is already inactive: nothing changed.`);
+      return 0;
+    case 'deactivated': {
+      const { worker, releasedCaseIds, removedShifts } = outcome;
+      io.out(`Worker #${worker.id} ${worker.name} (${worker.role}) deactivated.`);
+      io.out(`Coming shifts removed: ${removedShifts}.`);
+      io.out(
+        releasedCaseIds.length === 0
+          ? 'They held no cases.'
+          : `Back in the queue and paged again: #${releasedCaseIds.join(', #')}.`,
+      );
+      return 0;
+    }
+  }
 }
 
 async function addRotaShift(

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { currentClient } from '../db/unit-of-work.ts';
+import { currentClient, withTransaction } from '../db/unit-of-work.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
+import { recordCaseEvent } from './audit.ts';
+import { scheduleEscalation } from './escalation.ts';
 
 export const WORKER_ROLES = ['worker', 'supervisor'] as const;
 export type TWorkerRole = (typeof WORKER_ROLES)[number];
@@ -183,12 +185,13 @@ export type TWorkerRef =
 
 /** A worker named on the command line by id (`3`) or by name (case-insensitive, whole name). */
 export async function findWorkerByRef(prisma: PrismaClient, ref: string): Promise<TWorkerRef> {
+  const db = currentClient(prisma);
   const trimmed = ref.trim();
   if (/^\d+$/.test(trimmed)) {
-    const worker = await prisma.worker.findUnique({ where: { id: Number(trimmed) } });
+    const worker = await db.worker.findUnique({ where: { id: Number(trimmed) } });
     if (worker) return { type: 'found', worker };
   }
-  const named = await prisma.worker.findMany({
+  const named = await db.worker.findMany({
     where: { name: { equals: trimmed, mode: 'insensitive' } },
     orderBy: { id: 'asc' },
   });
@@ -196,4 +199,73 @@ export async function findWorkerByRef(prisma: PrismaClient, ref: string): Promis
   if (!first) return { type: 'unknown' };
   if (others.length > 0) return { type: 'ambiguous', ids: named.map((w) => w.id) };
   return { type: 'found', worker: first };
+}
+
+export type TDeactivateOutcome =
+  | {
+      type: 'deactivated';
+      worker: Pick<Worker, 'id' | 'name' | 'role'>;
+      releasedCaseIds: number[];
+      removedShifts: number;
+    }
+  | { type: 'unknown-worker' }
+  | { type: 'ambiguous-worker'; ids: number[] }
+  | { type: 'already-inactive'; workerId: number };
+
+/**
+ * Ends a worker's access (they left the team, or their phone was lost): no more pages, no worker commands
+ * (their messages reach the bot as anyone's would), their shifts not yet over removed, and every case they
+ * held back in the queue and paged again at once, so no resident waits on someone who is gone. One
+ * transaction; each returned case gets a `released` event naming the admin. They may join again later with
+ * a new invitation.
+ *
+ * @example
+ * const outcome = await deactivateWorker({ prisma }, { worker: 'Ann Lee', now: new Date() });
+ */
+export async function deactivateWorker(
+  deps: { prisma: PrismaClient },
+  input: { worker: string; now: Date },
+): Promise<TDeactivateOutcome> {
+  return deps.prisma.$transaction((tx) =>
+    withTransaction(tx, async (): Promise<TDeactivateOutcome> => {
+      const found = await findWorkerByRef(deps.prisma, input.worker);
+      if (found.type === 'unknown') return { type: 'unknown-worker' };
+      if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
+      const { worker } = found;
+      if (!worker.isActive) return { type: 'already-inactive', workerId: worker.id };
+
+      await tx.worker.update({
+        where: { id: worker.id },
+        data: { isActive: false, isOnCall: false, activeCaseId: null },
+      });
+      const { count: removedShifts } = await tx.rotaShift.deleteMany({
+        where: { workerId: worker.id, endsAt: { gt: input.now } },
+      });
+      const held = await tx.case.findMany({
+        where: { status: 'claimed', claimedById: worker.id },
+        select: { id: true },
+        orderBy: { id: 'asc' },
+      });
+      for (const { id } of held) {
+        await tx.case.update({
+          where: { id },
+          data: { status: 'waiting', claimedById: null, claimedAt: null },
+        });
+        await recordCaseEvent(deps, {
+          caseId: id,
+          type: 'released',
+          actor: 'admin',
+          now: input.now,
+          detail: { reason: 'worker-deactivated', workerId: worker.id },
+        });
+        await scheduleEscalation(deps, { caseId: id, now: input.now });
+      }
+      return {
+        type: 'deactivated',
+        worker: { id: worker.id, name: worker.name, role: worker.role },
+        releasedCaseIds: held.map((c) => c.id),
+        removedShifts,
+      };
+    }),
+  );
 }

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALLBACK } from '../../src/bot/keyboards.ts';
+import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { describeDatabase } from '../helpers/database.ts';
+import { createResident, ROUTES } from '../helpers/journey.ts';
+import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
+import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+
+let app: TTestApp;
+let dana: TStaff;
+let eli: TStaff;
+beforeAll(async () => {
+  app = await createTestApp();
+  dana = await joinStaff(app, staffPerson('Dana'), { name: 'Dana Park' });
+  eli = await joinStaff(app, staffPerson('Eli'), { name: 'Eli Moss' });
+  for (const staff of [dana, eli]) {
+    await staff.send('/oncall on');
+    staff.read();
+  }
+});
+afterAll(async () => {
+  await app.close();
+});
+
+async function admin(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runAdminCommand(
+    args,
+    { prisma: app.prisma },
+    {
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    },
+  );
+  return { code, out, err };
+}
+
+describe(describeDatabase('admin deactivate'), () => {
+  it("ends a worker's access and puts the cases they held back in the queue, paged again at once", async () => {
+    const resident = createResident(app, { id: 45_001, languageCode: 'en' });
+    await resident.consent();
+    await resident.answer(ROUTES.high);
+    const { id: caseId } = await app.prisma.case.findFirstOrThrow({
+      where: { residentId: resident.residentId },
+    });
+    await sweepAndDeliver(app);
+    await dana.press(CALLBACK.claim(caseId), dana.claimMessageId(caseId));
+    await deliverOutbox(app);
+    const danaRow = await dana.worker();
+    await app.prisma.rotaShift.create({
+      data: {
+        workerId: danaRow.id,
+        startsAt: new Date(Date.now() + 3_600_000),
+        endsAt: new Date(Date.now() + 7_200_000),
+      },
+    });
+    for (const staff of [dana, eli]) staff.read();
+
+    const done = await admin(['deactivate', '--worker', 'dana park']);
+    expect(done.code).toBe(0);
+    expect(done.out).toEqual([
+      `Worker #${danaRow.id} Dana Park (worker) deactivated.`,
+      'Coming shifts removed: 1.',
+      `Back in the queue and paged again: #${caseId}.`,
+    ]);
+    const row = await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect([row.status, row.claimedById]).toEqual(['waiting', null]);
+    const released = await app.prisma.caseEvent.findFirstOrThrow({ where: { caseId, type: 'released' } });
+    expect(released).toMatchObject({
+      actor: 'admin',
+      detail: { reason: 'worker-deactivated', workerId: danaRow.id },
+    });
+
+    // The next round pages whoever is on call now: Eli, not Dana.
+    await sweepAndDeliver(app);
+    expect(() => eli.claimMessageId(caseId)).not.toThrow();
+    expect(dana.read()).toEqual([]);
+    expect(await app.prisma.worker.findUniqueOrThrow({ where: { id: danaRow.id } })).toMatchObject({
+      isActive: false,
+      isOnCall: false,
+      activeCaseId: null,
+    });
+
+    // Her worker commands no longer answer as staff.
+    await dana.send('/queue');
+    expect(dana.read().join('\n')).not.toMatch(/Waiting cases/);
+
+    expect(await admin(['deactivate', '--worker', String(danaRow.id)])).toMatchObject({
+      code: 0,
+      out: [`Worker #${danaRow.id} is already inactive: nothing changed.`],
+    });
+  });
+
+  it('names what is wrong with the command line, and changes nothing', async () => {
+    expect(await admin(['deactivate'])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/^deactivate needs --worker/)],
+    });
+    expect(await admin(['deactivate', '--worker', 'Nobody Here'])).toMatchObject({
+      code: 2,
+      err: ['No worker "Nobody Here". See: npm run --silent admin -- workers'],
+    });
+    expect(await app.prisma.worker.count({ where: { isActive: true } })).toBeGreaterThan(0);
+  });
+});
