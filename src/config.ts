@@ -61,6 +61,8 @@ export const ZEnv = z
         'must be comma-separated lower-case codes, e.g. supported,referred',
       )
       .default('supported,referred,emergency-services,no-contact'),
+    /** How long what a resident said is kept after their case closes (or their last screening). */
+    RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     /** Checked in full by `parseDataKeys` at start; here only its presence matters. */
     DATA_ENCRYPTION_KEY: z.string().trim().min(1).optional(),
   })
@@ -96,6 +98,8 @@ export type TConfig = Readonly<{
   dataKeyFile: string;
   escalationPolicyFile: string | undefined;
   resolveOutcomes: readonly string[];
+  /** `RETENTION_DAYS` in milliseconds. */
+  retentionMs: number;
 }>;
 
 /** Every problem with the environment at once, worded for the person starting the service. */
@@ -153,6 +157,7 @@ export function loadConfig(
     dataKeyFile: dataKeyFileFor(e.DATABASE_URL),
     escalationPolicyFile: e.ESCALATION_POLICY_FILE,
     resolveOutcomes: Object.freeze(e.RESOLVE_OUTCOMES.split(',')),
+    retentionMs: e.RETENTION_DAYS * 24 * 60 * 60 * 1000,
   });
 }
 

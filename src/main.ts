@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     logger,
     policy,
     scripts,
+    retentionMs: config.retentionMs,
     api: bot.api,
   });
 

@@ -42,10 +42,8 @@ export type TBotDeps = {
   pollingRetryDelaysMs?: readonly number[];
 };
 
-/** The storage key of a resident's conversation state: by pseudonym, never by chat id. */
-export function conversationStorageKey(residentId: string): string {
-  return `conversation:${residentId}`;
-}
+// Where the bot keeps conversation state is the storage's decision; features reach it from here.
+export { conversationStorageKey } from '../db/session-storage.ts';
 
 /** The time now, from the injected clock when there is one. */
 export function nowOf(deps: Pick<TBotDeps, 'clock'>): Date {

@@ -33,3 +33,8 @@ export function createSessionStorage<T>(prisma: PrismaClient, protector: TDataPr
     },
   };
 }
+
+/** The storage key of a resident's conversation state: by pseudonym, never by chat id. */
+export function conversationStorageKey(residentId: string): string {
+  return `conversation:${residentId}`;
+}

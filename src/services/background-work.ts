@@ -2,9 +2,15 @@ import type { Api } from 'grammy';
 import type { Logger } from '../logger.ts';
 import { runEscalationSweep, type TEscalationDeps } from './escalation.ts';
 import { deliverDueOutbox } from './outbox-sender.ts';
+import { purgeExpired } from './retention.ts';
+
+/** The retention purge has nothing urgent to do: once an hour (and at start) is plenty. */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 export type TBackgroundWorkDeps = TEscalationDeps & {
   api: Api;
+  /** How long a resident's words are kept after their case closes (`RETENTION_DAYS`). */
+  retentionMs: number;
   /** The time each round works at; tests pass a fake clock. Default: the system clock. */
   clock?: () => Date;
 };
@@ -16,7 +22,8 @@ export type TBackgroundWork = {
 
 /**
  * The timers of the service, in a loop: each round sweeps due escalations (enqueueing pages) and then
- * delivers the outbox (pages, relays, notices). Rounds never overlap: the next starts `intervalMs` after
+ * delivers the outbox (pages, relays, notices); once an hour it also purges what the retention period no
+ * longer allows to keep. Rounds never overlap: the next starts `intervalMs` after
  * the previous ended, the first at once (so a restart pages what a crash left behind). A failing round is
  * logged and the next one tries again. Every instance may run it: the database hands each step and each
  * message to one of them.
@@ -32,11 +39,20 @@ export function startBackgroundWork(
 ): TBackgroundWork {
   const clock = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ component: 'background-work' });
+  let nextPurgeAt = 0;
   return repeatWithoutOverlap(
     async () => {
       await runStep(log, 'escalation sweep', () => runEscalationSweep(deps, { now: clock() }));
       // A fresh time: pages the sweep just enqueued go out in the same round.
       await runStep(log, 'outbox delivery', () => deliverDueOutbox(deps, { now: clock() }));
+      const now = clock();
+      if (now.getTime() >= nextPurgeAt) {
+        nextPurgeAt = now.getTime() + PURGE_EVERY_MS;
+        await runStep(log, 'retention purge', async () => {
+          const purged = await purgeExpired(deps, { now, retentionMs: deps.retentionMs });
+          if (Object.values(purged).some((count) => count > 0)) log.info(purged, 'retention purge');
+        });
+      }
     },
     { intervalMs: options.intervalMs ?? 1000 },
   );
@@ -80,10 +96,7 @@ async function runStep(log: Logger, name: string, step: () => Promise<unknown>):
   try {
     await step();
   } catch (error) {
-    // Name and message only: no payload, no query parameters.
-    log.error(
-      { error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error) },
-      `${name} failed; trying again next round`,
-    );
+    // The logger's error serializer keeps the kind and reason, never payloads or query arguments.
+    log.error({ err: error }, `${name} failed; trying again next round`);
   }
 }

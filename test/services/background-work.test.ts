@@ -15,6 +15,8 @@ import { TEST_DATA_KEY } from '../helpers/app.ts';
 import { createTestDatabase, describeDatabase, type TTestDatabase } from '../helpers/database.ts';
 import { createFakeBotApi, FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
 
+const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
 const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
 const i18n = createI18n();
 
@@ -93,6 +95,7 @@ describe(describeDatabase('startBackgroundWork'), () => {
         logger,
         policy: DEFAULT_ESCALATION_POLICY,
         scripts: createScriptRegistry(prisma),
+        retentionMs: RETENTION_MS,
         api,
       },
       { intervalMs: 20 },
@@ -146,6 +149,7 @@ describe(describeDatabase('startBackgroundWork'), () => {
         logger,
         policy: DEFAULT_ESCALATION_POLICY,
         scripts: createScriptRegistry(prisma),
+        retentionMs: RETENTION_MS,
         api,
       },
       { intervalMs: 10 },
