@@ -38,6 +38,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ BOT_TOKEN: TOKEN, PORT: '' }).port).toBe(3000);
   });
 
+  it('keeps what residents said 90 days after their case closes unless RETENTION_DAYS says otherwise', () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN }).retentionMs).toBe(90 * 24 * 60 * 60 * 1000);
+    expect(loadConfig({ BOT_TOKEN: TOKEN, RETENTION_DAYS: '30' }).retentionMs).toBe(30 * 24 * 60 * 60 * 1000);
+  });
+
   it.each([
     [{ BOT_TOKEN: 'not-a-token' }, /^BOT_TOKEN must look like/],
     [{ PORT: 'eighty' }, /^PORT /],
@@ -47,6 +52,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://localhost/db' }, /^DATABASE_URL uses the unsupported scheme mysql:/],
     [{ TELEGRAM_API_ROOT: 'ftp://example' }, /^TELEGRAM_API_ROOT /],
     [{ EMERGENCY_NUMBERS: '{"en": 5' }, /^EMERGENCY_NUMBERS must be plain text, or a JSON object/],
+    [{ RETENTION_DAYS: '0' }, /^RETENTION_DAYS /],
+    [{ RETENTION_DAYS: 'forever' }, /^RETENTION_DAYS /],
   ])('names the variable and the fix for %o', (env, message) => {
     expect(problemsOf({ BOT_TOKEN: TOKEN, ...env })).toEqual([expect.stringMatching(message)]);
   });
