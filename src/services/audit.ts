@@ -12,7 +12,14 @@ export type TWorkEventType =
   /** A resident's message held for whoever claims their waiting case. */
   | 'kept'
   /** Imminent crisis language in a claimed case: its worker and the supervisors alerted. */
-  | 'crisis-alert';
+  | 'crisis-alert'
+  /**
+   * A message to the resident could not be delivered (they blocked the bot or left Telegram). Detail: the
+   * outbox row, Telegram's error code, and `toldWorkerId` when the claimer was told.
+   */
+  | 'resident-unreachable'
+  /** A message reached the resident again after a `resident-unreachable`: a new failure is news again. */
+  | 'resident-reachable';
 
 /**
  * Records one step on a case's timeline, in the current transaction: the audit entry commits with the

@@ -1,6 +1,38 @@
-import { currentClient } from '../db/unit-of-work.ts';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import { OPEN_CASE_STATUSES } from './cases.ts';
+import type { i18n } from 'i18next';
+import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { anonymiseCases, OPEN_CASE_STATUSES } from './cases.ts';
+import type { TDataProtector } from './data-protection.ts';
+import {
+  enqueueOutbox,
+  openOutboxPayload,
+  sealOutboxPayload,
+  staffNoticeTexts,
+  type TOutboxPayload,
+} from './outbox.ts';
+import { workerChatId } from './workers.ts';
+
+export type TEraseResidentDeps = { prisma: PrismaClient; protector: TDataProtector; i18n: i18n };
+
+export type TErasure = {
+  casesAnonymised: number;
+  /** Messages in workers' chats (pages, relayed messages, alerts) set to be blanked. */
+  messagesBlanked: number;
+  /** Workers who held a case of the resident, told that it closed. */
+  claimersTold: number;
+};
+
+/** Outbox kinds whose messages sit in a worker's chat and may quote the resident. */
+const SHOWN_TO_STAFF: readonly string[] = ['page', 'page-update', 'relay-to-worker', 'case-alert'];
+
+/** A worker's message to blank: by its Telegram id, or (still in flight) by its outbox row. */
+type TBlank = {
+  caseId: number;
+  chatId: number;
+  workerId: number | null;
+  locale: string | null | undefined;
+  target: { messageId: number } | { outboxId: number };
+};
 
 /**
  * `/delete`: erases everything held about a resident — screenings and their answers, consent, the resident
@@ -8,47 +40,145 @@ import { OPEN_CASE_STATUSES } from './cases.ts';
  * anonymous row (level, status, times, script version) for statistics, linked to no one. Open cases are
  * withdrawn. Runs in the current update's transaction: all of it, or none.
  *
+ * What the resident said also sits in workers' Telegram chats: every page, relayed message and alert of
+ * their cases that went out is edited (through the outbox) into a neutral line without buttons, in the
+ * worker's language, and the worker who held a case is told it closed. Those edits name the case number
+ * only, and are linked to no case. Messages not sent yet are dropped.
+ *
  * @example
- * await eraseResident({ prisma }, { residentId, storageKeys: [`conversation:${residentId}`] });
+ * await eraseResident(deps, { residentId, storageKeys: [`conversation:${residentId}`] });
  */
 export async function eraseResident(
-  deps: { prisma: PrismaClient },
+  deps: TEraseResidentDeps,
   input: { residentId: string; storageKeys: readonly string[] },
-): Promise<{ casesAnonymised: number }> {
+): Promise<TErasure> {
   const db = currentClient(deps.prisma);
   const cases = await db.case.findMany({
     where: { residentId: input.residentId },
-    select: { id: true, status: true },
+    select: { id: true, status: true, claimedBy: true },
   });
   const caseIds = cases.map((c) => c.id);
   const openIds = cases
     .filter((c) => (OPEN_CASE_STATUSES as readonly string[]).includes(c.status))
     .map((c) => c.id);
+  const blanks = await blanksOf(deps, db, caseIds);
 
-  await db.caseEvent.updateMany({ where: { caseId: { in: caseIds } }, data: { detail: Prisma.DbNull } });
+  const now = new Date();
   await db.case.updateMany({
     where: { id: { in: openIds } },
-    data: { status: 'withdrawn', closedAt: new Date(), nextEscalationAt: null },
-  });
-  await db.case.updateMany({
-    where: { id: { in: caseIds } },
-    data: {
-      residentId: null,
-      screeningId: null,
-      scores: Prisma.DbNull,
-      explanation: Prisma.DbNull,
-      signalsSealed: null,
-    },
+    data: { status: 'withdrawn', closedAt: now, nextEscalationAt: null },
   });
   // What was said in the case, notes about the person, and messages still waiting to be sent.
-  await db.caseMessage.deleteMany({ where: { caseId: { in: caseIds } } });
-  await db.caseNote.deleteMany({ where: { caseId: { in: caseIds } } });
-  await db.outboxMessage.deleteMany({ where: { caseId: { in: caseIds } } });
-  await db.caseEvent.createMany({
-    data: caseIds.map((caseId) => ({ caseId, type: 'erased', actor: 'resident' })),
-  });
+  await anonymiseCases(deps, { caseIds, reason: 'erased', actor: 'resident', now });
+  // A worker's messages no longer go to a case that is gone.
+  await db.worker.updateMany({ where: { activeCaseId: { in: caseIds } }, data: { activeCaseId: null } });
   await db.screening.deleteMany({ where: { residentId: input.residentId } });
   await db.botSession.deleteMany({ where: { key: { in: [...input.storageKeys] } } });
   await db.resident.deleteMany({ where: { id: input.residentId } });
-  return { casesAnonymised: caseIds.length };
+
+  // After the deletion, and linked to no case: nothing above erases them, and they quote no one.
+  for (const blank of blanks) {
+    const text = staffNoticeTexts(deps, blank.locale)('notices.erased', { id: blank.caseId });
+    await enqueueOutbox(deps, {
+      kind: 'page-update',
+      ...(blank.workerId === null ? {} : { workerId: blank.workerId }),
+      payload: { type: 'edit', chatId: blank.chatId, text, ...blank.target },
+    });
+  }
+  let claimersTold = 0;
+  for (const held of cases) {
+    const claimer = held.claimedBy;
+    if (held.status !== 'claimed' || !claimer?.isActive) continue;
+    await enqueueOutbox(deps, {
+      kind: 'staff-notice',
+      workerId: claimer.id,
+      payload: {
+        type: 'send',
+        chatId: workerChatId(claimer),
+        text: staffNoticeTexts(deps, claimer.locale)('notices.erased_claimer', { id: held.id }),
+      },
+    });
+    claimersTold += 1;
+  }
+  return { casesAnonymised: caseIds.length, messagesBlanked: blanks.length, claimersTold };
+}
+
+/**
+ * The workers' messages of these cases to blank. Their outbox rows are locked first, so a sender cannot
+ * pick one up meanwhile. A row a sender holds right now (`sending`) is in flight: it stays, unlinked from its
+ * case and with a neutral payload, so the sender can record its message id and the blanking edit waits for it.
+ */
+async function blanksOf(
+  deps: TEraseResidentDeps,
+  db: TDbClient,
+  caseIds: readonly number[],
+): Promise<TBlank[]> {
+  if (caseIds.length === 0) return [];
+  await db.$queryRaw`SELECT id FROM "OutboxMessage" WHERE "caseId" IN (${Prisma.join(caseIds)}) FOR UPDATE`;
+  const rows = await db.outboxMessage.findMany({
+    where: { caseId: { in: [...caseIds] }, kind: { in: [...SHOWN_TO_STAFF] } },
+    include: { worker: { select: { locale: true, telegramUserId: true } } },
+    orderBy: { id: 'asc' },
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const seen = new Set<string>();
+  const blanks: TBlank[] = [];
+  for (const row of rows) {
+    const messageId = row.status === 'sent' ? row.sentMessageId : null;
+    if (messageId === null && row.status !== 'sending') continue;
+    const payload = openPayload(deps, row);
+    const chatId = payload?.chatId ?? (row.worker ? workerChatId(row.worker) : undefined);
+    if (chatId === undefined || row.caseId === null) continue;
+    const base = { caseId: row.caseId, chatId, workerId: row.workerId, locale: row.worker?.locale };
+    if (messageId !== null) {
+      // A page and the edits that marked it claimed share one message: blank it once.
+      const key = `${chatId}:${messageId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      blanks.push({ ...base, target: { messageId } });
+      continue;
+    }
+    const neutral = neutralPayload(deps, { ...base, payload, byId });
+    await db.outboxMessage.update({
+      where: { id: row.id },
+      data: { caseId: null, payloadSealed: sealOutboxPayload(deps.protector, neutral) },
+    });
+    blanks.push({ ...base, target: { outboxId: row.id } });
+  }
+  return blanks;
+}
+
+function openPayload(deps: TEraseResidentDeps, row: OutboxMessage): TOutboxPayload | undefined {
+  try {
+    return openOutboxPayload(deps.protector, row.payloadSealed);
+  } catch {
+    // Sealed under a key no longer held: the worker's own chat id will do.
+    return undefined;
+  }
+}
+
+/**
+ * What a row in flight says if it is ever sent (again): the neutral line, to the same chat; an edit keeps its
+ * target, by message id when the row it pointed to is about to go.
+ */
+function neutralPayload(
+  deps: TEraseResidentDeps,
+  input: {
+    caseId: number;
+    chatId: number;
+    locale: string | null | undefined;
+    payload: TOutboxPayload | undefined;
+    byId: ReadonlyMap<number, OutboxMessage>;
+  },
+): TOutboxPayload {
+  const text = staffNoticeTexts(deps, input.locale)('notices.erased', { id: input.caseId });
+  const sent = input.payload;
+  if (sent?.type !== 'edit') return { type: 'send', chatId: input.chatId, text };
+  if (sent.messageId !== undefined)
+    return { type: 'edit', chatId: input.chatId, text, messageId: sent.messageId };
+  const original = input.byId.get(sent.outboxId);
+  // Its page went out: edit that message. Still in flight: it stays too. Never sent: the edit drops.
+  return original?.status === 'sent' && original.sentMessageId !== null
+    ? { type: 'edit', chatId: input.chatId, text, messageId: original.sentMessageId }
+    : { type: 'edit', chatId: input.chatId, text, outboxId: sent.outboxId };
 }

@@ -1,11 +1,15 @@
 import { type Api, GrammyError } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { i18n } from 'i18next';
+import { withTransaction } from '../db/unit-of-work.ts';
 import type { TEscalationPolicy } from '../domain/escalation/index.ts';
-import type { OutboxMessage, PrismaClient } from '../generated/prisma/client.ts';
+import type { OutboxMessage, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
+import { recordCaseEvent } from './audit.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { advanceAfterUnreachable, PAGE_UNREACHABLE_EVENT } from './escalation.ts';
-import { openOutboxPayload, type TOutboxPayload } from './outbox.ts';
+import { enqueueOutbox, openOutboxPayload, staffNoticeTexts, type TOutboxPayload } from './outbox.ts';
+import { workerChatId } from './workers.ts';
 
 export type TOutboxSenderDeps = {
   prisma: PrismaClient;
@@ -14,6 +18,8 @@ export type TOutboxSenderDeps = {
   logger: Logger;
   /** Which step to page next when a page cannot reach its worker. */
   policy: TEscalationPolicy;
+  /** For the notice a worker gets when their resident cannot be reached. */
+  i18n: i18n;
   /** Used when no `now` is given. Default: the system clock. */
   clock?: () => Date;
 };
@@ -43,6 +49,8 @@ const DEFAULT_LIMIT = 100;
 const CLAIM_BATCH = 25;
 /** Chats served at once; rows of one chat always go one after another, in order. */
 const PARALLEL_CHATS = 8;
+/** Messages to the resident of a case: when one cannot reach them, the case's worker is told. */
+const TO_RESIDENT_KINDS: readonly string[] = ['relay-to-resident', 'resident-notice'];
 
 /**
  * Delivers the outbox rows that are due: claims them (`FOR UPDATE SKIP LOCKED`, status `sending` with a
@@ -50,14 +58,17 @@ const PARALLEL_CHATS = 8;
  * edits through the Bot API, and records the result. Telegram's `retry_after` is honoured on 429; 5xx,
  * network errors and timeouts back off exponentially (1 s, 2 s, 4 s … 5 min) and keep trying. A `page` to a
  * worker who blocked the bot (403, or 400 chat not found) is `unreachable`: a `page-unreachable` event, and
- * the case's next escalation step becomes due at once. An edit of a message that is gone is dropped; "not
- * modified" counts as done. Payload text is never logged.
+ * the case's next escalation step becomes due at once. A message to a resident who blocked the bot or left
+ * Telegram puts `resident-unreachable` on the case's timeline and tells the worker holding the case, once
+ * until a message reaches the resident again. An edit of a message that is gone is dropped; "not
+ * modified" counts as done. A row erased while in flight (`/delete`) is left gone. Payload text is never
+ * logged.
  *
  * Delivery is at least once: a sender that dies after Telegram accepted a message but before recording it
  * sends it again when the lease passes. That window is one call long.
  *
  * @example
- * const result = await deliverDueOutbox({ prisma, protector, api: bot.api, logger, policy }, { now: new Date() });
+ * const result = await deliverDueOutbox({ prisma, protector, api: bot.api, logger, policy, i18n }, { now: new Date() });
  */
 export async function deliverDueOutbox(
   deps: TOutboxSenderDeps,
@@ -164,26 +175,41 @@ async function deliverOne(
       );
       return await markSent(deps, row, message.message_id, now, log);
     }
-    const original = await deps.prisma.outboxMessage.findUnique({
-      where: { id: payload.outboxId },
-      select: { status: true, sentMessageId: true },
-    });
-    if (original?.status === 'pending' || original?.status === 'sending') {
+    const target = await editTarget(deps.prisma, payload);
+    if (target === 'wait') {
       await release(deps, row, { nextAttemptAt: new Date(now.getTime() + EDIT_WAIT_MS), lastError: null });
       return 'retried';
     }
-    if (original?.sentMessageId == null) return await markDropped(deps, row, log, 'no sent message to edit');
+    if (target === null) return await markDropped(deps, row, log, 'no sent message to edit');
+    // Without `reply_markup` Telegram removes the message's buttons.
     await deps.api.editMessageText(
       payload.chatId,
-      original.sentMessageId,
+      target,
       payload.text,
       { reply_markup: keyboardOf(payload.buttons) },
       callTimeout(),
     );
-    return await markSent(deps, row, original.sentMessageId, now, log);
+    return await markSent(deps, row, target, now, log);
   } catch (error) {
     return handleFailure(deps, row, payload, error, now, log);
   }
+}
+
+/**
+ * The message an edit changes: its own `messageId`, or the one its outbox row was sent as — `'wait'` while
+ * that row is still on its way, null when it never went out.
+ */
+async function editTarget(
+  prisma: PrismaClient,
+  payload: Extract<TOutboxPayload, { type: 'edit' }>,
+): Promise<number | 'wait' | null> {
+  if (payload.messageId !== undefined) return payload.messageId;
+  const original = await prisma.outboxMessage.findUnique({
+    where: { id: payload.outboxId },
+    select: { status: true, sentMessageId: true },
+  });
+  if (original?.status === 'pending' || original?.status === 'sending') return 'wait';
+  return original?.sentMessageId ?? null;
 }
 
 /** What a failed call means for the row. */
@@ -243,6 +269,7 @@ async function handleFailure(
   log: Logger,
 ): Promise<TOutcome> {
   const failure = classifyFailure(error, payload.type, row.attempts);
+  const errorCode = error instanceof GrammyError ? error.error_code : null;
   switch (failure.type) {
     case 'retry':
       log.warn(
@@ -261,10 +288,11 @@ async function handleFailure(
     case 'failed':
       log.error({ error: failure.reason }, 'delivery failed for good');
       // A page that can never go out leaves its worker as unaware as a blocked chat: page the next level.
-      if (row.kind === 'page') return markUnreachable(deps, row, failure.reason, now, log);
+      if (row.kind === 'page')
+        return markUnreachable(deps, row, { reason: failure.reason, errorCode }, now, log);
       return markFailed(deps, row, failure.reason);
     case 'unreachable':
-      return markUnreachable(deps, row, failure.reason, now, log);
+      return markUnreachable(deps, row, { reason: failure.reason, errorCode }, now, log);
   }
 }
 
@@ -275,21 +303,20 @@ async function markSent(
   now: Date,
   log: Logger,
 ): Promise<TOutcome> {
-  await deps.prisma.$transaction(async (tx) => {
-    await tx.outboxMessage.update({
-      where: { id: row.id },
-      data: {
-        status: 'sent',
-        sentAt: now,
-        lockedUntil: null,
-        lastError: null,
-        ...(messageId === null ? {} : { sentMessageId: messageId }),
-      },
+  const isKept = await deps.prisma.$transaction(async (tx) => {
+    const caseId = await settle(tx, row.id, {
+      status: 'sent',
+      sentAt: now,
+      lockedUntil: null,
+      lastError: null,
+      ...(messageId === null ? {} : { sentMessageId: messageId }),
     });
-    if (row.kind === 'page' && row.caseId !== null) {
+    if (caseId === undefined) return false;
+    if (caseId === null) return true;
+    if (row.kind === 'page') {
       await tx.caseEvent.create({
         data: {
-          caseId: row.caseId,
+          caseId,
           type: 'page-sent',
           actor: 'system',
           detail: { outboxId: row.id, workerId: row.workerId, step: row.escalationStep },
@@ -297,44 +324,173 @@ async function markSent(
         },
       });
     }
+    if (TO_RESIDENT_KINDS.includes(row.kind) && (await lastReachability(tx, caseId)) === 'unreachable') {
+      await withTransaction(tx, () =>
+        recordCaseEvent(deps, {
+          caseId,
+          type: 'resident-reachable',
+          actor: 'system',
+          now,
+          detail: { outboxId: row.id },
+        }),
+      );
+    }
+    return true;
   });
-  log.debug('delivered');
+  if (isKept) log.debug('delivered');
+  else log.info('delivered; its row was erased meanwhile');
   return 'sent';
 }
 
 async function markUnreachable(
   deps: TOutboxSenderDeps,
   row: OutboxMessage,
-  reason: string,
+  failure: { reason: string; errorCode: number | null },
   now: Date,
   log: Logger,
 ): Promise<TOutcome> {
-  const advanced = await deps.prisma.$transaction(async (tx) => {
-    await tx.outboxMessage.update({
-      where: { id: row.id },
-      data: { status: 'unreachable', lockedUntil: null, lastError: reason },
-    });
-    if (row.kind !== 'page' || row.caseId === null) return false;
+  const { reason } = failure;
+  const result = await deps.prisma.$transaction(async (tx) => {
+    const caseId = await settle(tx, row.id, { status: 'unreachable', lockedUntil: null, lastError: reason });
+    if (caseId == null) return {};
+    if (TO_RESIDENT_KINDS.includes(row.kind)) {
+      const toldWorkerId = await noteResidentUnreachable(deps, tx, {
+        caseId,
+        outboxId: row.id,
+        errorCode: failure.errorCode,
+        now,
+      });
+      return { toldWorkerId };
+    }
+    if (row.kind !== 'page') return {};
     await tx.caseEvent.create({
       data: {
-        caseId: row.caseId,
+        caseId,
         type: PAGE_UNREACHABLE_EVENT,
         actor: 'system',
         detail: { outboxId: row.id, workerId: row.workerId, step: row.escalationStep, error: reason },
         createdAt: now,
       },
     });
-    return row.escalationStep === null
-      ? false
-      : advanceAfterUnreachable(tx, {
-          caseId: row.caseId,
-          step: row.escalationStep,
-          now,
-          policy: deps.policy,
-        });
+    const advanced =
+      row.escalationStep === null
+        ? false
+        : await advanceAfterUnreachable(tx, {
+            caseId,
+            step: row.escalationStep,
+            now,
+            policy: deps.policy,
+          });
+    return { advanced };
   });
-  log.warn({ worker_id: row.workerId ?? undefined, error: reason, next_step_now: advanced }, 'unreachable');
+  log.warn(
+    {
+      worker_id: row.workerId ?? undefined,
+      error: reason,
+      next_step_now: result.advanced,
+      told_worker_id: result.toldWorkerId ?? undefined,
+    },
+    'unreachable',
+  );
   return 'unreachable';
+}
+
+/**
+ * Records what became of a row we hold, and returns its case as it is now (`/delete` unlinks rows in flight
+ * from their case, or erases them: `undefined`).
+ */
+async function settle(
+  tx: Prisma.TransactionClient,
+  id: number,
+  data: Prisma.OutboxMessageUpdateManyMutationInput,
+): Promise<number | null | undefined> {
+  const { count } = await tx.outboxMessage.updateMany({ where: { id }, data });
+  if (count === 0) return undefined;
+  const settled = await tx.outboxMessage.findUnique({ where: { id }, select: { caseId: true } });
+  return settled?.caseId ?? null;
+}
+
+/**
+ * A message could not reach the resident of `caseId`: the timeline says so (the row and Telegram's error
+ * code, never text), and the worker holding the case is told in their language — once, until a message
+ * reaches the resident again. Returns the id of the worker told, or null. In the sender's transaction.
+ */
+async function noteResidentUnreachable(
+  deps: TOutboxSenderDeps,
+  tx: Prisma.TransactionClient,
+  input: { caseId: number; outboxId: number; errorCode: number | null; now: Date },
+): Promise<number | null> {
+  // One sender at a time decides whether the worker has been told.
+  await tx.$queryRaw`SELECT id FROM "Case" WHERE id = ${input.caseId} FOR UPDATE`;
+  const target = await tx.case.findUnique({
+    where: { id: input.caseId },
+    select: { status: true, claimedBy: true },
+  });
+  const claimer = target?.status === 'claimed' && target.claimedBy?.isActive ? target.claimedBy : null;
+  const toTell =
+    claimer !== null && !(await wasToldUnreachable(tx, input.caseId, claimer.id)) ? claimer : null;
+  await withTransaction(tx, async () => {
+    await recordCaseEvent(deps, {
+      caseId: input.caseId,
+      type: 'resident-unreachable',
+      actor: 'system',
+      now: input.now,
+      detail: {
+        outboxId: input.outboxId,
+        errorCode: input.errorCode,
+        ...(toTell ? { toldWorkerId: toTell.id } : {}),
+      },
+    });
+    if (!toTell) return;
+    const t = staffNoticeTexts(deps, toTell.locale);
+    await enqueueOutbox(deps, {
+      kind: 'case-alert',
+      caseId: input.caseId,
+      workerId: toTell.id,
+      payload: {
+        type: 'send',
+        chatId: workerChatId(toTell),
+        text: t('notices.resident_unreachable', { id: input.caseId }),
+      },
+      notBefore: input.now,
+    });
+  });
+  return toTell?.id ?? null;
+}
+
+const REACHABILITY_EVENTS = ['resident-unreachable', 'resident-reachable'];
+
+/** Whether the case's last word on reaching its resident is a failure. */
+async function lastReachability(
+  tx: Prisma.TransactionClient,
+  caseId: number,
+): Promise<'unreachable' | 'reachable' | null> {
+  const last = await tx.caseEvent.findFirst({
+    where: { caseId, type: { in: REACHABILITY_EVENTS } },
+    orderBy: { id: 'desc' },
+    select: { type: true },
+  });
+  if (!last) return null;
+  return last.type === 'resident-unreachable' ? 'unreachable' : 'reachable';
+}
+
+/** Whether `workerId` was told of a failure since a message last reached the resident. */
+async function wasToldUnreachable(
+  tx: Prisma.TransactionClient,
+  caseId: number,
+  workerId: number,
+): Promise<boolean> {
+  const events = await tx.caseEvent.findMany({
+    where: { caseId, type: { in: REACHABILITY_EVENTS } },
+    orderBy: { id: 'desc' },
+    select: { type: true, detail: true },
+  });
+  for (const event of events) {
+    if (event.type === 'resident-reachable') return false;
+    const detail = event.detail as { toldWorkerId?: unknown } | null;
+    if (detail?.toldWorkerId === workerId) return true;
+  }
+  return false;
 }
 
 async function markDropped(
@@ -343,7 +499,7 @@ async function markDropped(
   log: Logger,
   reason: string,
 ): Promise<TOutcome> {
-  await deps.prisma.outboxMessage.update({
+  await deps.prisma.outboxMessage.updateMany({
     where: { id: row.id },
     data: { status: 'failed', lockedUntil: null, lastError: `dropped: ${reason}` },
   });
@@ -352,7 +508,7 @@ async function markDropped(
 }
 
 async function markFailed(deps: TOutboxSenderDeps, row: OutboxMessage, reason: string): Promise<TOutcome> {
-  await deps.prisma.outboxMessage.update({
+  await deps.prisma.outboxMessage.updateMany({
     where: { id: row.id },
     data: { status: 'failed', lockedUntil: null, lastError: reason },
   });
@@ -364,7 +520,8 @@ async function release(
   row: OutboxMessage,
   data: { nextAttemptAt: Date; lastError: string | null },
 ): Promise<void> {
-  await deps.prisma.outboxMessage.update({
+  // `updateMany`: a row `/delete` erased while it was in flight stays gone.
+  await deps.prisma.outboxMessage.updateMany({
     where: { id: row.id },
     data: { status: 'pending', lockedUntil: null, ...data },
   });

@@ -1,15 +1,20 @@
+import type { i18n } from 'i18next';
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { isLocale } from '../i18n.ts';
 import type { TDataProtector } from './data-protection.ts';
 
 export type TOutboxKind =
   | 'page'
+  /** An edit of a message sent to staff: a page marked "claimed", or a case's messages blanked by `/delete`. */
   | 'page-update'
   | 'relay-to-worker'
   | 'relay-to-resident'
   | 'resident-notice'
   /** To staff about a case outside the escalation ladder (crisis language in a claimed case). */
-  | 'case-alert';
+  | 'case-alert'
+  /** To a worker about a case that ended without them: its resident erased their data (`/delete`). */
+  | 'staff-notice';
 
 /**
  * What the sender does with an outbox row: send a new message, or edit one sent before (a page that became
@@ -24,14 +29,27 @@ export type TOutboxPayload =
       /** Reply to this message (a relayed message threads under the worker's page). */
       replyToMessageId?: number;
     }
-  | {
+  | ({
       type: 'edit';
       chatId: number;
-      /** The outbox row whose sent message to edit; its `sentMessageId` is read at delivery time. */
-      outboxId: number;
       text: string;
+      /** None: the message loses its buttons. */
       buttons?: Array<Array<{ label: string; data: string }>>;
-    };
+    } & (
+      | {
+          /** The outbox row whose sent message to edit; its `sentMessageId` is read at delivery time. */
+          outboxId: number;
+          messageId?: never;
+        }
+      | {
+          /**
+           * The Telegram message to edit, known when the edit is written: `/delete` blanks messages whose
+           * outbox rows it erases in the same transaction.
+           */
+          messageId: number;
+          outboxId?: never;
+        }
+    ));
 
 const payloadContext = 'outbox-payload';
 
@@ -59,13 +77,29 @@ export async function enqueueOutbox(
       caseId: input.caseId,
       workerId: input.workerId,
       escalationStep: input.escalationStep,
-      payloadSealed: deps.protector.seal(JSON.stringify(input.payload), payloadContext),
+      payloadSealed: sealOutboxPayload(deps.protector, input.payload),
       ...(input.notBefore ? { nextAttemptAt: input.notBefore } : {}),
     },
   });
   return row.id;
 }
 
+/** A payload as an outbox row stores it: sealed, since it may quote a resident. */
+export function sealOutboxPayload(protector: TDataProtector, payload: TOutboxPayload): string {
+  return protector.seal(JSON.stringify(payload), payloadContext);
+}
+
 export function openOutboxPayload(protector: TDataProtector, sealed: string): TOutboxPayload {
   return JSON.parse(protector.open(sealed, payloadContext)) as TOutboxPayload;
+}
+
+/**
+ * The texts of notices to staff about a case (`notices.*` in `locales/<lng>/pages.json`), in the worker's
+ * language; English for an unknown one.
+ *
+ * @example
+ * const text = staffNoticeTexts(deps, worker.locale)('notices.erased', { id: 12 });
+ */
+export function staffNoticeTexts(deps: { i18n: i18n }, locale: string | null | undefined) {
+  return deps.i18n.getFixedT(isLocale(locale) ? locale : 'en', 'pages');
 }

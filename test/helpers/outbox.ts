@@ -23,6 +23,7 @@ export function deliverOutbox(app: TTestApp, now = new Date(Date.now() + 60_000)
       protector: app.protector,
       api: app.bot.api,
       logger,
+      i18n,
       policy: DEFAULT_ESCALATION_POLICY,
     },
     { now },

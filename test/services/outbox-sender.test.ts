@@ -3,6 +3,7 @@ import { Api, GrammyError, HttpError } from 'grammy';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
+import { createI18n } from '../../src/i18n.ts';
 import { createLogger } from '../../src/logger.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
@@ -13,6 +14,7 @@ import { createTestDatabase, describeDatabase, type TTestDatabase } from '../hel
 import { createFakeBotApi, FAKE_BOT_TOKEN, type TFakeBotApi } from '../helpers/fake-bot-api.ts';
 
 const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
+const i18n = createI18n();
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const T0 = new Date(Math.ceil(Date.now() / MINUTE) * MINUTE);
@@ -49,7 +51,7 @@ beforeEach(async () => {
   });
   const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
   send = (now) =>
-    deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY }, { now });
+    deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY, i18n }, { now });
 });
 
 let nextChat = 60_000;
@@ -186,7 +188,7 @@ describe(describeDatabase('deliverDueOutbox'), () => {
     const logger = createLogger({ level: 'silent' });
     const id = await enqueue(message());
     const deliver = (now: Date) =>
-      deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY }, { now });
+      deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY, i18n }, { now });
     expect((await deliver(T0)).retried).toBe(1);
     expect((await row(id)).nextAttemptAt).toEqual(at(SECOND));
     expect((await deliver(at(SECOND))).retried).toBe(1);
@@ -300,6 +302,48 @@ describe(describeDatabase('deliverDueOutbox'), () => {
       lastError: 'dropped: no sent message to edit',
     });
     expect(fake.callsOf('editMessageText')).toHaveLength(2);
+  });
+
+  it('edits a message given by its Telegram id; an edit without buttons removes them', async () => {
+    const chatId = nextChat++;
+    const edit = await enqueue(
+      { type: 'edit', chatId, messageId: 4711, text: 'Case #9: erased at the resident’s request.' },
+      { kind: 'page-update' },
+    );
+    expect(await send(T0)).toMatchObject({ sent: 1 });
+    expect(fake.callsOf('editMessageText').map((call) => call.payload)).toEqual([
+      { chat_id: chatId, message_id: 4711, text: 'Case #9: erased at the resident’s request.' },
+    ]);
+    expect(await row(edit)).toMatchObject({ status: 'sent', sentMessageId: 4711 });
+  });
+
+  it('a relay the resident cannot receive (403): on the timeline, and its worker told once', async () => {
+    const worker = await prisma.worker.create({
+      data: { name: 'W', role: 'worker', telegramUserId: BigInt(nextChat++), locale: 'en' },
+    });
+    const { id: caseId } = await prisma.case.create({
+      data: { level: 'high', source: 'screening', status: 'claimed', claimedById: worker.id },
+    });
+    const resident = nextChat++;
+    const blocked = { error_code: 403, description: 'Forbidden: bot was blocked by the user' };
+    const first = await enqueue(message(SECRET, resident), { kind: 'relay-to-resident', caseId });
+    fake.failNext('sendMessage', blocked);
+    expect(await send(T0)).toMatchObject({ unreachable: 1, sent: 1 });
+    const second = await enqueue(message(SECRET, resident), { kind: 'relay-to-resident', caseId });
+    fake.failNext('sendMessage', blocked);
+    expect(await send(at(SECOND))).toMatchObject({ unreachable: 1, sent: 0 });
+
+    const events = await prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => [e.type, e.actor, e.detail])).toEqual([
+      ['resident-unreachable', 'system', { outboxId: first, errorCode: 403, toldWorkerId: worker.id }],
+      ['resident-unreachable', 'system', { outboxId: second, errorCode: 403 }],
+    ]);
+    const toWorker = fake.textsTo(Number(worker.telegramUserId));
+    expect(toWorker).toEqual([
+      createI18n().getFixedT('en', 'pages')('notices.resident_unreachable', { id: caseId }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain(SECRET);
+    expect(logLines.join('\n')).not.toContain(SECRET);
   });
 
   it('keeps a conversation in order: a relay waits while an earlier one of its case is held back', async () => {

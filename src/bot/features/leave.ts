@@ -45,12 +45,19 @@ export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
       return;
     }
     await ctx.conversation.exitAll();
-    const { casesAnonymised } = await eraseResident(deps, {
+    const erased = await eraseResident(deps, {
       residentId: ctx.residentId,
       storageKeys: [conversationStorageKey(ctx.residentId)],
     });
     ctx.resident = null;
-    ctx.logger.info({ cases_anonymised: casesAnonymised }, 'resident erased on request');
+    ctx.logger.info(
+      {
+        cases_anonymised: erased.casesAnonymised,
+        staff_messages_blanked: erased.messagesBlanked,
+        claimers_told: erased.claimersTold,
+      },
+      'resident erased on request',
+    );
     await ctx.reply(ctx.t('delete.done'));
   });
 

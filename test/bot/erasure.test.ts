@@ -1,0 +1,240 @@
+import { Api } from 'grammy';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALLBACK } from '../../src/bot/keyboards.ts';
+import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
+import { createI18n } from '../../src/i18n.ts';
+import { createLogger } from '../../src/logger.ts';
+import { runEscalationSweep } from '../../src/services/escalation.ts';
+import { openOutboxPayload } from '../../src/services/outbox.ts';
+import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
+import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { describeDatabase } from '../helpers/database.ts';
+import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
+import { createResident, ROUTES } from '../helpers/journey.ts';
+import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
+import { dumpText, readEveryTable } from '../helpers/tables.ts';
+import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+
+const i18n = createI18n();
+const notice = {
+  en: i18n.getFixedT('en', 'pages'),
+  zh: i18n.getFixedT('zh-CN', 'pages'),
+};
+const logger = createLogger({ level: 'silent' });
+const policy = DEFAULT_ESCALATION_POLICY;
+const IMMINENT = 'I want to kill myself tonight';
+const WORDS = 'My landlord Pemberton locked me out of Quixburg lane';
+
+let app: TTestApp;
+let ann: TStaff;
+let cai: TStaff;
+beforeAll(async () => {
+  app = await createTestApp();
+  ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
+  cai = await joinStaff(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor', name: 'Caiwen Xu' });
+  await ann.send('/oncall on');
+  ann.read();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+let nextResidentId = 731_960_001;
+/** A resident whose finished screening opened a high case, paged to Annabel. */
+async function pagedHighCase() {
+  const resident = createResident(app, { id: nextResidentId++, languageCode: 'en', firstName: 'Philippa' });
+  await resident.consent();
+  await resident.answer(ROUTES.high);
+  resident.read();
+  const { id: caseId } = await app.prisma.case.findFirstOrThrow({
+    where: { residentId: resident.residentId },
+  });
+  return { resident, caseId };
+}
+
+async function erase(resident: ReturnType<typeof createResident>): Promise<void> {
+  await resident.send('/delete');
+  await resident.press(CALLBACK.deleteYes);
+}
+
+/** The ids of the messages sent to `staff` since call number `from`. */
+function sentTo(staff: TStaff, from: number): number[] {
+  return app.api.calls
+    .slice(from)
+    .filter((call) => call.method === 'sendMessage' && call.payload.chat_id === staff.person.id)
+    .map((call) => (call.result as { message_id: number }).message_id);
+}
+
+/** Every outbox row, its payload opened: nothing the resident said or where they are may be in one. */
+async function openedOutbox(): Promise<string> {
+  const rows = await app.prisma.outboxMessage.findMany({ orderBy: { id: 'asc' } });
+  return JSON.stringify(
+    rows.map((row) => ({ ...row, payload: openOutboxPayload(app.protector, row.payloadSealed) })),
+  );
+}
+
+describe(describeDatabase('/delete and the messages in workers’ chats'), () => {
+  it('blanks every page, relayed message and alert that went out, removes their buttons, and tells the claimer', async () => {
+    const { resident, caseId } = await pagedHighCase();
+    await sweepAndDeliver(app);
+    const page = ann.claimMessageId(caseId);
+    await ann.press(CALLBACK.claim(caseId), page);
+    await deliverOutbox(app);
+    const claimed = app.api.calls.length;
+    await resident.send(WORDS);
+    await resident.send(IMMINENT);
+    await deliverOutbox(app);
+    // Annabel's relays and alert, the supervisor's alert: all through the outbox.
+    const annMessages = [page, ...sentTo(ann, claimed)];
+    const caiMessages = sentTo(cai, claimed);
+    expect(annMessages).toHaveLength(4);
+    expect(caiMessages).toHaveLength(1);
+    expect(app.api.textsTo(ann.person.id).some((text) => text.includes('Pemberton'))).toBe(true);
+    ann.read();
+    cai.read();
+
+    await erase(resident);
+    resident.read();
+    const erased = app.api.calls.length;
+    expect(await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
+      status: 'withdrawn',
+      residentId: null,
+    });
+    // Nothing waiting holds the resident's words, their chat id, or a link to the case.
+    const outbox = await openedOutbox();
+    for (const trace of ['Pemberton', 'Quixburg', 'kill myself', String(resident.person.id)]) {
+      expect(outbox).not.toContain(trace);
+    }
+    expect(await app.prisma.outboxMessage.count({ where: { caseId } })).toBe(0);
+
+    await deliverOutbox(app);
+    const edits = app.api.calls.slice(erased).filter((call) => call.method === 'editMessageText');
+    const byMessage = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      Number(a.message_id) - Number(b.message_id);
+    expect(edits.map((call) => call.payload).sort(byMessage)).toEqual(
+      [
+        ...annMessages.map((id) => ({
+          chat_id: ann.person.id,
+          message_id: id,
+          text: notice.en('notices.erased', { id: caseId }),
+        })),
+        ...caiMessages.map((id) => ({
+          chat_id: cai.person.id,
+          message_id: id,
+          text: notice.zh('notices.erased', { id: caseId }),
+        })),
+      ].sort(byMessage),
+    );
+    expect(edits.every((call) => !('reply_markup' in call.payload))).toBe(true);
+    expect(ann.read()).toEqual([notice.en('notices.erased_claimer', { id: caseId })]);
+    expect(cai.read()).toEqual([]);
+    expect(resident.read()).toEqual([]);
+
+    // Afterwards, still nothing anywhere: not in a payload, not in a table, not in the log.
+    const after = await openedOutbox();
+    const tables = dumpText(await readEveryTable(app.prisma));
+    for (const trace of ['Pemberton', 'Quixburg', 'kill myself', resident.residentId]) {
+      expect(after).not.toContain(trace);
+      expect(tables).not.toContain(trace);
+      expect(app.logLines.join('\n')).not.toContain(trace);
+    }
+    expect(tables).not.toContain(String(resident.person.id));
+    // A reply to a blanked message belongs to no case: it goes nowhere.
+    const rowsBefore = await app.prisma.outboxMessage.count();
+    await ann.send('Are you still there?', { replyTo: annMessages[1] });
+    expect(ann.read()).toHaveLength(1);
+    expect(await app.prisma.outboxMessage.count()).toBe(rowsBefore);
+    expect(await app.prisma.caseMessage.count({ where: { caseId } })).toBe(0);
+  });
+
+  it('a case still waiting: pages that went out are blanked, pages not sent yet are dropped, nobody is told', async () => {
+    const sent = await pagedHighCase();
+    await sweepAndDeliver(app);
+    const page = ann.claimMessageId(sent.caseId);
+    const unsent = await pagedHighCase();
+    await erase(sent.resident);
+    await erase(unsent.resident);
+    ann.read();
+    const erased = app.api.calls.length;
+
+    await sweepAndDeliver(app);
+    const calls = app.api.calls.slice(erased).filter((call) => call.payload.chat_id === ann.person.id);
+    expect(calls.map((call) => [call.method, call.payload])).toEqual([
+      [
+        'editMessageText',
+        { chat_id: ann.person.id, message_id: page, text: notice.en('notices.erased', { id: sent.caseId }) },
+      ],
+    ]);
+    expect(ann.read()).toEqual([]);
+    for (const caseId of [sent.caseId, unsent.caseId]) {
+      expect(await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
+        status: 'withdrawn',
+        nextEscalationAt: null,
+      });
+    }
+  });
+
+  it('a page in flight as the resident erases is blanked once it has arrived, and stays unlinked', async () => {
+    const { resident, caseId } = await pagedHighCase();
+    const later = new Date(Date.now() + 60_000);
+    await runEscalationSweep(
+      { prisma: app.prisma, protector: app.protector, i18n, logger, policy, scripts: app.scripts },
+      { now: later },
+    );
+    // A sender that has sent the page and waits for Telegram's answer while the resident erases.
+    let release: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const slow: typeof fetch = async (input, init) => {
+      const response = await app.api.fetch(input, init);
+      reached();
+      await answered;
+      return response;
+    };
+    const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: slow });
+    const sending = deliverDueOutbox(
+      { prisma: app.prisma, protector: app.protector, api, logger, policy, i18n },
+      { now: later },
+    );
+    await inFlight;
+    const page = ann.claimMessageId(caseId);
+    const [row] = await app.prisma.outboxMessage.findMany({ where: { caseId, kind: 'page' } });
+    expect(row?.status).toBe('sending');
+    await erase(resident);
+    const erased = app.api.calls.length;
+    release();
+    // The page, then (its message id known now) the edit that blanks it.
+    expect(await sending).toMatchObject({ sent: 2 });
+
+    // The page's row survives for its message id only: no case, no words, no buttons.
+    const kept = await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: row?.id ?? -1 } });
+    expect(kept).toMatchObject({ caseId: null, status: 'sent', sentMessageId: page });
+    expect(openOutboxPayload(app.protector, kept.payloadSealed)).toEqual({
+      type: 'send',
+      chatId: ann.person.id,
+      text: notice.en('notices.erased', { id: caseId }),
+    });
+    const events = await app.prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: 'asc' } });
+    expect(events.at(-1)?.type).toBe('erased');
+    expect(events.every((event) => event.detail === null)).toBe(true);
+
+    await deliverOutbox(app);
+    expect(
+      app.api.calls
+        .slice(erased)
+        .filter((call) => call.payload.chat_id === ann.person.id)
+        .map((call) => [call.method, call.payload]),
+    ).toEqual([
+      [
+        'editMessageText',
+        { chat_id: ann.person.id, message_id: page, text: notice.en('notices.erased', { id: caseId }) },
+      ],
+    ]);
+    ann.read();
+  });
+});
