@@ -275,15 +275,26 @@ async function listWorkers(json: boolean, deps: TAdminDeps, io: TAdminIo, now: D
   return 0;
 }
 
+/** A `--worker <id|name>` that names nobody, or more than one person. */
+function refuseWorkerRef(
+  ref: string,
+  found: { type: 'unknown-worker' } | { type: 'ambiguous-worker'; ids: number[] },
+  io: TAdminIo,
+): number {
+  io.err(
+    found.type === 'unknown-worker'
+      ? `No worker "${ref}". See: npm run --silent admin -- workers`
+      : `More than one worker is called "${ref}" (#${found.ids.join(', #')}): give the id.`,
+  );
+  return EXIT_USAGE;
+}
+
 async function deactivate(ref: string, deps: TAdminDeps, io: TAdminIo, now: Date): Promise<number> {
   const outcome = await deactivateWorker(deps, { worker: ref, now });
   switch (outcome.type) {
     case 'unknown-worker':
-      io.err(`No worker "${ref}". See: npm run --silent admin -- workers`);
-      return EXIT_USAGE;
     case 'ambiguous-worker':
-      io.err(`More than one worker is called "${ref}" (#${outcome.ids.join(', #')}): give the id.`);
-      return EXIT_USAGE;
+      return refuseWorkerRef(ref, outcome, io);
     case 'already-inactive':
       io.out(`Worker #${outcome.workerId} is already inactive: nothing changed.`);
       return 0;
@@ -315,11 +326,8 @@ async function addRotaShift(
   });
   switch (added.type) {
     case 'unknown-worker':
-      io.err(`No worker "${command.worker}". See: npm run --silent admin -- workers`);
-      return EXIT_USAGE;
     case 'ambiguous-worker':
-      io.err(`More than one worker is called "${command.worker}" (#${added.ids.join(', #')}): give the id.`);
-      return EXIT_USAGE;
+      return refuseWorkerRef(command.worker, added, io);
     case 'inactive-worker':
       io.err(`Worker #${added.workerId} is no longer active; invite them again first.`);
       return EXIT_USAGE;
