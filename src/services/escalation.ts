@@ -364,9 +364,10 @@ async function pagedAtStep(tx: Prisma.TransactionClient, caseId: number, step: n
 }
 
 /**
- * A step made due early because someone could not be reached (`advanceAfterUnreachable`): whoever the step
+ * A step brought forward because someone could not be reached (`advanceAfterUnreachable`): whoever the step
  * before paged is not paged again — the others still hold that page within its timeout, and the one who
- * could not be reached would only fail again.
+ * could not be reached would only fail again. A step that came at its timeout (the repeating "everyone"
+ * rung, say) pages everyone it names, as usual.
  */
 async function pagedByTheStepCutShort(tx: Prisma.TransactionClient, caseId: number): Promise<Set<number>> {
   const [latest, ...earlier] = await tx.caseEvent.findMany({
@@ -376,8 +377,14 @@ async function pagedByTheStepCutShort(tx: Prisma.TransactionClient, caseId: numb
     take: 200,
   });
   if (latest?.type !== PAGE_UNREACHABLE_EVENT) return new Set();
-  const paged = earlier.find((event) => event.type === PAGED_EVENT);
-  return new Set(paged ? (pageEventDetail(paged.detail)?.workerIds ?? []) : []);
+  const cutShort = earlier.findIndex((event) => event.type === PAGED_EVENT);
+  const sinceThatPage = [latest, ...earlier.slice(0, Math.max(cutShort, 0))];
+  const isBroughtForward = sinceThatPage.some(
+    (event) => (event.detail as { advanced?: unknown } | null)?.advanced === true,
+  );
+  const paged = earlier[cutShort];
+  if (!isBroughtForward || paged === undefined) return new Set();
+  return new Set(pageEventDetail(paged.detail)?.workerIds ?? []);
 }
 
 type TPageEventDetail = { step: number; audiences: string[]; workerIds: number[] };

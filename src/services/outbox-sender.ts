@@ -363,15 +363,6 @@ async function markUnreachable(
       return { toldWorkerId };
     }
     if (row.kind !== 'page') return {};
-    await tx.caseEvent.create({
-      data: {
-        caseId,
-        type: PAGE_UNREACHABLE_EVENT,
-        actor: 'system',
-        detail: { outboxId: row.id, workerId: row.workerId, step: row.escalationStep, error: reason },
-        createdAt: now,
-      },
-    });
     const advanced =
       row.escalationStep === null
         ? false
@@ -381,6 +372,22 @@ async function markUnreachable(
             now,
             policy: deps.policy,
           });
+    // `advanced`: the next step was brought forward, so the sweep leaves out whoever this step reached.
+    await tx.caseEvent.create({
+      data: {
+        caseId,
+        type: PAGE_UNREACHABLE_EVENT,
+        actor: 'system',
+        detail: {
+          outboxId: row.id,
+          workerId: row.workerId,
+          step: row.escalationStep,
+          error: reason,
+          advanced,
+        },
+        createdAt: now,
+      },
+    });
     return { advanced };
   });
   log.warn(

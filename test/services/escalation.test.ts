@@ -395,6 +395,9 @@ describe(describeDatabase('a worker who cannot be reached'), () => {
     expect(await ladder(instance, [SECOND, 2 * SECOND])).toEqual({ [SECOND]: [], [2 * SECOND]: [] });
     const row = await prisma.case.findUniqueOrThrow({ where: { id: caseId } });
     expect(row.nextEscalationAt).toEqual(at(5 * MINUTE));
+    // At its timeout the rung repeats for everyone: an unreachable colleague does not silence it.
+    const [repeat] = Object.values(await ladder(instance, [5 * MINUTE]));
+    expect(repeat).toHaveLength(2);
   });
 });
 
