@@ -1,9 +1,10 @@
 import { setTimeout } from 'node:timers/promises';
 import { conversations, createConversation } from '@grammyjs/conversations';
-import { type Api, Bot, BotError, type Middleware } from 'grammy';
+import { type Api, Bot, BotError, GrammyError, HttpError, type Middleware } from 'grammy';
 import type { i18n } from 'i18next';
 import { createSessionStorage } from '../db/session-storage.ts';
 import { handleUpdateOnce } from '../db/unit-of-work.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { isLocale, LOCALES, resolveLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { findResident } from '../services/residents.ts';
@@ -99,6 +100,8 @@ async function retryPolledUpdate(bot: TBot, deps: TBotDeps, error: BotError<TBot
   const delays = deps.pollingRetryDelaysMs ?? POLLING_RETRY_DELAYS_MS;
   let failure: unknown = error.error;
   for (const [attempt, delayMs] of delays.entries()) {
+    // Polling waits for this: every chat waits with it, so only what may pass with time is tried again.
+    if (!mayPassWithTime(failure)) break;
     log.warn({ err: failure, retry_in_ms: delayMs, attempt: attempt + 1 }, 'update failed: trying again');
     await setTimeout(delayMs);
     try {
@@ -110,6 +113,23 @@ async function retryPolledUpdate(bot: TBot, deps: TBotDeps, error: BotError<TBot
     }
   }
   log.error({ err: failure }, 'update failed for good');
+}
+
+/** Prisma's codes for a database that is away, busy or timed out: worth another try. */
+const TRANSIENT_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+
+/**
+ * A failure another try may not meet: Telegram unreachable, rate-limited or failing on its side, or the
+ * database away or busy. A Telegram 4xx (blocked, bad request) or a bug fails the same way every time.
+ */
+function mayPassWithTime(error: unknown): boolean {
+  if (error instanceof HttpError) return true;
+  if (error instanceof GrammyError) return error.error_code === 429 || error.error_code >= 500;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return TRANSIENT_PRISMA_CODES.has(error.code);
+  return (
+    error instanceof Prisma.PrismaClientInitializationError ||
+    (error instanceof Error && error.name === 'DriverAdapterError')
+  );
 }
 
 function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {

@@ -55,4 +55,19 @@ describe('long polling', () => {
     await until(() => noticeShownTo(person.id), 'the second /start answered');
     expect(app.logLines.some((line) => line.includes('update failed for good'))).toBe(true);
   });
+
+  it('does not try again what fails the same way every time (a Telegram 4xx), and holds nobody up', async () => {
+    app = await createTestApp({ pollingRetryDelaysMs: [60_000] });
+    const person = { id: 24_003, languageCode: 'en' };
+    app.api.failNext('sendMessage', { error_code: 400, description: 'Bad Request: message text is empty' });
+    app.api.failNext('sendMessage', { error_code: 400, description: 'Bad Request: message text is empty' });
+    void app.bot.start({ drop_pending_updates: false });
+    app.api.queueUpdate(textUpdate(person, '/start'));
+    app.api.queueUpdate(textUpdate(person, '/start'));
+
+    // Well before the minute a retry would wait.
+    await until(() => noticeShownTo(person.id), 'the second /start answered');
+    expect(app.logLines.some((line) => line.includes('update failed for good'))).toBe(true);
+    expect(app.logLines.some((line) => line.includes('trying again'))).toBe(false);
+  });
 });
