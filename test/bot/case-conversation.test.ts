@@ -206,7 +206,8 @@ describe(describeDatabase('imminent crisis language in a claimed case'), () => {
     for (const [update, residentSees] of [
       [
         messageUpdate(resident.person, { ...UNSUPPORTED_CONTENT.photo, caption: IMMINENT_EN }),
-        [en('relay.not_relayed'), en('crisis.imminent', numbers), en('crisis.escalated')],
+        // The numbers come first: no note about relaying before them.
+        [en('crisis.imminent', numbers), en('crisis.escalated')],
       ],
       [
         editedTextUpdate(resident.person, IMMINENT_EN),
@@ -214,7 +215,7 @@ describe(describeDatabase('imminent crisis language in a claimed case'), () => {
       ],
       [
         messageUpdate(resident.person, { text: long }),
-        [en('relay.too_long', { max: 3900 }), en('crisis.imminent', numbers), en('crisis.escalated')],
+        [en('crisis.imminent', numbers), en('crisis.escalated')],
       ],
     ] as const) {
       await app.send(update);

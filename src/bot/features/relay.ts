@@ -94,11 +94,15 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
         if (isImminent) return next();
         return;
       case 'not-text':
-        await ctx.reply(ctx.t('relay.not_relayed'));
-        if (isImminent) return next();
-        return;
       case 'too-long':
-        await ctx.reply(ctx.t('relay.too_long', { max: relayed.max }));
+        // Imminent: straight to the guard, numbers first. The alert has told the worker; a note about
+        // relaying would only delay the numbers, and a failed reply must not undo the case.
+        if (isImminent) return next();
+        await ctx.reply(
+          relayed.type === 'too-long'
+            ? ctx.t('relay.too_long', { max: relayed.max })
+            : ctx.t('relay.not_relayed'),
+        );
         if (isCrisis) return next();
         return;
       case 'waiting':
