@@ -92,17 +92,24 @@ type TOutcome = keyof TDeliveryResult;
 
 async function claimDue(prisma: PrismaClient, now: Date, limit: number): Promise<OutboxMessage[]> {
   const lease = new Date(now.getTime() + LEASE_MS);
-  // One statement: pick the due rows nobody holds, and mark them ours. Relays and notices of a case reach
-  // their chat in the order written, so one waits while an earlier one of its case is undelivered.
+  // One statement: pick the due rows nobody holds, and mark them ours. What a case says to its resident
+  // reaches them in the order written, and so does what it relays to a worker: one waits while an earlier
+  // one of the same case and direction is undelivered. The two directions never wait on each other — the
+  // emergency numbers must not queue behind a worker's slow chat.
   const claimed = await prisma.$queryRaw<Array<{ id: number }>>`
     WITH due AS (
       SELECT o.id FROM "OutboxMessage" o
       WHERE ((o.status = 'pending' AND o."nextAttemptAt" <= ${now})
           OR (o.status = 'sending' AND o."lockedUntil" <= ${now}))
-        AND NOT (o.kind IN ('relay-to-worker', 'relay-to-resident', 'resident-notice') AND EXISTS (
+        AND NOT (o.kind IN ('relay-to-resident', 'resident-notice') AND EXISTS (
           SELECT 1 FROM "OutboxMessage" earlier
           WHERE earlier."caseId" = o."caseId"
-            AND earlier.kind IN ('relay-to-worker', 'relay-to-resident', 'resident-notice')
+            AND earlier.kind IN ('relay-to-resident', 'resident-notice')
+            AND earlier.id < o.id AND earlier.status IN ('pending', 'sending')))
+        AND NOT (o.kind = 'relay-to-worker' AND EXISTS (
+          SELECT 1 FROM "OutboxMessage" earlier
+          WHERE earlier."caseId" = o."caseId" AND earlier."workerId" = o."workerId"
+            AND earlier.kind = 'relay-to-worker'
             AND earlier.id < o.id AND earlier.status IN ('pending', 'sending')))
       ORDER BY o."nextAttemptAt", o.id
       LIMIT ${limit}

@@ -366,6 +366,24 @@ describe(describeDatabase('deliverDueOutbox'), () => {
     ]);
   });
 
+  it("never holds the resident's messages behind a worker's slow chat, nor the other way round", async () => {
+    const { id: caseId } = await prisma.case.create({
+      data: { level: 'imminent', source: 'crisis-message', status: 'claimed' },
+    });
+    const workerChat = nextChat++;
+    const residentChat = nextChat++;
+    const toWorker = await enqueue(message('relayed words', workerChat), { kind: 'relay-to-worker', caseId });
+    const numbers = await enqueue(message('the emergency numbers', residentChat), {
+      kind: 'resident-notice',
+      caseId,
+    });
+    // The worker's chat answers 502: that relay backs off; the numbers go out in the same run regardless.
+    fake.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    expect(await send(T0)).toMatchObject({ retried: 1, sent: 1 });
+    expect(await row(toWorker)).toMatchObject({ status: 'pending' });
+    expect(await row(numbers)).toMatchObject({ status: 'sent' });
+  });
+
   it('sends to many chats in one run, each chat in order', async () => {
     const chats = [nextChat++, nextChat++, nextChat++];
     for (const n of [1, 2, 3]) for (const chatId of chats) await enqueue(message(`m${n}`, chatId));
