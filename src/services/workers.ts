@@ -246,11 +246,15 @@ export async function deactivateWorker(
         select: { id: true },
         orderBy: { id: 'asc' },
       });
+      const releasedCaseIds: number[] = [];
       for (const { id } of held) {
-        await tx.case.update({
-          where: { id },
+        // Only if still theirs: a resolve or release that committed meanwhile stands.
+        const { count } = await tx.case.updateMany({
+          where: { id, status: 'claimed', claimedById: worker.id },
           data: { status: 'waiting', claimedById: null, claimedAt: null },
         });
+        if (count === 0) continue;
+        releasedCaseIds.push(id);
         await recordCaseEvent(deps, {
           caseId: id,
           type: 'released',
@@ -260,10 +264,15 @@ export async function deactivateWorker(
         });
         await scheduleEscalation(deps, { caseId: id, now: input.now });
       }
+      // Nothing more reaches them: pages, relays and alerts still queued for them are dropped.
+      await tx.outboxMessage.updateMany({
+        where: { workerId: worker.id, status: { in: ['pending', 'sending'] } },
+        data: { status: 'failed', lockedUntil: null, lastError: 'dropped: worker deactivated' },
+      });
       return {
         type: 'deactivated',
         worker: { id: worker.id, name: worker.name, role: worker.role },
-        releasedCaseIds: held.map((c) => c.id),
+        releasedCaseIds,
         removedShifts,
       };
     }),

@@ -58,6 +58,11 @@ describe(describeDatabase('admin deactivate'), () => {
     });
     for (const staff of [dana, eli]) staff.read();
 
+    // Something still on its way to her: it must not reach her any more.
+    const queued = await app.prisma.outboxMessage.create({
+      data: { kind: 'relay-to-worker', caseId, workerId: danaRow.id, payloadSealed: 'sealed' },
+    });
+
     const done = await admin(['deactivate', '--worker', 'dana park']);
     expect(done.code).toBe(0);
     expect(done.out).toEqual([
@@ -67,6 +72,10 @@ describe(describeDatabase('admin deactivate'), () => {
     ]);
     const row = await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
     expect([row.status, row.claimedById]).toEqual(['waiting', null]);
+    expect(await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: queued.id } })).toMatchObject({
+      status: 'failed',
+      lastError: 'dropped: worker deactivated',
+    });
     const released = await app.prisma.caseEvent.findFirstOrThrow({ where: { caseId, type: 'released' } });
     expect(released).toMatchObject({
       actor: 'admin',
