@@ -206,12 +206,17 @@ export async function relayFromResident(
   input: { residentId: string; text: string | undefined; isCrisis?: boolean; now: Date },
 ): Promise<TResidentRelayOutcome> {
   const db = currentClient(deps.prisma);
-  const open = await db.case.findFirst({
+  const candidate = await db.case.findFirst({
     where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
     orderBy: { createdAt: 'desc' },
-    include: { claimedBy: true },
+    select: { id: true },
   });
-  if (!open) return { type: 'no-case' };
+  if (!candidate) return { type: 'no-case' };
+  // Locked, then read: a claim committing meanwhile is either seen here or waits for this message to be
+  // kept, so a message kept for "whoever claims" is never left behind a claim that did not see it.
+  await db.$queryRaw`SELECT id FROM "Case" WHERE id = ${candidate.id} FOR UPDATE`;
+  const open = await db.case.findUniqueOrThrow({ where: { id: candidate.id }, include: { claimedBy: true } });
+  if (!(OPEN_CASE_STATUSES as readonly string[]).includes(open.status)) return { type: 'no-case' };
   const worker = open.status === 'claimed' && open.claimedBy?.isActive ? open.claimedBy : null;
   if (!worker) {
     const screenings = await db.screening.count({
