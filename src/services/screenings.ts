@@ -18,7 +18,7 @@ import {
   type TStep,
 } from '../domain/script/index.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import { openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
+import { OPEN_CASE_STATUSES, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { hasOpenCase } from './residents.ts';
 import type { TScriptRegistry } from './script-registry.ts';
@@ -120,9 +120,12 @@ export async function answerScreening(
   if (step.type === 'question') {
     const alert = step.alert;
     if (!alert || compareLevels(alert.level, ESCALATE_AT) < 0) return { screeningId: active.id, step };
-    // A rule that already held was acted on at the answer that set it: only a rise opens or raises the case.
+    // A rule that already held was acted on at the answer that set it; it is acted on again only if it
+    // rose, or if the case it opened has closed since (a worker resolved it mid-screening).
     const before = maxLevel(...criticalHits(active.script, active.state.answers).map((hit) => hit.level));
-    if (compareLevels(alert.level, before) <= 0) return { screeningId: active.id, step };
+    const isRise = compareLevels(alert.level, before) > 0;
+    if (!isRise && (await hasOpenCaseAtLeast(deps, input.residentId, alert.level)))
+      return { screeningId: active.id, step };
     const scoring = scoreAnswers(active.script, step.state.answers);
     const escalation = await openOrRaiseCase(deps, {
       residentId: input.residentId,
@@ -230,6 +233,19 @@ async function openScreeningCase(
     screening: screeningDetails(screeningId, result, result),
     signals: grievanceSignals(deps, done),
   });
+}
+
+async function hasOpenCaseAtLeast(
+  deps: TScreeningDeps,
+  residentId: string,
+  level: TRiskLevel,
+): Promise<boolean> {
+  const open = await currentClient(deps.prisma).case.findFirst({
+    where: { residentId, status: { in: [...OPEN_CASE_STATUSES] } },
+    select: { level: true },
+    orderBy: { createdAt: 'desc' },
+  });
+  return open !== null && compareLevels(open.level as TRiskLevel, level) >= 0;
 }
 
 /** What a case keeps of a screening, in the shape workers read: per-indicator scores and the reasons. */

@@ -173,4 +173,25 @@ describe.each(LANGUAGES)('an alert mid-script in $locale', ({ languageCode, loca
       ]),
     );
   });
+
+  it('a rule that still holds opens a new case if the one it opened was closed meanwhile', async () => {
+    const resident = createResident(app, { id: nextId++, languageCode });
+    await resident.consent();
+    await resident.answer(['0', 'yes']);
+    const [opened] = await casesOf(resident.residentId);
+    // A worker resolves that case while the resident is still answering.
+    await app.prisma.case.update({
+      where: { id: opened?.id },
+      data: { status: 'resolved', closedAt: new Date(), outcome: 'supported', nextEscalationAt: null },
+    });
+    resident.read();
+
+    await resident.send('no');
+    expect(resident.read()).toEqual([t('outcome.escalated_high'), expect.stringMatching(last)]);
+    const cases = await casesOf(resident.residentId);
+    expect(cases.map((c) => [c.level, c.status])).toEqual([
+      ['high', 'resolved'],
+      ['high', 'waiting'],
+    ]);
+  });
 });
