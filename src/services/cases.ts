@@ -1,6 +1,6 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 
@@ -124,46 +124,6 @@ function sealSignals(protector: TDataProtector, sealed: string | null, signals: 
   }
   const incoming = typeof signals === 'object' && signals !== null ? signals : { value: signals };
   return protector.seal(JSON.stringify({ ...held, ...incoming }), SIGNALS_CONTEXT);
-}
-
-/**
- * Leaves of each case an anonymous row (level, status, source, times, outcome, script version) for
- * statistics, linked to no one: the resident and screening links, scores, reasons and signals, the event
- * details, what was said (transcript, notes) and its outbox rows go, and an event records why. Used by
- * `/delete` and by the retention purge; runs in the caller's transaction.
- *
- * @example
- * await anonymiseCases({ prisma }, { caseIds: [12, 15], reason: 'erased', actor: 'resident', now });
- */
-export async function anonymiseCases(
-  deps: { prisma: PrismaClient },
-  input: { caseIds: readonly number[]; reason: 'erased' | 'purged'; actor: string; now: Date },
-): Promise<void> {
-  if (input.caseIds.length === 0) return;
-  const db = currentClient(deps.prisma);
-  const where = { caseId: { in: [...input.caseIds] } };
-  await db.caseEvent.updateMany({ where, data: { detail: Prisma.DbNull } });
-  await db.case.updateMany({
-    where: { id: { in: [...input.caseIds] } },
-    data: {
-      residentId: null,
-      screeningId: null,
-      scores: Prisma.DbNull,
-      explanation: Prisma.DbNull,
-      signalsSealed: null,
-    },
-  });
-  await db.caseMessage.deleteMany({ where });
-  await db.caseNote.deleteMany({ where });
-  await db.outboxMessage.deleteMany({ where });
-  await db.caseEvent.createMany({
-    data: input.caseIds.map((caseId) => ({
-      caseId,
-      type: input.reason,
-      actor: input.actor,
-      createdAt: input.now,
-    })),
-  });
 }
 
 /** The cases as the admin command line lists them: no personal content, ever. */

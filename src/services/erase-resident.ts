@@ -1,7 +1,7 @@
 import type { i18n } from 'i18next';
 import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
 import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import { anonymiseCases, OPEN_CASE_STATUSES } from './cases.ts';
+import { OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import {
   enqueueOutbox,
@@ -61,30 +61,23 @@ export async function eraseResident(
   const openIds = cases
     .filter((c) => (OPEN_CASE_STATUSES as readonly string[]).includes(c.status))
     .map((c) => c.id);
-  const blanks = await blanksOf(deps, db, caseIds);
-
   const now = new Date();
   await db.case.updateMany({
     where: { id: { in: openIds } },
     data: { status: 'withdrawn', closedAt: now, nextEscalationAt: null },
   });
-  // What was said in the case, notes about the person, and messages still waiting to be sent.
-  await anonymiseCases(deps, { caseIds, reason: 'erased', actor: 'resident', now });
+  const { messagesBlanked } = await anonymiseCases(deps, {
+    caseIds,
+    reason: 'erased',
+    actor: 'resident',
+    now,
+  });
   // A worker's messages no longer go to a case that is gone.
   await db.worker.updateMany({ where: { activeCaseId: { in: caseIds } }, data: { activeCaseId: null } });
   await db.screening.deleteMany({ where: { residentId: input.residentId } });
   await db.botSession.deleteMany({ where: { key: { in: [...input.storageKeys] } } });
   await db.resident.deleteMany({ where: { id: input.residentId } });
 
-  // After the deletion, and linked to no case: nothing above erases them, and they quote no one.
-  for (const blank of blanks) {
-    const text = staffNoticeTexts(deps, blank.locale)('notices.erased', { id: blank.caseId });
-    await enqueueOutbox(deps, {
-      kind: 'page-update',
-      ...(blank.workerId === null ? {} : { workerId: blank.workerId }),
-      payload: { type: 'edit', chatId: blank.chatId, text, ...blank.target },
-    });
-  }
   let claimersTold = 0;
   for (const held of cases) {
     const claimer = held.claimedBy;
@@ -100,7 +93,60 @@ export async function eraseResident(
     });
     claimersTold += 1;
   }
-  return { casesAnonymised: caseIds.length, messagesBlanked: blanks.length, claimersTold };
+  return { casesAnonymised: caseIds.length, messagesBlanked, claimersTold };
+}
+
+/**
+ * Leaves of each case an anonymous row (level, status, source, times, outcome, script version) for
+ * statistics, linked to no one: the resident and screening links, scores, reasons and signals, the event
+ * details, what was said (transcript, notes) and its outbox rows go, and an event records why. The messages
+ * of these cases that went out to workers (pages, relayed words, alerts) are edited into a neutral line
+ * through the outbox, by edits that name the case number only and are linked to no case. Used by `/delete`
+ * and by the retention purge; runs in the caller's transaction.
+ *
+ * @example
+ * await anonymiseCases(deps, { caseIds: [12, 15], reason: 'purged', actor: 'system', now });
+ */
+export async function anonymiseCases(
+  deps: TEraseResidentDeps,
+  input: { caseIds: readonly number[]; reason: 'erased' | 'purged'; actor: string; now: Date },
+): Promise<{ messagesBlanked: number }> {
+  if (input.caseIds.length === 0) return { messagesBlanked: 0 };
+  const db = currentClient(deps.prisma);
+  const blanks = await blanksOf(deps, db, input.caseIds);
+  const where = { caseId: { in: [...input.caseIds] } };
+  await db.caseEvent.updateMany({ where, data: { detail: Prisma.DbNull } });
+  await db.case.updateMany({
+    where: { id: { in: [...input.caseIds] } },
+    data: {
+      residentId: null,
+      screeningId: null,
+      scores: Prisma.DbNull,
+      explanation: Prisma.DbNull,
+      signalsSealed: null,
+    },
+  });
+  await db.caseMessage.deleteMany({ where });
+  await db.caseNote.deleteMany({ where });
+  await db.outboxMessage.deleteMany({ where });
+  await db.caseEvent.createMany({
+    data: input.caseIds.map((caseId) => ({
+      caseId,
+      type: input.reason,
+      actor: input.actor,
+      createdAt: input.now,
+    })),
+  });
+  // After the deletion, and linked to no case: nothing above erases them, and they quote no one.
+  for (const blank of blanks) {
+    const text = staffNoticeTexts(deps, blank.locale)(`notices.${input.reason}`, { id: blank.caseId });
+    await enqueueOutbox(deps, {
+      kind: 'page-update',
+      ...(blank.workerId === null ? {} : { workerId: blank.workerId }),
+      payload: { type: 'edit', chatId: blank.chatId, text, ...blank.target },
+    });
+  }
+  return { messagesBlanked: blanks.length };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { conversationStorageKey } from '../db/session-storage.ts';
 import { currentClient, withTransaction } from '../db/unit-of-work.ts';
-import type { PrismaClient } from '../generated/prisma/client.ts';
-import { anonymiseCases, OPEN_CASE_STATUSES } from './cases.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { OPEN_CASE_STATUSES } from './cases.ts';
+import { anonymiseCases, type TEraseResidentDeps } from './erase-resident.ts';
 
 /** Telegram stops delivering an update again within a day; a week of ids is plenty to spot a repeat. */
 const PROCESSED_UPDATE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
@@ -11,6 +12,8 @@ const BATCH = 200;
 export type TPurgeResult = {
   /** Closed cases whose personal content went: an anonymous row stays of each. */
   cases: number;
+  /** Their messages in workers' chats (pages, relayed words, alerts), set to be edited into a neutral line. */
+  messagesBlanked: number;
   /** Residents with nothing left to keep: their record, screenings and conversation state. */
   residents: number;
   screenings: number;
@@ -29,14 +32,21 @@ export type TPurgeResult = {
  * small transactions and reports what it did.
  *
  * @example
- * const purged = await purgeExpired({ prisma }, { now: new Date(), retentionMs: 90 * DAY_MS });
+ * const purged = await purgeExpired({ prisma, protector, i18n }, { now: new Date(), retentionMs: 90 * DAY_MS });
  */
 export async function purgeExpired(
-  deps: { prisma: PrismaClient },
+  deps: TEraseResidentDeps,
   input: { now: Date; retentionMs: number },
 ): Promise<TPurgeResult> {
   const cutoff = new Date(input.now.getTime() - input.retentionMs);
-  const result: TPurgeResult = { cases: 0, residents: 0, screenings: 0, outbox: 0, processedUpdates: 0 };
+  const result: TPurgeResult = {
+    cases: 0,
+    messagesBlanked: 0,
+    residents: 0,
+    screenings: 0,
+    outbox: 0,
+    processedUpdates: 0,
+  };
 
   for (;;) {
     const expired = await deps.prisma.case.findMany({
@@ -51,40 +61,60 @@ export async function purgeExpired(
       take: BATCH,
     });
     if (expired.length === 0) break;
-    await inTransaction(deps, () =>
-      anonymiseCases(deps, {
+    await inTransaction(deps, async () => {
+      const { messagesBlanked } = await anonymiseCases(deps, {
         caseIds: expired.map((c) => c.id),
         reason: 'purged',
         actor: 'system',
         now: input.now,
-      }),
-    );
+      });
+      result.messagesBlanked += messagesBlanked;
+    });
     result.cases += expired.length;
   }
 
+  // Nothing of theirs is recent or open: no case linked any more (closed ones were just anonymised), no
+  // screening since the cutoff, no change to their record since. Checked again as they are deleted, so a
+  // resident who writes in the meantime is kept.
+  const dormant: Prisma.ResidentWhereInput = {
+    updatedAt: { lt: cutoff },
+    cases: { none: {} },
+    screenings: { none: { OR: [{ startedAt: { gte: cutoff } }, { completedAt: { gte: cutoff } }] } },
+  };
   for (;;) {
-    // Nothing of theirs is recent or open: no case linked any more (closed ones were just anonymised),
-    // no screening since the cutoff, no change to their record since.
-    const dormant = await deps.prisma.resident.findMany({
-      where: {
-        updatedAt: { lt: cutoff },
-        cases: { none: {} },
-        screenings: { none: { OR: [{ startedAt: { gte: cutoff } }, { completedAt: { gte: cutoff } }] } },
-      },
+    const candidates = await deps.prisma.resident.findMany({
+      where: dormant,
       select: { id: true },
       take: BATCH,
     });
-    if (dormant.length === 0) break;
-    const ids = dormant.map((r) => r.id);
+    if (candidates.length === 0) break;
     await inTransaction(deps, async () => {
       const db = currentClient(deps.prisma);
+      const locked = await db.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM "Resident" WHERE id IN (${Prisma.join(candidates.map((r) => r.id))}) FOR UPDATE`;
+      const still = await db.resident.findMany({
+        where: { ...dormant, id: { in: locked.map((r) => r.id) } },
+        select: { id: true },
+      });
+      const ids = still.map((r) => r.id);
       const { count } = await db.screening.deleteMany({ where: { residentId: { in: ids } } });
       result.screenings += count;
       await db.botSession.deleteMany({ where: { key: { in: ids.map(conversationStorageKey) } } });
       await db.resident.deleteMany({ where: { id: { in: ids } } });
+      result.residents += ids.length;
     });
-    result.residents += ids.length;
   }
+
+  // A resident who comes back keeps their record, but not the answers of screenings long over whose cases
+  // (if any) are gone.
+  const oldScreenings = await deps.prisma.screening.deleteMany({
+    where: {
+      status: { in: ['completed', 'cancelled'] },
+      OR: [{ completedAt: { lt: cutoff } }, { completedAt: null, startedAt: { lt: cutoff } }],
+      cases: { none: {} },
+    },
+  });
+  result.screenings += oldScreenings.count;
 
   const outbox = await deps.prisma.outboxMessage.deleteMany({
     where: { caseId: null, status: { in: ['sent', 'failed', 'unreachable'] }, createdAt: { lt: cutoff } },
@@ -97,6 +127,6 @@ export async function purgeExpired(
   return result;
 }
 
-function inTransaction(deps: { prisma: PrismaClient }, work: () => Promise<void>): Promise<void> {
+function inTransaction(deps: TEraseResidentDeps, work: () => Promise<void>): Promise<void> {
   return deps.prisma.$transaction((tx) => withTransaction(tx, work));
 }

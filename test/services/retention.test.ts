@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationStorageKey } from '../../src/db/session-storage.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
+import { createI18n } from '../../src/i18n.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
-import { enqueueOutbox } from '../../src/services/outbox.ts';
+import { enqueueOutbox, openOutboxPayload } from '../../src/services/outbox.ts';
 import { purgeExpired } from '../../src/services/retention.ts';
 import { TEST_DATA_KEY } from '../helpers/app.ts';
 import { createTestDatabase, describeDatabase, type TTestDatabase } from '../helpers/database.ts';
@@ -14,6 +15,7 @@ const NOW = new Date('2031-06-01T12:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
 
 const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
+const i18n = createI18n();
 let database: TTestDatabase;
 let prisma: PrismaClient;
 beforeAll(async () => {
@@ -53,6 +55,8 @@ async function caseOf(
   const row = await prisma.case.create({
     data: {
       residentId,
+      // Opened by their screening, as a screening's case is.
+      screeningId: (await prisma.screening.findFirst({ where: { residentId } }))?.id ?? null,
       level: 'high',
       source: 'screening',
       status: input.status,
@@ -94,11 +98,17 @@ describe(describeDatabase('purgeExpired'), () => {
     const stillOpen = await residentFrom(300);
     const openCase = await caseOf(stillOpen, { status: 'claimed' });
 
+    // Back lately, with a screening long over and no case: the old answers go, the resident stays.
+    const returning = await residentFrom(200);
+    await prisma.$executeRaw`UPDATE "Resident" SET "updatedAt" = ${daysAgo(3)} WHERE id = ${returning}`;
+
     const screenedLately = await residentFrom(5);
     await prisma.$executeRaw`UPDATE "Resident" SET "updatedAt" = ${daysAgo(400)} WHERE id = ${screenedLately}`;
 
-    const purged = await purgeExpired({ prisma }, { now: NOW, retentionMs: RETENTION_MS });
-    expect(purged).toMatchObject({ cases: 1, residents: 1, screenings: 1 });
+    const purged = await purgeExpired({ prisma, protector, i18n }, { now: NOW, retentionMs: RETENTION_MS });
+    expect(purged).toMatchObject({ cases: 1, residents: 1, screenings: 2 });
+    expect(await prisma.resident.findUnique({ where: { id: returning } })).not.toBeNull();
+    expect(await prisma.screening.count({ where: { residentId: returning } })).toBe(0);
 
     const anonymous = await prisma.case.findUniqueOrThrow({
       where: { id: expiredCase },
@@ -144,7 +154,9 @@ describe(describeDatabase('purgeExpired'), () => {
     expect(await prisma.screening.count({ where: { residentId: screenedLately } })).toBe(1);
 
     // Nothing more to do on a second run.
-    expect(await purgeExpired({ prisma }, { now: NOW, retentionMs: RETENTION_MS })).toMatchObject({
+    expect(
+      await purgeExpired({ prisma, protector, i18n }, { now: NOW, retentionMs: RETENTION_MS }),
+    ).toMatchObject({
       cases: 0,
       residents: 0,
       screenings: 0,
@@ -172,7 +184,7 @@ describe(describeDatabase('purgeExpired'), () => {
     });
     await prisma.outboxMessage.update({ where: { id: waiting }, data: { createdAt: daysAgo(91) } });
 
-    const purged = await purgeExpired({ prisma }, { now: NOW, retentionMs: RETENTION_MS });
+    const purged = await purgeExpired({ prisma, protector, i18n }, { now: NOW, retentionMs: RETENTION_MS });
     expect(purged).toMatchObject({ outbox: 1, processedUpdates: 1 });
     expect(
       (await prisma.processedUpdate.findMany({ where: { updateId: { gte: 880_000n } } })).map(
@@ -180,5 +192,41 @@ describe(describeDatabase('purgeExpired'), () => {
       ),
     ).toEqual([880_002n]);
     expect(await prisma.outboxMessage.findUnique({ where: { id: waiting } })).not.toBeNull();
+  });
+
+  it("edits what the purged case left in workers' chats into a neutral line, in their language", async () => {
+    const residentId = await residentFrom(200);
+    const caseId = await caseOf(residentId, { status: 'resolved', closedDaysAgo: 120 });
+    const worker = await prisma.worker.create({
+      data: { name: 'Chen', role: 'supervisor', telegramUserId: 9_901n, locale: 'zh-CN' },
+    });
+    const page = await enqueueOutbox(
+      { prisma, protector },
+      {
+        kind: 'page',
+        caseId,
+        workerId: worker.id,
+        payload: { type: 'send', chatId: 9_901, text: 'RESIDENT WORDS' },
+      },
+    );
+    await prisma.outboxMessage.update({ where: { id: page }, data: { status: 'sent', sentMessageId: 77 } });
+
+    expect(
+      await purgeExpired({ prisma, protector, i18n }, { now: NOW, retentionMs: RETENTION_MS }),
+    ).toMatchObject({
+      cases: 1,
+      messagesBlanked: 1,
+    });
+    const edits = await prisma.outboxMessage.findMany({
+      where: { workerId: worker.id, kind: 'page-update' },
+    });
+    expect(edits).toHaveLength(1);
+    expect(edits[0]?.caseId).toBeNull();
+    expect(openOutboxPayload(protector, edits[0]?.payloadSealed ?? '')).toEqual({
+      type: 'edit',
+      chatId: 9_901,
+      messageId: 77,
+      text: i18n.getFixedT('zh-CN', 'pages')('notices.purged', { id: caseId }),
+    });
   });
 });
