@@ -20,8 +20,8 @@ export type TCrisisLevel = (typeof CRISIS_LEVELS)[number];
 export const INTENSIFIER_TYPES = ['plan', 'means', 'time', 'target'] as const;
 export type TIntensifierType = (typeof INTENSIFIER_TYPES)[number];
 
-/** Longest regex source accepted after macro expansion; longer ones are almost certainly a mistake. */
-const MAX_REGEX_LENGTH = 6000;
+/** Longest regex source accepted after macro and lexicon expansion; longer ones are almost certainly a mistake. */
+const MAX_REGEX_LENGTH = 12000;
 const MACRO_RE = /\{\{([A-Z][A-Z0-9_]*)\}\}/g;
 
 const ZId = z
@@ -70,9 +70,44 @@ const ZIntensifier = z.strictObject({
   regex: ZRegexSource,
 });
 
+/**
+ * A lexicon entry: a plain word or phrase, not a regex, so a supervisor can add "crowbar" or "老鼠药" without
+ * knowing regex syntax. Matched literally (special characters are escaped) on normalised text.
+ */
+const ZLexiconTerm = z
+  .string()
+  .min(1, 'lexicon term is empty')
+  .refine(
+    (term) => term === term.trim() && !/\s{2,}/.test(term),
+    'lexicon terms have no leading, trailing or double spaces',
+  )
+  .refine(
+    (term) => term === term.toLowerCase(),
+    'write lexicon terms in lower case (they match lower-cased text)',
+  );
+
 const ZCrisisPatternsShape = z.strictObject({
   locale: z.string().min(2),
   version: z.number().int().positive(),
+  /**
+   * Named word lists (harm acts, means, targets, plan cues, farewells…), each usable as `{{NAME}}` in any regex
+   * or macro, where it matches any one of its terms. The broad vocabulary lives here; the regexes say how the
+   * pieces combine.
+   */
+  lexicons: z
+    .record(z.string(), z.array(ZLexiconTerm).min(1, 'a lexicon needs at least one term'))
+    .superRefine((lexicons, ctx) => {
+      for (const name of Object.keys(lexicons)) {
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'lexicon names are UPPER_SNAKE_CASE, like macros',
+          });
+        }
+      }
+    })
+    .default({}),
   /** `{{NAME}}` in any regex is replaced by the macro's source (macros may use earlier macros). */
   macros: z
     .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'macro names are UPPER_SNAKE_CASE'), ZRegexSource)
@@ -102,7 +137,30 @@ const ZCrisisPatternsShape = z.strictObject({
  * the ones that fail or look prone to catastrophic backtracking, with their path and id.
  */
 export const ZCrisisPatterns = ZCrisisPatternsShape.superRefine((doc, ctx) => {
-  const macros = expandMacros(doc.macros, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  for (const [name, terms] of Object.entries(doc.lexicons)) {
+    if (name in doc.macros) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lexicons', name],
+        message: `"${name}" is both a lexicon and a macro; rename one`,
+      });
+    }
+    const seenTerms = new Set<string>();
+    terms.forEach((term, index) => {
+      if (seenTerms.has(term))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lexicons', name, index],
+          message: `duplicate term "${term}"`,
+        });
+      seenTerms.add(term);
+    });
+  }
+  const macros = expandMacros(
+    doc.macros,
+    (path, message) => ctx.addIssue({ code: 'custom', path, message }),
+    doc.lexicons,
+  );
   for (const { path, id, source } of regexFields(doc)) {
     const problem = checkRegex(source, macros);
     if (problem) ctx.addIssue({ code: 'custom', path, message: id ? `${problem} (id "${id}")` : problem });
@@ -206,7 +264,7 @@ export function compileCrisisPatterns(data: unknown): TParseResult<TCrisisPatter
   const parsed = ZCrisisPatterns.safeParse(data);
   if (!parsed.success) return { ok: false, errors: formatIssues(parsed.error.issues) };
   const doc = parsed.data;
-  const macros = expandMacros(doc.macros, () => {});
+  const macros = expandMacros(doc.macros, () => {}, doc.lexicons);
   const compile = (source: string | string[]) => new RegExp(expand(joinAlternatives(source), macros), 'gu');
   const cues = (list: Array<z.output<typeof ZCue>>): TCompiledCue[] =>
     list.map((cue) => ({
@@ -358,12 +416,21 @@ function expand(source: string, macros: ReadonlyMap<string, string>): string {
   return source.replace(MACRO_RE, (whole, name: string) => macros.get(name) ?? whole);
 }
 
-/** Expand macros in declaration order; a macro may only use macros declared before it, so there are no cycles. */
+/**
+ * Expand macros in declaration order; a macro may only use lexicons and macros declared before it, so there are
+ * no cycles. Lexicons come first: each becomes an alternation of its escaped terms, longest first (so "gas can"
+ * wins over "gas"), with any run of spaces in a term matching one space.
+ */
 function expandMacros(
   raw: Record<string, string | string[]>,
   report: (path: Array<string | number>, message: string) => void,
+  lexicons: Record<string, string[]> = {},
 ): Map<string, string> {
   const macros = new Map<string, string>();
+  for (const [name, terms] of Object.entries(lexicons)) {
+    const sorted = [...new Set(terms)].sort((a, b) => b.length - a.length);
+    macros.set(name, `(?:${sorted.map(escapeTerm).join('|')})`);
+  }
   for (const [name, source] of Object.entries(raw)) {
     const joined = joinAlternatives(source);
     for (const match of joined.matchAll(MACRO_RE)) {
@@ -375,6 +442,10 @@ function expandMacros(
     macros.set(name, `(?:${expand(joined, macros)})`);
   }
   return macros;
+}
+
+function escapeTerm(term: string): string {
+  return term.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 function* regexFields(

@@ -85,3 +85,76 @@ describe('constructions (zh-CN)', () => {
     expect(zh(text)).toBe(level);
   });
 });
+
+/**
+ * Patterns version 3: lexicons of harm acts, means, poisons, places and plan cues, combined by structure (an act
+ * or a means + a time, a known place or routine, something obtained, a decision, a group, a farewell, an act in
+ * progress). Sentences written for these tests; none comes from a corpus file.
+ */
+describe('lexicon combinations, v3 (en)', () => {
+  it.each<TRow>([
+    // harm act + plan cue
+    ['we have agreed to jump the bailiff after his shift on friday', 'imminent'],
+    ['I know what time the inspector locks up. Monday night I run him over.', 'imminent'],
+    ['I put rat poison in his coffee this morning', 'imminent'],
+    ['spiking the supervisors drink at the party tomorrow', 'imminent'],
+    ['got a sledgehammer in the boot. hes not walking away from this', 'imminent'],
+    ["I'll put that developer in a wheelchair, I've picked out the spot", 'imminent'],
+    ['going to burn the depot down tonight', 'imminent'],
+    // self: means, in progress, farewell
+    ['i am sitting on the ledge of the roof right now', 'imminent'],
+    ['sealed the bathroom door and lit the charcoal', 'imminent'],
+    ['swallowed a whole box', 'imminent'],
+    ['just drank some weedkiller', 'imminent'],
+    ['im going over the edge of the quarry at dawn', 'imminent'],
+    ['these are the last words you will ever get from me', 'imminent'],
+    // act without a plan cue stays concern
+    ['one day I will end him', 'concern'],
+    ['I want to run that landlord over', 'concern'],
+  ])('%s → %s', (text, level) => {
+    expect(en(text)).toBe(level);
+  });
+
+  it.each<TRow>([
+    ['we are going to jump the queue at the post office tomorrow', 'none'],
+    ['I put sugar in his coffee this morning', 'none'],
+    ['I bought weedkiller for the allotment on saturday', 'none'],
+    ['I could murder my laptop right now lol', 'none'],
+    ['going to kill this appeal form tonight, nearly done', 'none'],
+    ['we were standing on the roof terrace watching the fireworks', 'none'],
+    ['I downed a whole bottle of water after the shift', 'none'],
+    ['I know what time the post office closes on friday', 'none'],
+    ['the hospital is where they put him after the fall, he is fine now', 'none'],
+    ["I'm done with all of it, the forms, the calls, I just need an advocate", 'none'],
+  ])('hard negative: %s → %s', (text, level) => {
+    expect(en(text)).toBe(level);
+  });
+});
+
+describe('lexicon combinations, v3 (zh-CN)', () => {
+  it.each<TRow>([
+    ['我在他的保温杯里下了毒鼠强', 'imminent'],
+    ['扳手买好了，周六让那个老板躺医院', 'imminent'],
+    ['我们几个商量好了，明晚把那个中介往死里打', 'imminent'],
+    ['明早我开车撞那个经理，他每天七点到公司', 'imminent'],
+    ['刚喝了农药', 'imminent'],
+    ['我就从大桥栏杆上跳下去，时间定好了', 'imminent'],
+    ['这个礼拜之内我要让那个骗子偿命', 'imminent'],
+    ['真想把那个工头往死里打', 'concern'],
+  ])('%s → %s', (text, level) => {
+    expect(zh(text)).toBe(level);
+  });
+
+  it.each<TRow>([
+    ['这道题把我脑袋都要搞炸了', 'none'],
+    ['下班后我把钱打过去给我妈，以前都这样', 'none'],
+    ['农药放在水池边的柜子里，明天去打药', 'none'],
+    ['我们几个商量好了，明天一起去劳动局讨工资', 'none'],
+    ['他每天八点到公司，我想约他谈谈', 'none'],
+    ['把这个问题解决掉就好了', 'none'],
+    ['今晚不回来了，在公司加班，楼上还有会', 'none'],
+    ['回家就把煤气打开烧水', 'none'],
+  ])('hard negative: %s → %s', (text, level) => {
+    expect(zh(text)).toBe(level);
+  });
+});

@@ -96,3 +96,22 @@ describe.each(['en', 'zh-CN'] as const)('crisis corpus (%s)', (locale) => {
     expect(result.falseAlarmAny).toBeLessThanOrEqual(0.1);
   });
 });
+
+/** Round F as patterns v3 first met it (see the README): a change may do better, never worse. */
+const BLIND_FIRST_RUN = {
+  en: { imminentCaught: 12, noneFlaggedImminent: 0, noneFlaggedAny: 1 },
+  'zh-CN': { imminentCaught: 15, noneFlaggedImminent: 1, noneFlaggedAny: 4 },
+} as const;
+
+describe.each(['en', 'zh-CN'] as const)('blind round F (%s)', (locale) => {
+  it('catches no fewer imminent messages, and flags no more ordinary ones, than when first measured', () => {
+    const blind = readCorpus(`blind-${locale}.tsv`);
+    const result = measure(blind, locale);
+    report(`blind round F ${locale} (${blind.length} messages)`, result);
+    const { matrix } = result;
+    const floor = BLIND_FIRST_RUN[locale];
+    expect(matrix.imminent.imminent).toBeGreaterThanOrEqual(floor.imminentCaught);
+    expect(matrix.none.imminent).toBeLessThanOrEqual(floor.noneFlaggedImminent);
+    expect(matrix.none.imminent + matrix.none.concern).toBeLessThanOrEqual(floor.noneFlaggedAny);
+  });
+});

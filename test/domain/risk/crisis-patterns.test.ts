@@ -108,6 +108,45 @@ describe('ZCrisisPatterns', () => {
     expect(result.ok ? '' : result.errors[0]).toMatch(/^YAML: /);
   });
 
+  it('matches lexicon terms literally, longest first, wherever {{NAME}} is used', () => {
+    const result = compileCrisisPatterns(
+      minimal({
+        lexicons: { TOOL: ['bat', 'baseball bat', 'c++ book', 'gas can'] },
+        patterns: [
+          {
+            id: 'others.tool',
+            kind: 'others',
+            level: 'concern',
+            description: 'Brings a tool',
+            regex: '\\bbring(?:ing)? (?:a|the) {{TOOL}}\\b',
+          },
+        ],
+      }),
+    );
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const span = (text: string) => detectCrisis(text, result.value).reasons[0]?.span.text;
+    expect(span('bringing a baseball bat')).toBe('bringing a baseball bat');
+    expect(span('bring the c++ book')).toBe('bring the c++ book');
+    expect(span('bring the c book')).toBeUndefined();
+  });
+
+  it('rejects bad lexicons with the list and term named', () => {
+    const clashes = errorsOf(
+      minimal({ macros: { TOOL: 'x' }, lexicons: { TOOL: ['hammer', 'rope', 'rope'] } }),
+    );
+    expect(clashes).toEqual([
+      'lexicons.TOOL: "TOOL" is both a lexicon and a macro; rename one',
+      'lexicons.TOOL.2: duplicate term "rope"',
+    ]);
+    const errors = errorsOf(
+      minimal({ lexicons: { MEANS: ['Rope', 'rope', ' knife'], lower: ['x'], EMPTY: [] } }),
+    ).join('\n');
+    expect(errors).toMatch(/lexicons\.MEANS\.0: write lexicon terms in lower case/);
+    expect(errors).toMatch(/lexicons\.MEANS\.2: lexicon terms have no leading, trailing or double spaces/);
+    expect(errors).toMatch(/lexicons\.lower: lexicon names are UPPER_SNAKE_CASE/);
+    expect(errors).toMatch(/lexicons\.EMPTY: a lexicon needs at least one term/);
+  });
+
   it('is usable as a plain zod schema', () => {
     expect(ZCrisisPatterns.safeParse(minimal()).success).toBe(true);
     expect(ZCrisisPatterns.safeParse({ locale: 'en' }).success).toBe(false);
