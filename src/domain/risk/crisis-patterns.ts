@@ -52,6 +52,11 @@ const ZPattern = z.strictObject({
   requires: z.array(z.enum(INTENSIFIER_TYPES)).min(1).optional(),
   /** Which intensifier types may lift this `concern` pattern to `imminent` (default: all). */
   liftBy: z.array(z.enum(INTENSIFIER_TYPES)).optional(),
+  /**
+   * Ordinary use that explains the match away when it occurs in the same sentence (a rope "for the tarp",
+   * charcoal "for the bbq"). Meant for the broad safety-net rules, whose vocabulary also names everyday things.
+   */
+  unless: ZRegexSource.optional(),
 });
 
 const ZIdiom = z.strictObject({
@@ -204,6 +209,8 @@ export interface TCompiledPattern {
   regex: RegExp;
   requires: readonly TIntensifierType[] | undefined;
   liftBy: readonly TIntensifierType[];
+  /** Ordinary use in the same sentence that explains the match away. */
+  unless: RegExp | undefined;
 }
 
 export interface TCompiledIdiom extends TCompiledCue {
@@ -288,6 +295,7 @@ export function compileCrisisPatterns(data: unknown): TParseResult<TCrisisPatter
         regex: compile(pattern.regex),
         requires: pattern.requires,
         liftBy: pattern.liftBy ?? INTENSIFIER_TYPES,
+        unless: pattern.unless === undefined ? undefined : compile(pattern.unless),
       })),
       idioms: doc.idioms.map((idiom) => ({
         id: idiom.id,
@@ -471,6 +479,9 @@ function* regexFields(
     for (const [index, item] of items.entries()) {
       yield { path: [...path, index, 'regex'], id: item.id, source: item.regex };
     }
+  }
+  for (const [index, pattern] of doc.patterns.entries()) {
+    if (pattern.unless) yield { path: ['patterns', index, 'unless'], id: pattern.id, source: pattern.unless };
   }
 }
 

@@ -15,8 +15,9 @@ import { normaliseText } from './normalise.ts';
  * Pipeline: normalisation → pattern matching → modifiers → decision. Patterns (from the locale's data file)
  * propose matches; modifiers then explain some of them away (negation in the same clause, an idiom over the
  * match, someone else as the subject, a film or game, ideation that is past and resolved, a joke) or lift them
- * (`concern` → `imminent` when a plan, means, time or target is present). The output is a set of signals with
- * reasons for a trained worker, never a verdict on a person.
+ * (`concern` → `imminent` when a plan, means, time or target is present). A pattern may also name an ordinary
+ * use (`unless`) that explains its words away in the same sentence (a rope for a tarp). The output is a set of
+ * signals with reasons for a trained worker, never a verdict on a person.
  */
 
 export type { TCrisisKind, TCrisisLevel } from './crisis-patterns.ts';
@@ -43,7 +44,14 @@ export interface TCrisisReason {
   span: TTextSpan;
 }
 
-export type TSuppressionCause = 'negated' | 'idiom' | 'reported' | 'fiction' | 'past-resolved' | 'jocular';
+export type TSuppressionCause =
+  | 'negated'
+  | 'idiom'
+  | 'reported'
+  | 'fiction'
+  | 'ordinary-use'
+  | 'past-resolved'
+  | 'jocular';
 
 /** A pattern that matched but was explained away; kept so a worker or an admin can see why. */
 export interface TCrisisSuppression {
@@ -162,6 +170,11 @@ export function detectCrisis(text: string, patterns: TCrisisPatterns): TCrisisSi
     const fiction = context.fictionIn(span);
     if (fiction) {
       suppress('fiction', fiction);
+      continue;
+    }
+    const ordinary = pattern.unless && context.inSentence(pattern.unless, span, pattern.id);
+    if (ordinary) {
+      suppress('ordinary-use', ordinary);
       continue;
     }
     const past = context.pastContext(span);
@@ -334,6 +347,12 @@ class DetectionContext {
       (cue) => cue.start >= anchor.end && cue.start < span.end,
     );
     return firstPerson ? undefined : anchor;
+  }
+
+  /** The first match of `regex` in the sentence holding the span (a pattern's `unless`: ordinary use). */
+  inSentence(regex: RegExp, span: TRange, id: string): TFound | undefined {
+    const sentence = rangeAt(this.#sentences, span.start);
+    return findAll(regex, this.#text.slice(sentence.start, sentence.end), id, sentence.start)[0];
   }
 
   fictionIn(span: TRange): TFound | undefined {
