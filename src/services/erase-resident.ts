@@ -113,7 +113,7 @@ export async function anonymiseCases(
 ): Promise<{ messagesBlanked: number }> {
   if (input.caseIds.length === 0) return { messagesBlanked: 0 };
   const db = currentClient(deps.prisma);
-  const blanks = await blanksOf(deps, db, input.caseIds);
+  const blanks = await blanksOf(deps, db, input.caseIds, input.reason);
   const where = { caseId: { in: [...input.caseIds] } };
   await db.caseEvent.updateMany({ where, data: { detail: Prisma.DbNull } });
   await db.case.updateMany({
@@ -158,6 +158,7 @@ async function blanksOf(
   deps: TEraseResidentDeps,
   db: TDbClient,
   caseIds: readonly number[],
+  reason: 'erased' | 'purged',
 ): Promise<TBlank[]> {
   if (caseIds.length === 0) return [];
   await db.$queryRaw`SELECT id FROM "OutboxMessage" WHERE "caseId" IN (${Prisma.join(caseIds)}) FOR UPDATE`;
@@ -184,7 +185,7 @@ async function blanksOf(
       blanks.push({ ...base, target: { messageId } });
       continue;
     }
-    const neutral = neutralPayload(deps, { ...base, payload, byId });
+    const neutral = neutralPayload(deps, { ...base, reason, payload, byId });
     await db.outboxMessage.update({
       where: { id: row.id },
       data: { caseId: null, payloadSealed: sealOutboxPayload(deps.protector, neutral) },
@@ -213,11 +214,12 @@ function neutralPayload(
     caseId: number;
     chatId: number;
     locale: string | null | undefined;
+    reason: 'erased' | 'purged';
     payload: TOutboxPayload | undefined;
     byId: ReadonlyMap<number, OutboxMessage>;
   },
 ): TOutboxPayload {
-  const text = staffNoticeTexts(deps, input.locale)('notices.erased', { id: input.caseId });
+  const text = staffNoticeTexts(deps, input.locale)(`notices.${input.reason}`, { id: input.caseId });
   const sent = input.payload;
   if (sent?.type !== 'edit') return { type: 'send', chatId: input.chatId, text };
   if (sent.messageId !== undefined)
