@@ -97,17 +97,17 @@ describe.each(['en', 'zh-CN'] as const)('crisis corpus (%s)', (locale) => {
   });
 });
 
-/** Round G as patterns v4 first met it (see the README): a change may do better, never worse. */
+/** Round H as patterns v5 first met it (see the README): a change may do better, never worse. */
 const BLIND_FIRST_RUN = {
-  en: { imminentCaught: 21, noneFlaggedImminent: 0, noneFlaggedAny: 2 },
-  'zh-CN': { imminentCaught: 18, noneFlaggedImminent: 0, noneFlaggedAny: 1 },
+  en: { imminentCaught: 25, noneFlaggedImminent: 0, noneFlaggedAny: 1 },
+  'zh-CN': { imminentCaught: 19, noneFlaggedImminent: 1, noneFlaggedAny: 3 },
 } as const;
 
-describe.each(['en', 'zh-CN'] as const)('blind round G (%s)', (locale) => {
+describe.each(['en', 'zh-CN'] as const)('blind round H (%s)', (locale) => {
   it('catches no fewer imminent messages, and flags no more ordinary ones, than when first measured', () => {
     const blind = readCorpus(`blind-${locale}.tsv`);
     const result = measure(blind, locale);
-    report(`blind round G ${locale} (${blind.length} messages)`, result);
+    report(`blind round H ${locale} (${blind.length} messages)`, result);
     const { matrix } = result;
     const floor = BLIND_FIRST_RUN[locale];
     expect(matrix.imminent.imminent).toBeGreaterThanOrEqual(floor.imminentCaught);
