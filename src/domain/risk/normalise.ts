@@ -59,7 +59,15 @@ const INVISIBLE_RE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/gu;
 const CONTROL_RE = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
 const LEET_TOKEN_RE = /[\p{Script=Latin}0-9@$]+/gu;
 const RUN_RE = /(.)\1{2,}/gsu;
-const HAN_GAP_RE = /(\p{Script=Han})[ \t]+(?=\p{Script=Han})/gu;
+const HAN_GAP_RE = /(\p{Script=Han}+)[ \t]+(?=(\p{Script=Han}+))/gu;
+
+/**
+ * A space between Chinese characters: inside a word or a spaced-out phrase (`我 想 死`) it is noise, but between
+ * two runs of words (`周日我就结束 办法都想好了`) it is where a resident ends one clause and starts the next.
+ */
+function joinHanGap(_whole: string, before: string, after: string): string {
+  return before.length >= 2 && after.length >= 2 ? `${before},` : before;
+}
 
 /**
  * Lower-case, NFKC-folded, single-spaced text with stretched letters, leetspeak and apostrophes undone.
@@ -72,7 +80,8 @@ const HAN_GAP_RE = /(\p{Script=Han})[ \t]+(?=\p{Script=Han})/gu;
  *   leading number stays (`5pm`, `14th`).
  * - Runs of three or more: a Latin vowel shrinks to one (`kiiiill` → `kill`), a Latin consonant to two
  *   (`killlll` → `kill`), digits stay, anything else to two (`!!!!` → `!!`, `啊啊啊啊` → `啊啊`).
- * - Spaces between two Han characters are removed (`我 想 死` → `我想死`).
+ * - A space between single Han characters is removed (`我 想 死` → `我想死`); between two runs of two or
+ *   more it becomes a comma, a clause break (`我就结束 办法都想好了` → `我就结束,办法都想好了`).
  *
  * @example
  * normaliseText('I’m gonna  KIIIILL   my$elf！') // "im gonna kill myself!"
@@ -92,7 +101,7 @@ export function normaliseText(text: string): string {
     .replace(LEET_TOKEN_RE, unleetToken)
     .replace(/ +/g, ' ')
     .replace(/ ?\n[\n ]*/g, '\n')
-    .replace(HAN_GAP_RE, '$1')
+    .replace(HAN_GAP_RE, joinHanGap)
     .replace(RUN_RE, shrinkRun)
     .trim();
 }

@@ -97,10 +97,13 @@ describe.each(['en', 'zh-CN'] as const)('crisis corpus (%s)', (locale) => {
   });
 });
 
-/** Round H as patterns v5 first met it (see the README): a change may do better, never worse. */
+/**
+ * Round H as patterns v5 first met it (see the README): a change may do better, never worse. zh-CN: 21, not 19,
+ * since a space between runs of Chinese words became a clause break (decided from round G, measured once on H).
+ */
 const BLIND_FIRST_RUN = {
   en: { imminentCaught: 25, noneFlaggedImminent: 0, noneFlaggedAny: 1 },
-  'zh-CN': { imminentCaught: 19, noneFlaggedImminent: 1, noneFlaggedAny: 3 },
+  'zh-CN': { imminentCaught: 21, noneFlaggedImminent: 1, noneFlaggedAny: 3 },
 } as const;
 
 describe.each(['en', 'zh-CN'] as const)('blind round H (%s)', (locale) => {

@@ -16,6 +16,11 @@ describe('normaliseText', () => {
     ['line breaks survive as sentence ends', 'bye\r\n\r\n  everyone', 'bye\neveryone'],
     ['Chinese punctuation maps to ASCII', '我不想活了。真的，很累！', '我不想活了.真的,很累!'],
     ['spaces between Han characters removed', '我 想 死', '我想死'],
+    [
+      'a space between runs of Chinese words is a clause break',
+      '周日我就结束 办法都想好了',
+      '周日我就结束,办法都想好了',
+    ],
     ['full-width digits', '今晚１０点', '今晚10点'],
     ['Han runs shrink to two', '啊啊啊啊啊', '啊啊'],
     ['Han characters join before runs shrink', '我 我我', '我我'],
