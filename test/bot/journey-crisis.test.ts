@@ -122,8 +122,8 @@ describe('crisis language marked imminent', () => {
     const cases = await casesOf(resident.residentId);
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({ id: high?.id, level: 'imminent', status: 'waiting' });
-    expect(cases[0]?.events.map((event) => event.type)).toEqual(['created', 'kept', 'raised']);
-    expect(cases[0]?.events[2]).toMatchObject({
+    expect(cases[0]?.events.map((event) => event.type)).toEqual(['created', 'raised', 'kept']);
+    expect(cases[0]?.events[1]).toMatchObject({
       actor: 'system',
       detail: { from: 'high', to: 'imminent', source: 'crisis-message' },
     });

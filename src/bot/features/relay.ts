@@ -3,6 +3,7 @@ import type { Message } from 'grammy/types';
 import type { TCrisisSignals } from '../../domain/risk/crisis.ts';
 import { alertClaimedCaseOfCrisis, relayFromResident, relayFromWorker } from '../../services/case-work.ts';
 import { assessMessage } from '../../services/crisis.ts';
+import { hasOpenCase } from '../../services/residents.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
 import { refusalText } from './workers-cases.ts';
@@ -79,8 +80,24 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     const crisis = said === undefined ? undefined : assessMessage(deps.crisisPatterns, said);
     const isCrisis = crisis !== undefined && crisis.level !== 'none';
     const isImminent = crisis?.level === 'imminent';
-    // Text or caption: the crisis guard reads both, so the resident is given the numbers the alert promises.
-    if (isImminent) await alertIfClaimed(deps, ctx, crisis);
+    if (isImminent) {
+      // The numbers first: the guard answers and raises the case before anything here waits on a case lock.
+      // Then the worker holding an earlier case is alerted, and the words reach them (or are kept for
+      // whoever claims it). A case the guard has just opened holds the words in its signals already.
+      const hadOpenCase = await hasOpenCase(deps, ctx.residentId);
+      await next();
+      if (!hadOpenCase) return;
+      await alertIfClaimed(deps, ctx, crisis);
+      const relayed = await relayFromResident(deps, {
+        residentId: ctx.residentId,
+        text,
+        isCrisis,
+        now: nowOf(deps),
+      });
+      if (relayed.type === 'relayed')
+        ctx.logger.info({ case_id: relayed.caseId }, 'resident message relayed');
+      return;
+    }
     const relayed = await relayFromResident(deps, {
       residentId: ctx.residentId,
       text,
@@ -90,14 +107,10 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     switch (relayed.type) {
       case 'relayed':
         ctx.logger.info({ case_id: relayed.caseId }, 'resident message relayed');
-        // Never on to the screening: relayed text is not an answer. Imminent goes to the guard, which stops it.
-        if (isImminent) return next();
+        // Never on to the screening: relayed text is not an answer.
         return;
       case 'not-text':
       case 'too-long':
-        // Imminent: straight to the guard, numbers first. The alert has told the worker; a note about
-        // relaying would only delay the numbers, and a failed reply must not undo the case.
-        if (isImminent) return next();
         await ctx.reply(
           relayed.type === 'too-long'
             ? ctx.t('relay.too_long', { max: relayed.max })
