@@ -411,14 +411,16 @@ async function markUnreachable(
 
 /**
  * Records what became of a row we hold, and returns its case as it is now (`/delete` unlinks rows in flight
- * from their case, or erases them: `undefined`).
+ * from their case, or erases them: `undefined`). A delivery is recorded whatever happened to the row meanwhile
+ * (its message id may be needed to blank it later); a failure only while the row is still ours.
  */
 async function settle(
   tx: Prisma.TransactionClient,
   id: number,
   data: Prisma.OutboxMessageUpdateManyMutationInput,
 ): Promise<number | null | undefined> {
-  const { count } = await tx.outboxMessage.updateMany({ where: { id }, data });
+  const where = data.status === 'sent' ? { id } : { id, status: 'sending' };
+  const { count } = await tx.outboxMessage.updateMany({ where, data });
   if (count === 0) return undefined;
   const settled = await tx.outboxMessage.findUnique({ where: { id }, select: { caseId: true } });
   return settled?.caseId ?? null;
@@ -534,9 +536,9 @@ async function release(
   row: OutboxMessage,
   data: { nextAttemptAt: Date; lastError: string | null },
 ): Promise<void> {
-  // `updateMany`: a row `/delete` erased while it was in flight stays gone.
+  // Only while still ours: a row `/delete` erased, or one dropped meanwhile (its worker deactivated), stays so.
   await deps.prisma.outboxMessage.updateMany({
-    where: { id: row.id },
+    where: { id: row.id, status: 'sending' },
     data: { status: 'pending', lockedUntil: null, ...data },
   });
 }

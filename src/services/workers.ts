@@ -264,9 +264,34 @@ export async function deactivateWorker(
         });
         await scheduleEscalation(deps, { caseId: id, now: input.now });
       }
-      // Nothing more reaches them: pages, relays and alerts still queued for them are dropped.
+      // Nothing new reaches them: pages, relays and alerts still queued for them are dropped. Edits that blank
+      // a resident's words in their chat (`/delete`, retention) still go. A resident's words that had not
+      // reached them yet are kept again for whoever claims the case next.
+      const undelivered = await tx.outboxMessage.groupBy({
+        by: ['caseId'],
+        where: { workerId: worker.id, kind: 'relay-to-worker', status: { in: ['pending', 'sending'] } },
+        _count: { _all: true },
+      });
+      for (const { caseId, _count } of undelivered) {
+        if (caseId === null) continue;
+        // A case's relays reach a worker in order, so the undelivered ones are its latest messages to them.
+        const latest = await tx.caseMessage.findMany({
+          where: { caseId, direction: 'from-resident', workerId: worker.id },
+          orderBy: { id: 'desc' },
+          take: _count._all,
+          select: { id: true },
+        });
+        await tx.caseMessage.updateMany({
+          where: { id: { in: latest.map((m) => m.id) } },
+          data: { workerId: null },
+        });
+      }
       await tx.outboxMessage.updateMany({
-        where: { workerId: worker.id, status: { in: ['pending', 'sending'] } },
+        where: {
+          workerId: worker.id,
+          status: { in: ['pending', 'sending'] },
+          kind: { not: 'page-update' },
+        },
         data: { status: 'failed', lockedUntil: null, lastError: 'dropped: worker deactivated' },
       });
       return {

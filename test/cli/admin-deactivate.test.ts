@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { createI18n } from '../../src/i18n.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+
+const w = createI18n().getFixedT('en', 'worker');
 
 let app: TTestApp;
 let dana: TStaff;
@@ -58,9 +61,14 @@ describe(describeDatabase('admin deactivate'), () => {
     });
     for (const staff of [dana, eli]) staff.read();
 
-    // Something still on its way to her: it must not reach her any more.
-    const queued = await app.prisma.outboxMessage.create({
-      data: { kind: 'relay-to-worker', caseId, workerId: danaRow.id, payloadSealed: 'sealed' },
+    // The resident writes; it has not reached her yet when she is deactivated. It must not reach her any
+    // more, and must reach whoever claims the case next. An edit blanking her chat still goes.
+    await resident.send('Are you still there? Please answer.');
+    const [queued] = await app.prisma.outboxMessage.findMany({
+      where: { caseId, workerId: danaRow.id, kind: 'relay-to-worker', status: 'pending' },
+    });
+    const blanking = await app.prisma.outboxMessage.create({
+      data: { kind: 'page-update', workerId: danaRow.id, payloadSealed: 'sealed' },
     });
 
     const done = await admin(['deactivate', '--worker', 'dana park']);
@@ -72,9 +80,12 @@ describe(describeDatabase('admin deactivate'), () => {
     ]);
     const row = await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
     expect([row.status, row.claimedById]).toEqual(['waiting', null]);
-    expect(await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: queued.id } })).toMatchObject({
+    expect(await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: queued?.id } })).toMatchObject({
       status: 'failed',
       lastError: 'dropped: worker deactivated',
+    });
+    expect(await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: blanking.id } })).toMatchObject({
+      status: 'pending',
     });
     const released = await app.prisma.caseEvent.findFirstOrThrow({ where: { caseId, type: 'released' } });
     expect(released).toMatchObject({
@@ -82,9 +93,16 @@ describe(describeDatabase('admin deactivate'), () => {
       detail: { reason: 'worker-deactivated', workerId: danaRow.id },
     });
 
-    // The next round pages whoever is on call now: Eli, not Dana.
+    // The next round pages whoever is on call now: Eli, not Dana; Eli claims and reads what Dana never got.
+    await app.prisma.outboxMessage.update({ where: { id: blanking.id }, data: { status: 'failed' } });
     await sweepAndDeliver(app);
     expect(() => eli.claimMessageId(caseId)).not.toThrow();
+    eli.read();
+    await eli.press(CALLBACK.claim(caseId), eli.claimMessageId(caseId));
+    await deliverOutbox(app);
+    expect(eli.read()).toContain(
+      w('relay.from_resident_kept', { id: caseId, text: 'Are you still there? Please answer.' }),
+    );
     expect(dana.read()).toEqual([]);
     expect(await app.prisma.worker.findUniqueOrThrow({ where: { id: danaRow.id } })).toMatchObject({
       isActive: false,
