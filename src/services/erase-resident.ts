@@ -61,6 +61,8 @@ export async function eraseResident(
   const openIds = cases
     .filter((c) => (OPEN_CASE_STATUSES as readonly string[]).includes(c.status))
     .map((c) => c.id);
+  // The outbox rows first, then the cases: the order the sender takes them in, so the two never deadlock.
+  await lockOutboxOf(db, caseIds);
   const now = new Date();
   await db.case.updateMany({
     where: { id: { in: openIds } },
@@ -161,7 +163,7 @@ async function blanksOf(
   reason: 'erased' | 'purged',
 ): Promise<TBlank[]> {
   if (caseIds.length === 0) return [];
-  await db.$queryRaw`SELECT id FROM "OutboxMessage" WHERE "caseId" IN (${Prisma.join(caseIds)}) FOR UPDATE`;
+  await lockOutboxOf(db, caseIds);
   const rows = await db.outboxMessage.findMany({
     where: { caseId: { in: [...caseIds] }, kind: { in: [...SHOWN_TO_STAFF] } },
     include: { worker: { select: { locale: true, telegramUserId: true } } },
@@ -193,6 +195,12 @@ async function blanksOf(
     blanks.push({ ...base, target: { outboxId: row.id } });
   }
   return blanks;
+}
+
+/** Holds the cases' outbox rows, so no sender picks one up (or settles one) while they are erased. */
+async function lockOutboxOf(db: TDbClient, caseIds: readonly number[]): Promise<void> {
+  if (caseIds.length === 0) return;
+  await db.$queryRaw`SELECT id FROM "OutboxMessage" WHERE "caseId" IN (${Prisma.join(caseIds)}) FOR UPDATE`;
 }
 
 function openPayload(deps: TEraseResidentDeps, row: OutboxMessage): TOutboxPayload | undefined {

@@ -111,7 +111,9 @@ async function claimDue(prisma: PrismaClient, now: Date, limit: number): Promise
           WHERE earlier."caseId" = o."caseId" AND earlier."workerId" = o."workerId"
             AND earlier.kind = 'relay-to-worker'
             AND earlier.id < o.id AND earlier.status IN ('pending', 'sending')))
-      ORDER BY o."nextAttemptAt", o.id
+      -- Edits and notices to staff after everything else: a purge's backlog of blanking edits must not hold
+      -- back a new page or the emergency numbers.
+      ORDER BY (o.kind IN ('page-update', 'staff-notice')), o."nextAttemptAt", o.id
       LIMIT ${limit}
       FOR UPDATE OF o SKIP LOCKED
     )

@@ -7,7 +7,9 @@ import { anonymiseCases, type TEraseResidentDeps } from './erase-resident.ts';
 /** Telegram stops delivering an update again within a day; a week of ids is plenty to spot a repeat. */
 const PROCESSED_UPDATE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Rows per transaction: a purge never holds the (embedded) database for long. */
-const BATCH = 200;
+const BATCH = 50;
+/** As the sweep: the embedded database runs one transaction at a time, so waiting for a turn is normal. */
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 } as const;
 
 export type TPurgeResult = {
   /** Closed cases whose personal content went: an anonymous row stays of each. */
@@ -128,5 +130,5 @@ export async function purgeExpired(
 }
 
 function inTransaction(deps: TEraseResidentDeps, work: () => Promise<void>): Promise<void> {
-  return deps.prisma.$transaction((tx) => withTransaction(tx, work));
+  return deps.prisma.$transaction((tx) => withTransaction(tx, work), TRANSACTION_OPTIONS);
 }

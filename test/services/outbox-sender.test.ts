@@ -32,7 +32,7 @@ afterAll(() => database.close());
 
 let fake: TFakeBotApi;
 let logLines: string[];
-let send: (now: Date) => ReturnType<typeof deliverDueOutbox>;
+let send: (now: Date, limit?: number) => ReturnType<typeof deliverDueOutbox>;
 beforeEach(async () => {
   await prisma.outboxMessage.updateMany({
     where: { status: { in: ['pending', 'sending'] } },
@@ -50,8 +50,11 @@ beforeEach(async () => {
     }),
   });
   const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
-  send = (now) =>
-    deliverDueOutbox({ prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY, i18n }, { now });
+  send = (now, limit) =>
+    deliverDueOutbox(
+      { prisma, protector, api, logger, policy: DEFAULT_ESCALATION_POLICY, i18n },
+      { now, ...(limit === undefined ? {} : { limit }) },
+    );
 });
 
 let nextChat = 60_000;
@@ -382,6 +385,20 @@ describe(describeDatabase('deliverDueOutbox'), () => {
     expect(await send(T0)).toMatchObject({ retried: 1, sent: 1 });
     expect(await row(toWorker)).toMatchObject({ status: 'pending' });
     expect(await row(numbers)).toMatchObject({ status: 'sent' });
+  });
+
+  it('sends pages and messages to residents before a backlog of edits to staff', async () => {
+    const staffChat = nextChat++;
+    for (let n = 0; n < 5; n++) {
+      await enqueue(
+        { type: 'edit', chatId: staffChat, messageId: 900 + n, text: `blank ${n}` },
+        { kind: 'page-update', notBefore: at(-MINUTE) },
+      );
+    }
+    const page = await enqueue(message('a new page', nextChat++), { kind: 'page' });
+    const result = await send(T0, 1);
+    expect(result.sent).toBe(1);
+    expect(await row(page)).toMatchObject({ status: 'sent' });
   });
 
   it('sends to many chats in one run, each chat in order', async () => {
