@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
-import { botTexts, createResident } from '../helpers/journey.ts';
+import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox } from '../helpers/outbox.ts';
 import { editedTextUpdate, messageUpdate } from '../helpers/updates.ts';
 
@@ -94,5 +94,33 @@ describe('crisis language marked concern', () => {
     });
     expect((await app.send(photo)).status).toBe(200);
     expect(resident.read()).toEqual([en('crisis.concern')]);
+  });
+});
+
+describe('an imminent screening outcome when Telegram fails the reply', () => {
+  it('keeps the imminent case, and the outcome reaches the resident through the outbox', async () => {
+    const resident = createResident(app, { id: nextId++, languageCode: 'en' });
+    await resident.consent();
+    const answers = [...ROUTES.imminent];
+    const last = answers.pop() ?? '';
+    await resident.answer(answers);
+    resident.read();
+
+    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    await resident.send(last);
+    expect(delivered(resident.person.id).at(-1)).not.toBe(
+      en('outcome.imminent_first', { numbers: en('emergency.default') }),
+    );
+    const [opened] = await imminentCases(resident.residentId);
+    expect(opened).toBeDefined();
+
+    await deliverOutbox(app);
+    const outcome = delivered(resident.person.id);
+    expect(outcome).toContain(en('outcome.imminent_first', { numbers: en('emergency.default') }));
+    expect(outcome).toContain(en('outcome.escalated_imminent'));
+    const screening = await app.prisma.screening.findFirstOrThrow({
+      where: { residentId: resident.residentId },
+    });
+    expect(screening.status).toBe('completed');
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TLocale } from '../../src/i18n.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { botTexts, createResident } from '../helpers/journey.ts';
+import { deliverOutbox } from '../helpers/outbox.ts';
 
 /**
  * An admin-written script, published as a newer version of the default: unlike the shipped one, its imminent
@@ -193,5 +194,27 @@ describe.each(LANGUAGES)('an alert mid-script in $locale', ({ languageCode, loca
       ['high', 'resolved'],
       ['high', 'waiting'],
     ]);
+  });
+
+  it('Telegram failing the alert: the case stays, the alert follows through the outbox, the question waits', async () => {
+    const resident = createResident(app, { id: nextId++, languageCode });
+    await resident.consent();
+    await resident.answer(['3', 'no']);
+    resident.read();
+
+    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    await resident.send('yes');
+    // Only the attempt that failed: no next question.
+    expect(resident.read()).toEqual([t('outcome.imminent_first', { numbers })]);
+    expect(await casesOf(resident.residentId)).toEqual([expect.objectContaining({ level: 'imminent' })]);
+    await deliverOutbox(app);
+    expect(resident.read()).toEqual([
+      t('outcome.imminent_first', { numbers }),
+      t('outcome.escalated_imminent'),
+    ]);
+
+    // Their next message brings the question back; the screening carries on where it was.
+    await resident.send('hello?');
+    expect(resident.read()).toEqual([expect.stringMatching(last)]);
   });
 });

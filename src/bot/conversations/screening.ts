@@ -1,6 +1,7 @@
 import type { Conversation } from '@grammyjs/conversations';
 import { type Context, InlineKeyboard } from 'grammy';
 import type { TDoneStep, TStep } from '../../domain/script/index.ts';
+import { enqueueOutbox } from '../../services/outbox.ts';
 import {
   answerScreening,
   currentScreeningStep,
@@ -25,7 +26,13 @@ type TPrompt = {
   chosenMark: string;
 };
 
-type TTaken = { isReask: boolean; optionId?: string | undefined; replies: TReply[] };
+type TTaken = {
+  isReask: boolean;
+  optionId?: string | undefined;
+  replies: TReply[];
+  /** The case this answer opened or raised: its replies must reach the resident even if Telegram fails now. */
+  caseId?: number | undefined;
+};
 
 /**
  * The screening conversation. The engine's state lives in the database (sealed), not in the conversation:
@@ -68,8 +75,20 @@ export function createScreeningConversation(deps: TBotDeps) {
           : prompt.text;
         await ctx.api.editMessageText(sent.chat.id, sent.message_id, marked).catch(() => undefined);
       }
-      for (const reply of taken.replies)
-        await ctx.reply(reply.text, { reply_markup: toKeyboard(reply.buttons) });
+      for (const [index, reply] of taken.replies.entries()) {
+        try {
+          await ctx.reply(reply.text, { reply_markup: toKeyboard(reply.buttons) });
+        } catch (error) {
+          // Telegram failed us with a case at stake: rather than roll the case back with the update, what the
+          // resident has not read goes out through the outbox, and this turn ends without the next question
+          // (their next message asks it again).
+          const { caseId } = taken;
+          if (caseId === undefined) throw error;
+          const unsent = taken.replies.slice(index);
+          await conversation.external((outside) => queueForResident(deps, outside, caseId, unsent));
+          return;
+        }
+      }
       if (taken.isReask) continue;
       await conversation.rewind(top);
     }
@@ -113,8 +132,10 @@ async function takeAnswer(deps: TBotDeps, ctx: TBotContext, input: string): Prom
     return { isReask: true, replies: [{ text: ctx.t(`screening.reask.${step.reason}`, { max }) }] };
   }
   const optionId = recordedOption(step);
-  if (step.type === 'question') return { isReask: false, optionId, replies: alertReplies(ctx, outcome) };
-  return { isReask: false, optionId, replies: outcomeReplies(ctx, outcome, step) };
+  const caseId = outcome.escalation?.caseId;
+  if (step.type === 'question')
+    return { isReask: false, optionId, caseId, replies: alertReplies(ctx, outcome) };
+  return { isReask: false, optionId, caseId, replies: outcomeReplies(ctx, outcome, step) };
 }
 
 /** The option the engine recorded for the question just answered, however it was given (button, number, label). */
@@ -177,6 +198,29 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
     replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
   }
   return replies;
+}
+
+async function queueForResident(deps: TBotDeps, ctx: TBotContext, caseId: number, replies: TReply[]) {
+  const chatId = ctx.chat?.id;
+  if (chatId === undefined) return;
+  for (const reply of replies) {
+    await enqueueOutbox(deps, {
+      kind: 'resident-notice',
+      caseId,
+      payload: {
+        type: 'send',
+        chatId,
+        text: reply.text,
+        ...(reply.buttons && reply.buttons.length > 0
+          ? { buttons: reply.buttons.map((button) => [button]) }
+          : {}),
+      },
+    });
+  }
+  ctx.logger.error(
+    { case_id: caseId, replies: replies.length },
+    'screening replies failed: queued for the outbox',
+  );
 }
 
 function toKeyboard(buttons: TReply['buttons']): InlineKeyboard | undefined {
