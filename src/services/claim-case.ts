@@ -9,6 +9,8 @@ export type TClaimOutcome =
   /** `keptMessages`: what the resident wrote while the case waited, on its way to the claimer. */
   | { type: 'claimed'; caseId: number; level: string; pagesUpdated: number; keptMessages: number }
   | { type: 'already-yours'; caseId: number }
+  /** Their access ended (`admin deactivate`) while they pressed Claim. */
+  | { type: 'no-longer-worker'; caseId: number }
   | { type: 'taken'; caseId: number; claimedByName: string | null }
   | { type: 'closed'; caseId: number; status: string }
   | { type: 'not-found'; caseId: number };
@@ -30,6 +32,11 @@ export async function claimCase(
 ): Promise<TClaimOutcome> {
   const db = currentClient(deps.prisma);
   const { caseId, worker, now } = input;
+  // Shared lock on their row: a deactivation either waits for this claim (and then releases the case) or
+  // has committed already, and the claim sees it.
+  const [me] = await db.$queryRaw<Array<{ isActive: boolean }>>`
+    SELECT "isActive" FROM "Worker" WHERE id = ${worker.id} FOR SHARE`;
+  if (!me?.isActive) return { type: 'no-longer-worker', caseId };
   const won = await db.case.updateMany({
     where: { id: caseId, status: 'waiting' },
     data: { status: 'claimed', claimedById: worker.id, claimedAt: now, nextEscalationAt: null },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
 import { createI18n } from '../../src/i18n.ts';
+import { claimCase } from '../../src/services/claim-case.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { createResident, ROUTES } from '../helpers/journey.ts';
@@ -130,5 +131,33 @@ describe(describeDatabase('admin deactivate'), () => {
       err: ['No worker "Nobody Here". See: npm run --silent admin -- workers'],
     });
     expect(await app.prisma.worker.count({ where: { isActive: true } })).toBeGreaterThan(0);
+  });
+
+  it('a claim that lands as the worker is deactivated is refused, and the case keeps waiting', async () => {
+    const frank = await joinStaff(app, staffPerson('Frank'), { name: 'Frank Lo' });
+    const stale = await frank.worker();
+    const resident = createResident(app, { id: 45_002, languageCode: 'en' });
+    await resident.consent();
+    await resident.answer(ROUTES.high);
+    const { id: caseId } = await app.prisma.case.findFirstOrThrow({
+      where: { residentId: resident.residentId },
+    });
+
+    // The bot read Frank as a worker at the start of his update; the deactivation commits before his claim.
+    expect((await admin(['deactivate', '--worker', String(stale.id)])).code).toBe(0);
+    const outcome = await claimCase(
+      {
+        prisma: app.prisma,
+        protector: app.protector,
+        i18n: createI18n(),
+        emergencyNumbersFor: () => 'the emergency numbers',
+      },
+      { caseId, worker: stale, now: new Date() },
+    );
+    expect(outcome).toEqual({ type: 'no-longer-worker', caseId });
+    expect(await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
+      status: 'waiting',
+      claimedById: null,
+    });
   });
 });

@@ -71,6 +71,12 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       case 'already-yours':
         await ctx.answerCallbackQuery({ text: ctx.t('claim.already_yours', { id: caseId }) });
         return;
+      case 'no-longer-worker':
+        await ctx.answerCallbackQuery({
+          text: ctx.t('claim.no_longer_worker', { id: caseId }),
+          show_alert: true,
+        });
+        return;
       case 'taken': {
         const text = outcome.claimedByName
           ? ctx.t('claim.taken', { id: caseId, name: outcome.claimedByName })
