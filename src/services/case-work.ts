@@ -4,7 +4,7 @@ import type { TCrisisReason } from '../domain/risk/crisis.ts';
 import type { PrismaClient, Resident, Worker } from '../generated/prisma/client.ts';
 import { isLocale, type TLocale } from '../i18n.ts';
 import { recordCaseEvent } from './audit.ts';
-import { OPEN_CASE_STATUSES } from './cases.ts';
+import { findOpenCase, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 import { enqueueOutbox } from './outbox.ts';
@@ -206,11 +206,7 @@ export async function relayFromResident(
   input: { residentId: string; text: string | undefined; isCrisis?: boolean; now: Date },
 ): Promise<TResidentRelayOutcome> {
   const db = currentClient(deps.prisma);
-  const candidate = await db.case.findFirst({
-    where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
-    orderBy: { createdAt: 'desc' },
-    select: { id: true },
-  });
+  const candidate = await findOpenCase(deps, input.residentId);
   if (!candidate) return { type: 'no-case' };
   // Locked, then read: a claim committing meanwhile is either seen here or waits for this message to be
   // kept, so a message kept for "whoever claims" is never left behind a claim that did not see it.
@@ -362,11 +358,7 @@ export async function alertClaimedCaseOfCrisis(
   },
 ): Promise<TCrisisAlertOutcome> {
   const db = currentClient(deps.prisma);
-  const open = await db.case.findFirst({
-    where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
-    orderBy: { createdAt: 'desc' },
-    include: { claimedBy: true },
-  });
+  const open = await findOpenCase(deps, input.residentId);
   if (open?.status !== 'claimed') return { type: 'not-claimed' };
   const claimer = open.claimedBy;
   const supervisors = await db.worker.findMany({

@@ -1,6 +1,7 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { sealCaseSignals } from './case-signals.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 
@@ -27,6 +28,23 @@ export type TOpenCaseInput = {
   now?: Date;
 };
 
+/**
+ * The resident's open case (waiting or claimed), with who holds it; null when none. A resident has at most
+ * one: `openOrRaiseCase` raises the open one rather than opening another.
+ */
+export function findOpenCase(deps: { prisma: PrismaClient }, residentId: string) {
+  return currentClient(deps.prisma).case.findFirst({
+    where: { residentId, status: { in: [...OPEN_CASE_STATUSES] } },
+    orderBy: { createdAt: 'desc' },
+    include: { claimedBy: true },
+  });
+}
+
+/** Whether a case of the resident's is still open: a worker has them, or will. */
+export async function hasOpenCase(deps: { prisma: PrismaClient }, residentId: string): Promise<boolean> {
+  return (await findOpenCase(deps, residentId)) !== null;
+}
+
 export type TOpenCaseOutcome = { caseId: number; change: 'created' | 'raised' | 'unchanged' };
 
 /**
@@ -42,11 +60,8 @@ export async function openOrRaiseCase(
   input: TOpenCaseInput,
 ): Promise<TOpenCaseOutcome> {
   const db = currentClient(deps.prisma);
-  const open = await db.case.findFirst({
-    where: { residentId: input.residentId, status: { in: [...OPEN_CASE_STATUSES] } },
-    orderBy: { createdAt: 'desc' },
-  });
-  const signalsSealed = sealSignals(deps.protector, open?.signalsSealed ?? null, input.signals);
+  const open = await findOpenCase(deps, input.residentId);
+  const signalsSealed = sealCaseSignals(deps.protector, open?.signalsSealed ?? null, input.signals);
 
   if (!open) {
     const created = await db.case.create({
@@ -103,27 +118,6 @@ export async function openOrRaiseCase(
     await scheduleEscalation(deps, { caseId: open.id, now: input.now ?? new Date() });
   }
   return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged' };
-}
-
-const SIGNALS_CONTEXT = 'case-signals';
-
-/**
- * A case's signals, sealed: what it held, with the new kinds of signal over it (a screening's grievance
- * signals join the crisis signals of an earlier message rather than replacing them). A value that no longer
- * opens (a retired key) is replaced.
- */
-function sealSignals(protector: TDataProtector, sealed: string | null, signals: unknown): string | undefined {
-  if (signals === undefined) return undefined;
-  let held: Record<string, unknown> = {};
-  if (sealed !== null) {
-    try {
-      held = JSON.parse(protector.open(sealed, SIGNALS_CONTEXT)) as Record<string, unknown>;
-    } catch {
-      held = {};
-    }
-  }
-  const incoming = typeof signals === 'object' && signals !== null ? signals : { value: signals };
-  return protector.seal(JSON.stringify({ ...held, ...incoming }), SIGNALS_CONTEXT);
 }
 
 /** The cases as the admin command line lists them: no personal content, ever. */

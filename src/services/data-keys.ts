@@ -39,7 +39,7 @@ const SEALING_INFO = 'bridgeline/seal/v1';
 const PSEUDONYM_INFO = 'bridgeline/pseudonym/v1';
 const FORMAT_HELP =
   'Expected a comma-separated list of <keyId>:<base64 of 32 random bytes>, the key for new data first. ' +
-  `Make a key with: node -e "console.log('k1:'+require('crypto').randomBytes(32).toString('base64'))"`;
+  `Make a key with: node -e "process.stdout.write('k1:'+require('crypto').randomBytes(32).toString('base64')+'\\n')"`;
 
 const materials = new WeakMap<TDataKeys, TDataKeyMaterial>();
 

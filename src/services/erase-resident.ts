@@ -3,13 +3,8 @@ import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
 import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
-import {
-  enqueueOutbox,
-  openOutboxPayload,
-  sealOutboxPayload,
-  staffNoticeTexts,
-  type TOutboxPayload,
-} from './outbox.ts';
+import { pagesTranslator } from './escalation.ts';
+import { enqueueOutbox, openOutboxPayload, sealOutboxPayload, type TOutboxPayload } from './outbox.ts';
 import { workerChatId } from './workers.ts';
 
 export type TEraseResidentDeps = { prisma: PrismaClient; protector: TDataProtector; i18n: i18n };
@@ -90,7 +85,7 @@ export async function eraseResident(
       payload: {
         type: 'send',
         chatId: workerChatId(claimer),
-        text: staffNoticeTexts(deps, claimer.locale)('notices.erased_claimer', { id: held.id }),
+        text: pagesTranslator(deps.i18n, claimer.locale)('notices.erased_claimer', { id: held.id }),
       },
     });
     claimersTold += 1;
@@ -141,7 +136,9 @@ export async function anonymiseCases(
   });
   // After the deletion, and linked to no case: nothing above erases them, and they quote no one.
   for (const blank of blanks) {
-    const text = staffNoticeTexts(deps, blank.locale)(`notices.${input.reason}`, { id: blank.caseId });
+    const text = pagesTranslator(deps.i18n, blank.locale ?? 'en')(`notices.${input.reason}`, {
+      id: blank.caseId,
+    });
     await enqueueOutbox(deps, {
       kind: 'page-update',
       ...(blank.workerId === null ? {} : { workerId: blank.workerId }),
@@ -227,7 +224,9 @@ function neutralPayload(
     byId: ReadonlyMap<number, OutboxMessage>;
   },
 ): TOutboxPayload {
-  const text = staffNoticeTexts(deps, input.locale)(`notices.${input.reason}`, { id: input.caseId });
+  const text = pagesTranslator(deps.i18n, input.locale ?? 'en')(`notices.${input.reason}`, {
+    id: input.caseId,
+  });
   const sent = input.payload;
   if (sent?.type !== 'edit') return { type: 'send', chatId: input.chatId, text };
   if (sent.messageId !== undefined)

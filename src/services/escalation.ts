@@ -18,6 +18,7 @@ import {
 } from '../domain/escalation/index.ts';
 import type { Case, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
+import { openCaseSignals } from './case-signals.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { enqueueOutbox, type TOutboxPayload } from './outbox.ts';
 import type { TScriptRegistry } from './script-registry.ts';
@@ -120,8 +121,6 @@ export async function recipientsFor(
 export const CLAIM_CALLBACK_PREFIX = 'claim:';
 export const DETAILS_CALLBACK_PREFIX = 'details:';
 
-const SIGNALS_CONTEXT = 'case-signals';
-
 /**
  * A case row as `renderCaseSummary` reads it, its signals unsealed. Signals that cannot be opened (a missing
  * key) are left out rather than stopping a page: reaching a worker matters more than the detail.
@@ -136,14 +135,7 @@ export function caseViewOf(
     'id' | 'level' | 'score' | 'source' | 'createdAt' | 'scores' | 'explanation' | 'signalsSealed'
   >,
 ): TCaseView {
-  let signals: unknown;
-  if (row.signalsSealed) {
-    try {
-      signals = JSON.parse(protector.open(row.signalsSealed, SIGNALS_CONTEXT));
-    } catch {
-      signals = undefined;
-    }
-  }
+  const signals = openCaseSignals(protector, row.signalsSealed);
   return {
     id: row.id,
     level: row.level,

@@ -7,8 +7,8 @@ import type { OutboxMessage, Prisma, PrismaClient } from '../generated/prisma/cl
 import type { Logger } from '../logger.ts';
 import { recordCaseEvent } from './audit.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { advanceAfterUnreachable, PAGE_UNREACHABLE_EVENT } from './escalation.ts';
-import { enqueueOutbox, openOutboxPayload, staffNoticeTexts, type TOutboxPayload } from './outbox.ts';
+import { advanceAfterUnreachable, PAGE_UNREACHABLE_EVENT, pagesTranslator } from './escalation.ts';
+import { enqueueOutbox, openOutboxPayload, type TOutboxPayload } from './outbox.ts';
 import { workerChatId } from './workers.ts';
 
 export type TOutboxSenderDeps = {
@@ -460,7 +460,7 @@ async function noteResidentUnreachable(
       },
     });
     if (!toTell) return;
-    const t = staffNoticeTexts(deps, toTell.locale);
+    const t = pagesTranslator(deps.i18n, toTell.locale);
     await enqueueOutbox(deps, {
       kind: 'case-alert',
       caseId: input.caseId,

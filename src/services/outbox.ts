@@ -1,7 +1,5 @@
-import type { i18n } from 'i18next';
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { isLocale } from '../i18n.ts';
 import type { TDataProtector } from './data-protection.ts';
 
 export type TOutboxKind =
@@ -91,15 +89,4 @@ export function sealOutboxPayload(protector: TDataProtector, payload: TOutboxPay
 
 export function openOutboxPayload(protector: TDataProtector, sealed: string): TOutboxPayload {
   return JSON.parse(protector.open(sealed, payloadContext)) as TOutboxPayload;
-}
-
-/**
- * The texts of notices to staff about a case (`notices.*` in `locales/<lng>/pages.json`), in the worker's
- * language; English for an unknown one.
- *
- * @example
- * const text = staffNoticeTexts(deps, worker.locale)('notices.erased', { id: 12 });
- */
-export function staffNoticeTexts(deps: { i18n: i18n }, locale: string | null | undefined) {
-  return deps.i18n.getFixedT(isLocale(locale) ? locale : 'en', 'pages');
 }

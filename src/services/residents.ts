@@ -1,7 +1,7 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient, Resident } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
-import { OPEN_CASE_STATUSES } from './cases.ts';
+import { hasOpenCase } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 
 /** Bumped whenever the privacy notice's substance changes, so consent names the text it answered. */
@@ -47,15 +47,6 @@ export async function recordConsent(
     update: data,
   });
   return { resident, isKeptForOpenCase };
-}
-
-/** Whether a case of the resident's is still open (waiting or claimed): a worker has them, or will. */
-export async function hasOpenCase(deps: Pick<TResidentDeps, 'prisma'>, residentId: string): Promise<boolean> {
-  const open = await currentClient(deps.prisma).case.findFirst({
-    where: { residentId, status: { in: [...OPEN_CASE_STATUSES] } },
-    select: { id: true },
-  });
-  return open !== null;
 }
 
 /** The language the resident chose with /language: a setting, kept with or without consent. */

@@ -18,9 +18,8 @@ import {
   type TStep,
 } from '../domain/script/index.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import { OPEN_CASE_STATUSES, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
+import { findOpenCase, hasOpenCase, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { hasOpenCase } from './residents.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 
 export type TScreeningDeps = {
@@ -240,11 +239,7 @@ async function hasOpenCaseAtLeast(
   residentId: string,
   level: TRiskLevel,
 ): Promise<boolean> {
-  const open = await currentClient(deps.prisma).case.findFirst({
-    where: { residentId, status: { in: [...OPEN_CASE_STATUSES] } },
-    select: { level: true },
-    orderBy: { createdAt: 'desc' },
-  });
+  const open = await findOpenCase(deps, residentId);
   return open !== null && compareLevels(open.level as TRiskLevel, level) >= 0;
 }
 

@@ -1,9 +1,10 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { openOrRaiseCase } from '../../services/cases.ts';
-import { assessMessage, escalateCrisis } from '../../services/crisis.ts';
+import { escalateCrisis } from '../../services/crisis.ts';
 import { enqueueOutbox } from '../../services/outbox.ts';
 import { keepReachable } from '../../services/residents.ts';
 import type { TBotContext } from '../context.ts';
+import { crisisReadingOf } from '../crisis-reading.ts';
 import type { TBotDeps } from '../deps.ts';
 import { CALLBACK } from '../keyboards.ts';
 
@@ -19,8 +20,7 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
   feature.on(
     ['message:text', 'message:caption', 'edited_message:text', 'edited_message:caption'],
     async (ctx, next) => {
-      const text = ctx.msg.text ?? ctx.msg.caption ?? '';
-      const signals = assessMessage(deps.crisisPatterns, text);
+      const signals = crisisReadingOf(deps, ctx);
       if (!signals || signals.level === 'none' || !ctx.residentId) return next();
 
       if (signals.level === 'imminent') {

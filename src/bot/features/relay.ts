@@ -2,9 +2,9 @@ import { Composer } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { TCrisisSignals } from '../../domain/risk/crisis.ts';
 import { alertClaimedCaseOfCrisis, relayFromResident, relayFromWorker } from '../../services/case-work.ts';
-import { assessMessage } from '../../services/crisis.ts';
-import { hasOpenCase } from '../../services/residents.ts';
+import { hasOpenCase } from '../../services/cases.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
+import { crisisReadingOf } from '../crisis-reading.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
 import { refusalText } from './workers-cases.ts';
 
@@ -76,8 +76,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
   feature.on('message', async (ctx, next) => {
     if (!ctx.residentId || isCommand(ctx.message)) return next();
     const text = ctx.message.text;
-    const said = text ?? ctx.message.caption;
-    const crisis = said === undefined ? undefined : assessMessage(deps.crisisPatterns, said);
+    const crisis = crisisReadingOf(deps, ctx);
     const isCrisis = crisis !== undefined && crisis.level !== 'none';
     const isImminent = crisis?.level === 'imminent';
     if (isImminent) {
@@ -135,10 +134,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
   // (the crisis guard then gives the resident the emergency numbers).
   feature.on(['edited_message:text', 'edited_message:caption'], async (ctx, next) => {
     if (!ctx.residentId) return next();
-    const crisis = assessMessage(
-      deps.crisisPatterns,
-      ctx.editedMessage.text ?? ctx.editedMessage.caption ?? '',
-    );
+    const crisis = crisisReadingOf(deps, ctx);
     if (crisis?.level === 'imminent') await alertIfClaimed(deps, ctx, crisis);
     return next();
   });

@@ -16,7 +16,7 @@ export type TCheckResult = {
  *
  * @example
  * const { findings } = lintScriptText(text);
- * for (const f of findings) console.log(`default.yaml:${f.line}:${f.col}  ${f.code}  ${f.message}`);
+ * const lines = findings.map((f) => `default.yaml:${f.line}:${f.col}  ${f.code}  ${f.message}`);
  */
 export function lintScriptText(text: string): TCheckResult {
   const parsed = parseScriptText(text);

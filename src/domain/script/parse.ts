@@ -30,7 +30,7 @@ export type TParseResult =
  *
  * @example
  * const parsed = parseScriptText(text);
- * if (!parsed.ok) for (const f of parsed.findings) console.log(`${f.line}:${f.col} ${f.code} ${f.message}`);
+ * if (!parsed.ok) io.err(parsed.findings.map((f) => `${f.line}:${f.col} ${f.code} ${f.message}`).join('\n'));
  */
 export function parseScriptText(text: string): TParseResult {
   const start: TLocate = () => ({ line: 1, col: 1 });
