@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { createI18n } from '../../src/i18n.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { repeatWithoutOverlap, startBackgroundWork } from '../../src/services/background-work.ts';
 import { openOrRaiseCase } from '../../src/services/cases.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
@@ -16,6 +16,20 @@ import { createTestDatabase, describeDatabase, type TTestDatabase } from '../hel
 import { createFakeBotApi, FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
 
 const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** What `main.ts` gives the loop, on `db` (the test database, or one that fails on purpose). */
+function backgroundDeps(db: PrismaClient, logger: Logger, api: Api) {
+  return {
+    prisma: db,
+    protector,
+    i18n,
+    logger,
+    policy: DEFAULT_ESCALATION_POLICY,
+    scripts: createScriptRegistry(prisma),
+    retentionMs: RETENTION_MS,
+    api,
+  };
+}
 
 const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
 const i18n = createI18n();
@@ -87,19 +101,7 @@ describe(describeDatabase('startBackgroundWork'), () => {
     await prisma.worker.create({
       data: { name: 'On call', role: 'worker', telegramUserId: 81_001n, isOnCall: true },
     });
-    const work = startBackgroundWork(
-      {
-        prisma,
-        protector,
-        i18n,
-        logger,
-        policy: DEFAULT_ESCALATION_POLICY,
-        scripts: createScriptRegistry(prisma),
-        retentionMs: RETENTION_MS,
-        api,
-      },
-      { intervalMs: 20 },
-    );
+    const work = startBackgroundWork(backgroundDeps(prisma, logger, api), { intervalMs: 20 });
     await prisma.resident.create({ data: { id: 'background-resident-1' } });
     const { caseId } = await openOrRaiseCase(
       { prisma, protector },
@@ -141,19 +143,7 @@ describe(describeDatabase('startBackgroundWork'), () => {
       { prisma, protector },
       { residentId: 'background-resident-2', level: 'imminent', source: 'screening' },
     );
-    const work = startBackgroundWork(
-      {
-        prisma: flaky,
-        protector,
-        i18n,
-        logger,
-        policy: DEFAULT_ESCALATION_POLICY,
-        scripts: createScriptRegistry(prisma),
-        retentionMs: RETENTION_MS,
-        api,
-      },
-      { intervalMs: 10 },
-    );
+    const work = startBackgroundWork(backgroundDeps(flaky, logger, api), { intervalMs: 10 });
     await until(() => fake.callsOf('sendMessage').some((call) => call.payload.chat_id === 81_002));
     await work.stop();
     const failed = lines.filter((line) => line.includes('escalation sweep failed; trying again next round'));
