@@ -2,6 +2,9 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.ts';
 
+/** Telegram lets a chat receive a short burst before its per-chat pace applies. */
+const CHAT_BURST = 10;
+
 /** Pino's levels plus `silent`, so tests and tools can turn logging off. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -65,6 +68,12 @@ export const ZEnv = z
     RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     /** Checked in full by `parseDataKeys` at start; here only its presence matters. */
     DATA_ENCRYPTION_KEY: z.string().trim().min(1).optional(),
+    /** Messages a second the bot sends across all chats (Telegram's limit: about 30); 0 = no limit. */
+    TELEGRAM_MAX_PER_SECOND: z.coerce.number().min(0).max(10_000).default(30),
+    /** Messages a second into one chat, sustained, after a burst of 10 (Telegram: about 1); 0 = no limit. */
+    TELEGRAM_MAX_PER_CHAT_PER_SECOND: z.coerce.number().min(0).max(1000).default(1),
+    /** Bearer token for `GET /metrics` (counts only, no personal data); unset, there is no /metrics. */
+    METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_MODE !== 'webhook') return;
@@ -100,6 +109,9 @@ export type TConfig = Readonly<{
   resolveOutcomes: readonly string[];
   /** `RETENTION_DAYS` in milliseconds. */
   retentionMs: number;
+  /** The bot's own pacing of what it sends, so Telegram need not refuse it. */
+  sendLimits: Readonly<{ perSecond: number; perChatPerSecond: number; chatBurst: number }>;
+  metricsToken: string | undefined;
 }>;
 
 /** Every problem with the environment at once, worded for the person starting the service. */
@@ -158,6 +170,12 @@ export function loadConfig(
     escalationPolicyFile: e.ESCALATION_POLICY_FILE,
     resolveOutcomes: Object.freeze(e.RESOLVE_OUTCOMES.split(',')),
     retentionMs: e.RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    sendLimits: Object.freeze({
+      perSecond: e.TELEGRAM_MAX_PER_SECOND,
+      perChatPerSecond: e.TELEGRAM_MAX_PER_CHAT_PER_SECOND,
+      chatBurst: CHAT_BURST,
+    }),
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { type ServerType, serve } from '@hono/node-server';
-import { GrammyError } from 'grammy';
+import { Api, GrammyError } from 'grammy';
 import { createBot, registerCommandMenu, type TBot } from './bot/index.ts';
+import { startPolling, type TPolling } from './bot/polling.ts';
 import { ConfigError, loadConfig, type TConfig } from './config.ts';
 import { DatabaseError, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
@@ -12,8 +13,9 @@ import { startBackgroundWork } from './services/background-work.ts';
 import { DataKeyError, loadDataKeys } from './services/data-keys.ts';
 import { createDataProtector } from './services/data-protection.ts';
 import { createEmergencyNumbers } from './services/emergency-numbers.ts';
-import { EscalationPolicyError, loadEscalationPolicy } from './services/escalation.ts';
+import { EscalationPolicyError, loadEscalationPolicy } from './services/escalation-policy-file.ts';
 import { loadRiskData, RiskDataError } from './services/load-risk-data.ts';
+import { createOutboxDispatcher } from './services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript, ScriptPublishError } from './services/script-registry.ts';
 
 /** Exit code for a problem the operator must fix before starting again (configuration, busy database). */
@@ -42,7 +44,18 @@ async function main(): Promise<void> {
   logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
 
   const i18n = createI18n();
+  // The one sender of this process: every update's messages, pages and relays, most urgent first.
+  const dispatcher = createOutboxDispatcher({
+    prisma: db.prisma,
+    protector,
+    api: new Api(config.botToken ?? '', { apiRoot: config.telegramApiRoot }),
+    logger,
+    policy,
+    i18n,
+    limits: config.sendLimits,
+  });
   let isAccepting = true;
+  const counters = { updates: 0 };
   const bot = createBot({
     token: config.botToken ?? '',
     apiRoot: config.telegramApiRoot,
@@ -56,10 +69,14 @@ async function main(): Promise<void> {
     i18n,
     logger,
     emergencyNumbersFor: createEmergencyNumbers(config.emergencyNumbers, i18n),
+    policy,
+    outboxSender: dispatcher,
+    counters,
     isAccepting: () => isAccepting,
   });
   await bot.init();
-  // Escalation timers and the outbox: any instance may run them; row locks keep each step to one.
+  // Escalation timers, and what the outbox holds for the sweep: any instance may run them; row locks keep
+  // each step and each message to one.
   const background = startBackgroundWork({
     prisma: db.prisma,
     protector,
@@ -68,7 +85,7 @@ async function main(): Promise<void> {
     policy,
     scripts,
     retentionMs: config.retentionMs,
-    api: bot.api,
+    dispatcher,
   });
 
   const server = createServer({
@@ -76,12 +93,22 @@ async function main(): Promise<void> {
     pingDatabase: db.ping,
     webhook:
       config.webhook && config.botMode === 'webhook' ? { bot, secret: config.webhook.secret } : undefined,
+    metrics: config.metricsToken
+      ? {
+          token: config.metricsToken,
+          read: () => ({
+            updates: counters.updates,
+            statements: db.statements(),
+            outbox: dispatcher.stats(),
+          }),
+        }
+      : undefined,
   });
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port });
   logger.info({ host: config.host, port: config.port, mode: config.botMode }, 'listening');
 
   await registerCommandMenu(bot.api, i18n, logger);
-  const { polling } = await startReceivingUpdates(bot, config, logger);
+  const polling = await startReceivingUpdates(bot, config, logger);
 
   let isStopping = false;
   const stop = async (signal: string) => {
@@ -90,12 +117,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: finishing the updates in flight');
     isAccepting = false;
     server.stopAccepting();
-    if (polling !== undefined) {
-      await bot.stop();
-      await polling;
-    }
+    await polling?.stop();
     await closeHttp(http);
     await background.stop();
+    // What was committed and not yet sent goes back to the outbox for the next start (or another instance).
+    await dispatcher.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);
@@ -103,29 +129,24 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
 }
 
-/**
- * Starts taking updates. In polling mode `polling` settles when polling ends (wrapped in an object so that
- * awaiting this function does not wait for it); webhook mode registers the webhook and has nothing to wait on.
- */
+/** Starts taking updates: registers the webhook, or starts long polling (returned, to stop it later). */
 async function startReceivingUpdates(
   bot: TBot,
   config: TConfig,
   logger: Logger,
-): Promise<{ polling?: Promise<void> }> {
+): Promise<TPolling | undefined> {
   if (config.botMode === 'webhook' && config.webhook) {
     await bot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret });
     logger.info('webhook registered');
-    return {};
+    return undefined;
   }
-  let polling: Promise<void> | undefined;
-  await new Promise<void>((started) => {
-    polling = bot.start({ onStart: () => started() }).catch((error: unknown) => {
-      logger.fatal({ err: error }, 'long polling stopped');
-      process.exit(1);
-    });
+  const polling = startPolling(bot, { logger });
+  polling.task.catch((error: unknown) => {
+    logger.fatal({ err: error }, 'long polling stopped');
+    process.exit(1);
   });
   logger.info('long polling started');
-  return { polling };
+  return polling;
 }
 
 function closeHttp(http: ServerType): Promise<void> {

@@ -3,6 +3,7 @@ import type { Context } from 'grammy';
 import type { Resident, Worker } from '../generated/prisma/client.ts';
 import type { TFunction, TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
+import type { TReplies } from './outbox-replies.ts';
 
 /** What the bot's own middleware sets on every update before any feature runs. */
 export type TUpdateData = {
@@ -23,6 +24,8 @@ export type TUpdateData = {
   worker: Worker | null;
   /** A feature already offered this resident a worker for this message: nothing more needs saying. */
   isOfferedWorker: boolean;
+  /** What this update says, sent once its transaction commits (never `ctx.reply`, which calls Telegram at once). */
+  outbox: TReplies;
 };
 
 export type TBotContext = ConversationFlavor<Context & TUpdateData>;

@@ -1,11 +1,13 @@
 import type { UserFromGetMe } from 'grammy/types';
 import type { i18n } from 'i18next';
+import type { TEscalationPolicy } from '../domain/escalation/index.ts';
 import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import type { TDataProtector } from '../services/data-protection.ts';
+import type { TOutboxSender } from '../services/outbox.ts';
 import type { TScriptRegistry } from '../services/script-registry.ts';
 
 export type TBotDeps = {
@@ -22,6 +24,12 @@ export type TBotDeps = {
   i18n: i18n;
   logger: Logger;
   emergencyNumbersFor: (locale: TLocale) => string;
+  /** Who is paged at each step: a case opened by an update pages its first step in the same transaction. */
+  policy: TEscalationPolicy;
+  /** Sends what each update committed (the process's outbox dispatcher). */
+  outboxSender: TOutboxSender;
+  /** Counts what the bot handled, for `/metrics`. */
+  counters?: { updates: number };
   /** The time, for escalation timers and waiting times; tests pass a fake clock. Default: the system clock. */
   clock?: () => Date;
   /** Outcome codes a worker may close a case with. */
@@ -35,11 +43,6 @@ export type TBotDeps = {
    * Telegram delivers them again to the next start.
    */
   isAccepting?: () => boolean;
-  /**
-   * Long polling: the waits before each new try of an update that failed (Telegram never delivers it again
-   * once polling moves on). Default: 1 s, 2 s, 4 s, 8 s, 15 s.
-   */
-  pollingRetryDelaysMs?: readonly number[];
 };
 
 // Where the bot keeps conversation state is the storage's decision; features reach it from here.

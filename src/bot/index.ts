@@ -1,12 +1,11 @@
-import { setTimeout } from 'node:timers/promises';
 import { conversations, createConversation } from '@grammyjs/conversations';
-import { type Api, Bot, BotError, GrammyError, HttpError, type Middleware } from 'grammy';
+import { type Api, Bot, type BotError, type Middleware } from 'grammy';
 import type { i18n } from 'i18next';
 import { createSessionStorage } from '../db/session-storage.ts';
-import { handleUpdateOnce } from '../db/unit-of-work.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import { currentUnitOfWork, handleUpdateOnce } from '../db/unit-of-work.ts';
 import { isLocale, LOCALES, resolveLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
+import { outgoingOf } from '../services/outbox.ts';
 import { findResident } from '../services/residents.ts';
 import { findWorkerByTelegramId } from '../services/workers.ts';
 import { isStaff, type TBotContext } from './context.ts';
@@ -20,6 +19,7 @@ import { createResidentRelayFeature } from './features/relay.ts';
 import { createFallbackFeature, createUnsupportedFeature } from './features/unsupported.ts';
 import { createWelcomeFeature } from './features/welcome.ts';
 import { createJoinFeature, createWorkerFeature } from './features/workers.ts';
+import { createReplies } from './outbox-replies.ts';
 
 export type { TBotDeps } from './deps.ts';
 export type TBot = Bot<TBotContext>;
@@ -27,9 +27,17 @@ export type TBot = Bot<TBotContext>;
 /** The commands in the menu, in menu order. */
 const MENU_COMMANDS = ['start', 'help', 'language', 'privacy', 'cancel', 'delete'] as const;
 
+/** Set on an update whose feature failed: once its transaction has rolled back, its sender hears so. */
+const FAILED = Symbol('failed-feature');
+type TFailedContext = TBotContext & { [FAILED]?: 'resident' | 'worker' };
+
 /**
  * The bot, with every feature wired. It neither starts polling nor sets a webhook: `main.ts` decides how
  * updates arrive; tests feed them through the webhook route.
+ *
+ * Each update is one unit of work: recorded by its id, its chat locked, its features run, and what they say
+ * written to the outbox — one short transaction, then the sender sends. A feature never calls Telegram
+ * itself (`ctx.outbox`, not `ctx.reply`); the HTTP client refuses a call made inside a transaction.
  *
  * Order matters: exactly-once first; then workers, who are staff and never reach the resident features
  * (not screened, not read by the crisis guard); then, for residents, their messages to a worker who claimed
@@ -44,18 +52,28 @@ const MENU_COMMANDS = ['start', 'help', 'language', 'privacy', 'cancel', 'delete
 export function createBot(deps: TBotDeps): TBot {
   const bot = new Bot<TBotContext>(deps.token, {
     botInfo: deps.botInfo,
-    client: { apiRoot: deps.apiRoot, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+    client: { apiRoot: deps.apiRoot, fetch: refuseInsideTransactions(deps.fetch ?? fetch) },
   });
 
   bot.use(async (ctx, next) => {
     if (deps.isAccepting && !deps.isAccepting()) return;
-    await handleUpdateOnce(deps.prisma, ctx.update.update_id, next, ctx.chat?.id ?? ctx.from?.id);
+    try {
+      const outcome = await handleUpdateOnce(
+        deps.prisma,
+        { updateId: ctx.update.update_id, chatId: ctx.chat?.id ?? ctx.from?.id },
+        next,
+      );
+      if (outcome === 'handled' && deps.counters) deps.counters.updates += 1;
+    } catch (error) {
+      apologiseAfterRollback(deps, ctx as TFailedContext);
+      throw error;
+    }
   });
   // A private conversation service: groups and channels are not where residents talk to it.
   const privateChats = bot.chatType('private');
   privateChats.use(createContextMiddleware(deps));
   // Workers branch off here and do not come back: everything below is the residents' bot.
-  privateChats.filter(isStaff).errorBoundary(handleWorkerError).use(createWorkerFeature(deps));
+  privateChats.filter(isStaff).errorBoundary(markFailed('worker')).use(createWorkerFeature(deps));
   privateChats.use(
     conversations<TBotContext, TBotContext>({
       storage: {
@@ -66,7 +84,7 @@ export function createBot(deps: TBotDeps): TBot {
     }),
   );
 
-  const guarded = privateChats.errorBoundary(handleFeatureError);
+  const guarded = privateChats.errorBoundary(markFailed('resident'));
   // Before the guard, so a resident in crisis mid-conversation is heard by their worker too (then guarded).
   guarded.use(createResidentRelayFeature(deps));
   guarded.use(createCrisisGuard(deps));
@@ -81,65 +99,63 @@ export function createBot(deps: TBotDeps): TBot {
   );
   guarded.use(createUnsupportedFeature());
   guarded.use(createFallbackFeature(deps));
-
-  // Only long polling reaches here: the webhook route answers 500 instead, and Telegram delivers again.
-  bot.catch((error) => retryPolledUpdate(bot, deps, error));
   return bot;
 }
 
-const POLLING_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
-
 /**
- * An update that failed under long polling would be lost: polling moves on past it. Try it again a few
- * times, waiting longer each time (Telegram or the database may be back), before the next update, so a
- * chat's updates keep their order. Each try is a new transaction; what the failed one did was rolled back.
+ * The bot's HTTP client, refusing any Bot API call made while a unit of work is open: such a call would hold
+ * the transaction (and, on the embedded database, everyone else's) for a round trip to Telegram.
  */
-async function retryPolledUpdate(bot: TBot, deps: TBotDeps, error: BotError<TBotContext>): Promise<void> {
-  const update = error.ctx.update;
-  const log = deps.logger.child({ update_id: update.update_id });
-  const delays = deps.pollingRetryDelaysMs ?? POLLING_RETRY_DELAYS_MS;
-  let failure: unknown = error.error;
-  for (const [attempt, delayMs] of delays.entries()) {
-    // Polling waits for this: every chat waits with it, so only what may pass with time is tried again.
-    if (!mayPassWithTime(failure)) break;
-    log.warn({ err: failure, retry_in_ms: delayMs, attempt: attempt + 1 }, 'update failed: trying again');
-    await setTimeout(delayMs);
-    try {
-      await bot.handleUpdate(update);
-      log.info('update handled on a new try');
-      return;
-    } catch (retryError) {
-      failure = retryError instanceof BotError ? retryError.error : retryError;
+function refuseInsideTransactions(inner: typeof fetch): typeof fetch {
+  return (input, init) => {
+    if (currentUnitOfWork() !== undefined) {
+      const method = String(input instanceof Request ? input.url : input)
+        .split('/')
+        .pop();
+      return Promise.reject(
+        new Error(`Bot API call "${method}" inside a transaction: stage it with ctx.outbox instead`),
+      );
     }
-  }
-  log.error({ err: failure }, 'update failed for good');
+    return inner(input, init);
+  };
 }
 
-/** Prisma's codes for a database that is away, busy or timed out: worth another try. */
-const TRANSIENT_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+/** An error boundary that logs the failure and marks the update, then lets it roll the transaction back. */
+function markFailed(who: 'resident' | 'worker') {
+  return (error: BotError<TBotContext>) => {
+    const ctx = error.ctx as TFailedContext;
+    ctx.logger.error({ err: error.error }, who === 'worker' ? 'worker feature failed' : 'feature failed');
+    ctx[FAILED] = who;
+    // Half an update must not commit (a screening step without its case, say): roll it all back.
+    throw error.error;
+  };
+}
 
 /**
- * A failure another try may not meet: Telegram unreachable, rate-limited or failing on its side, or the
- * database away or busy. A Telegram 4xx (blocked, bad request) or a bug fails the same way every time.
+ * A feature failed and everything the update did was rolled back: its sender must still be left with a way
+ * to help — an apology, and for a resident the emergency numbers. Not stored (nothing of the update is):
+ * handed straight to the sender.
  */
-function mayPassWithTime(error: unknown): boolean {
-  if (error instanceof HttpError) return true;
-  if (error instanceof GrammyError) return error.error_code === 429 || error.error_code >= 500;
-  if (error instanceof Prisma.PrismaClientKnownRequestError) return TRANSIENT_PRISMA_CODES.has(error.code);
-  return (
-    error instanceof Prisma.PrismaClientInitializationError ||
-    (error instanceof Error && error.name === 'DriverAdapterError')
-  );
+function apologiseAfterRollback(deps: TBotDeps, ctx: TFailedContext): void {
+  const who = ctx[FAILED];
+  const chatId = ctx.chat?.id;
+  if (who === undefined || chatId === undefined) return;
+  const text =
+    who === 'worker' ? ctx.t('errors.generic') : ctx.t('errors.generic', { numbers: ctx.emergencyNumbers });
+  deps.outboxSender.submit([
+    outgoingOf(deps, { kind: 'resident-notice', payload: { type: 'send', chatId, text } }),
+  ]);
 }
 
 function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
   return async (ctx, next) => {
+    ctx.isOfferedWorker = false;
     const worker = ctx.from ? await findWorkerByTelegramId(deps, ctx.from.id) : null;
+    ctx.outbox = createReplies(deps, ctx, worker?.isActive ? 'staff-reply' : 'reply');
     if (worker?.isActive) {
       // Staff: nothing of theirs is looked up or stored as a resident's; they read the worker texts.
       const locale = isLocale(worker.locale) ? worker.locale : resolveLocale(ctx.from?.language_code);
       ctx.worker = worker;
-      ctx.isOfferedWorker = false;
       ctx.residentId = undefined;
       ctx.resident = null;
       ctx.locale = locale;
@@ -150,7 +166,6 @@ function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
       return;
     }
     ctx.worker = null;
-    ctx.isOfferedWorker = false;
     const residentId = ctx.from ? deps.protector.pseudonymOf(ctx.from.id) : undefined;
     const resident = residentId ? await findResident(deps, residentId) : null;
     const locale = isLocale(resident?.locale) ? resident.locale : resolveLocale(ctx.from?.language_code);
@@ -162,34 +177,6 @@ function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
     ctx.emergencyNumbers = deps.emergencyNumbersFor(locale);
     await next();
   };
-}
-
-/**
- * A feature that fails must still leave the resident with a way to help: apologise and repeat the emergency
- * numbers. The error is rethrown so the update's transaction rolls back and Telegram delivers it again.
- */
-async function handleFeatureError(error: BotError<TBotContext>): Promise<void> {
-  const { ctx } = error;
-  ctx.logger.error({ err: error.error }, 'feature failed');
-  try {
-    await ctx.reply(ctx.t('errors.generic', { numbers: ctx.emergencyNumbers }));
-  } catch (replyError) {
-    ctx.logger.warn({ err: replyError }, 'could not tell the resident about the failure');
-  }
-  // Half an update must not commit (a screening step without its case, say): roll it all back.
-  throw error.error;
-}
-
-/** A worker feature that fails: say so plainly, and roll the update back so Telegram delivers it again. */
-async function handleWorkerError(error: BotError<TBotContext>): Promise<void> {
-  const { ctx } = error;
-  ctx.logger.error({ err: error.error }, 'worker feature failed');
-  try {
-    await ctx.reply(ctx.t('errors.generic'));
-  } catch (replyError) {
-    ctx.logger.warn({ err: replyError }, 'could not tell the worker about the failure');
-  }
-  throw error.error;
 }
 
 /**

@@ -1,10 +1,14 @@
 import { InlineKeyboard } from 'grammy';
 import type { TFunction } from '../i18n.ts';
-import { CLAIM_CALLBACK_PREFIX, DETAILS_CALLBACK_PREFIX } from '../services/escalation.ts';
+import { CLAIM_CALLBACK_PREFIX, DETAILS_CALLBACK_PREFIX } from '../services/pages.ts';
+
+export const ANSWER_PREFIX = 'q:';
+const ANSWER_PATTERN = /^q:(\d{1,4}):(.{1,50})$/;
 
 /** Callback data of every button the bot shows; one place, so handlers and keyboards agree. */
 export const CALLBACK = {
-  answer: (optionId: string) => `q:${optionId}`,
+  /** An answer to a question, naming the question by how many came before it: an older keyboard is stale. */
+  answer: (step: number, optionId: string) => `${ANSWER_PREFIX}${step}:${optionId}`,
   consentYes: 'consent:yes',
   consentNo: 'consent:no',
   language: (locale: string) => `lang:${locale}`,
@@ -21,8 +25,6 @@ export const CALLBACK = {
 
 export const CLAIM_PATTERN = new RegExp(`^${CLAIM_CALLBACK_PREFIX}(\\d{1,9})$`);
 export const DETAILS_PATTERN = new RegExp(`^${DETAILS_CALLBACK_PREFIX}(\\d{1,9})$`);
-
-export const ANSWER_PREFIX = 'q:';
 
 export function consentKeyboard(t: TFunction): InlineKeyboard {
   return new InlineKeyboard()
@@ -48,4 +50,11 @@ export function caseKeyboard(t: TFunction, caseId: number, options: { canClaim: 
   const keyboard = new InlineKeyboard();
   if (options.canClaim) keyboard.text(t('buttons.claim', { id: caseId }), CALLBACK.claim(caseId));
   return keyboard.text(t('buttons.details', { id: caseId }), CALLBACK.details(caseId));
+}
+
+/** The question step and option of an answer button; undefined for any other data. */
+export function parseAnswerButton(data: string | undefined): { step: number; optionId: string } | undefined {
+  const match = data === undefined ? null : ANSWER_PATTERN.exec(data);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { step: Number(match[1]), optionId: match[2] };
 }

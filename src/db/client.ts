@@ -10,6 +10,7 @@ import {
 } from './connection.ts';
 import { DatabaseError } from './errors.ts';
 import type { TMigrationAdapterFactory } from './migration-adapters.ts';
+import { countStatements } from './statement-counter.ts';
 
 export { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 export type { TDatabaseKind, TDatabaseLogger, TDatabaseVia, TOpenDatabaseOptions } from './connection.ts';
@@ -26,6 +27,8 @@ export type TDatabase = {
   createMigrationAdapter(): TMigrationAdapterFactory;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** SQL statements run through `prisma` so far (for `/metrics` and the benchmark). */
+  statements(): number;
   close(): Promise<void>;
 };
 
@@ -68,12 +71,14 @@ export async function servePgliteDatabase(pglite: PGlite, socketDir: string): Pr
 
 function createDatabase(connection: TDatabaseConnection): TDatabase {
   const { adapter, close, ...rest } = connection;
-  const prisma = new PrismaClient({ adapter });
+  const counted = countStatements(adapter);
+  const prisma = new PrismaClient({ adapter: counted.factory });
   let closed: Promise<void> | undefined;
   return {
     ...rest,
     prisma,
     ping: async () => (await probe(prisma)) === undefined,
+    statements: counted.count,
     close() {
       closed ??= (async () => {
         try {

@@ -3,23 +3,80 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 export type TDbClient = PrismaClient | Prisma.TransactionClient;
 
-/** The transaction of the Telegram update being handled, for every repository called while handling it. */
-const updateTransaction = new AsyncLocalStorage<Prisma.TransactionClient>();
-
 /**
- * The client a repository should use right now: the current update's transaction when there is one, so
- * everything an update changes commits (or rolls back) together with the record that it was handled.
+ * One short transaction and what rides on it: work that must be written just before the commit (the
+ * messages it decided to send, in one statement) and work that must run only once it has committed (handing
+ * those messages to the sender). Nothing here calls Telegram: decide, commit, then speak.
  */
-export function currentClient(prisma: PrismaClient): TDbClient {
-  return updateTransaction.getStore() ?? prisma;
+export type TUnitOfWork = {
+  tx: Prisma.TransactionClient;
+  /** Runs inside the transaction, after the work, in the order registered. */
+  beforeCommit(hook: (tx: Prisma.TransactionClient) => Promise<void>): void;
+  /** Runs once the transaction has committed (never if it rolls back). Must not throw. */
+  afterCommit(hook: () => void): void;
+  /** Per-unit state a module keeps (created on first use), such as the messages staged so far. */
+  slot<T>(key: symbol, create: () => T): T;
+};
+
+const currentUnit = new AsyncLocalStorage<TUnitOfWork>();
+
+/** The unit of work in progress, if any. */
+export function currentUnitOfWork(): TUnitOfWork | undefined {
+  return currentUnit.getStore();
 }
 
 /**
- * Makes `tx` the current client while `work` runs: for background work (the escalation sweep) that opens a
- * transaction of its own and calls repositories that read `currentClient`.
+ * The client a repository should use right now: the current unit's transaction when there is one, so
+ * everything it changes commits (or rolls back) together.
  */
-export function withTransaction<T>(tx: Prisma.TransactionClient, work: () => Promise<T>): Promise<T> {
-  return updateTransaction.run(tx, work);
+export function currentClient(prisma: PrismaClient): TDbClient {
+  return currentUnit.getStore()?.tx ?? prisma;
+}
+
+/** Waits for a pooled connection and then for the transaction; no transaction waits on Telegram. */
+const DEFAULT_TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 } as const;
+
+/**
+ * Runs `work` in one transaction, as a unit of work: repositories it calls use the transaction
+ * (`currentClient`), hooks it registers run before and after the commit.
+ *
+ * @example
+ * await runUnitOfWork(prisma, async () => {
+ *   await claimCase(deps, { caseId, worker, now }); // stages its messages
+ * }); // committed: the messages are on their way
+ */
+export async function runUnitOfWork<T>(
+  prisma: PrismaClient,
+  work: () => Promise<T>,
+  options: { maxWait?: number; timeout?: number } = {},
+): Promise<T> {
+  const committedHooks: Array<() => void> = [];
+  const value = await prisma.$transaction(
+    async (tx) => {
+      const beforeHooks: Array<(tx: Prisma.TransactionClient) => Promise<void>> = [];
+      const slots = new Map<symbol, unknown>();
+      const unit: TUnitOfWork = {
+        tx,
+        beforeCommit: (hook) => beforeHooks.push(hook),
+        afterCommit: (hook) => committedHooks.push(hook),
+        slot<S>(key: symbol, create: () => S): S {
+          if (!slots.has(key)) slots.set(key, create());
+          return slots.get(key) as S;
+        },
+      };
+      return currentUnit.run(unit, async () => {
+        const result = await work();
+        for (const hook of beforeHooks) await hook(tx);
+        return result;
+      });
+    },
+    { ...DEFAULT_TRANSACTION_OPTIONS, ...options },
+  );
+  // Outside the unit: what runs now (sending) is not part of any transaction.
+  await currentUnit.exit(async () => {
+    for (const hook of committedHooks) hook();
+  });
+  return value;
 }
 
 export type TUpdateOutcome = 'handled' | 'duplicate';
@@ -28,37 +85,37 @@ export type TUpdateOutcome = 'handled' | 'duplicate';
 const CHAT_LOCK_SPACE = 0x42726467;
 
 /**
- * Runs `handle` at most once per Telegram `update_id`, inside one transaction that also records the id.
- * A re-delivered update finds the id and changes nothing; a handler that throws rolls everything back,
- * id included, so Telegram's retry gets a clean second chance. On PostgreSQL a concurrent delivery to
- * another instance waits on the row lock and then sees the id.
+ * Runs `handle` at most once per Telegram `update_id`, as one unit of work that also records the id. A
+ * re-delivered update finds the id and changes nothing; a handler that throws rolls everything back, id
+ * included, so a retry gets a clean second chance. On PostgreSQL a concurrent delivery to another instance
+ * waits on the row lock and then sees the id.
  *
- * `chatId`: updates of one chat take turns (a transaction-scoped advisory lock), so two messages of one
- * resident handled at once by two instances cannot both open a case, or both move one screening.
+ * `chatId`: updates of one chat take turns (a transaction-scoped advisory lock, taken in the same statement
+ * that records the id), so two messages of one resident handled at once by two instances cannot both open a
+ * case, or both move one screening.
  *
  * @example
- * const outcome = await handleUpdateOnce(prisma, update.update_id, () => bot.handleUpdate(update), chatId);
+ * const outcome = await handleUpdateOnce(prisma, { updateId: update.update_id, chatId }, () => bot.handleUpdate(update));
  */
 export async function handleUpdateOnce(
   prisma: PrismaClient,
-  updateId: number,
+  input: { updateId: number; chatId?: number },
   handle: () => Promise<void>,
-  chatId?: number,
 ): Promise<TUpdateOutcome> {
-  return prisma.$transaction(
-    async (tx) => {
-      if (chatId !== undefined) {
-        // Two keys: our own lock space, then the chat id folded to 32 bits (a collision only makes two
-        // chats take turns).
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHAT_LOCK_SPACE}::int, hashtext(${String(chatId)}))`;
-      }
-      const inserted = await tx.$executeRaw`
-        INSERT INTO "ProcessedUpdate" ("updateId") VALUES (${BigInt(updateId)}) ON CONFLICT DO NOTHING`;
-      if (inserted === 0) return 'duplicate';
-      await updateTransaction.run(tx, handle);
-      return 'handled';
-    },
-    // Handlers talk to Telegram inside the transaction; the embedded database runs one at a time.
-    { maxWait: 60_000, timeout: 60_000 },
-  );
+  return runUnitOfWork(prisma, async () => {
+    const tx = currentClient(prisma);
+    const updateId = BigInt(input.updateId);
+    // The lock comes first (the CTE feeds the insert), then the id: a concurrent delivery of the same update
+    // to the same chat waits here and then finds the id.
+    const inserted =
+      input.chatId === undefined
+        ? await tx.$executeRaw`
+            INSERT INTO "ProcessedUpdate" ("updateId") VALUES (${updateId}) ON CONFLICT DO NOTHING`
+        : await tx.$executeRaw`
+            WITH chat AS (SELECT pg_advisory_xact_lock(${CHAT_LOCK_SPACE}::int, hashtext(${String(input.chatId)})))
+            INSERT INTO "ProcessedUpdate" ("updateId") SELECT ${updateId} FROM chat ON CONFLICT DO NOTHING`;
+    if (inserted === 0) return 'duplicate';
+    await handle();
+    return 'handled';
+  });
 }

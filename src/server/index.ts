@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { TBot } from '../bot/index.ts';
@@ -12,6 +12,8 @@ export type TServerDeps = {
   pingDatabase: () => Promise<boolean>;
   /** Present in webhook mode only: polling mode serves no webhook route. */
   webhook?: { bot: TBot; secret: string };
+  /** `GET /metrics` with this bearer token: counts of what the process did, never personal data. */
+  metrics?: { token: string; read: () => Record<string, unknown> };
 };
 
 export type TServer = {
@@ -21,7 +23,8 @@ export type TServer = {
 };
 
 /**
- * The HTTP side: health check and (in webhook mode) the Telegram webhook. Later: admin API and dashboard.
+ * The HTTP side: health check, (in webhook mode) the Telegram webhook, and (with a token) counts for
+ * operators. Later: admin API and dashboard.
  *
  * @example
  * const { app } = createServer({ logger, pingDatabase: db.ping, webhook: { bot, secret } });
@@ -44,6 +47,16 @@ export function createServer(deps: TServerDeps): TServer {
     );
   });
 
+  const { metrics } = deps;
+  if (metrics) {
+    app.get('/metrics', (c) => {
+      const given = c.req.header('Authorization')?.replace(/^Bearer /, '') ?? '';
+      if (!isTokenValid(given, metrics.token))
+        throw new HTTPException(401, { message: 'wrong or missing token' });
+      return c.json(metrics.read());
+    });
+  }
+
   if (deps.webhook) {
     app.route('/webhook', createWebhookRoute({ ...deps.webhook, isAccepting: () => isAccepting }));
   }
@@ -61,4 +74,10 @@ export function createServer(deps: TServerDeps): TServer {
       isAccepting = false;
     },
   };
+}
+
+function isTokenValid(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

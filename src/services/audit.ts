@@ -1,8 +1,22 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
-/** What workers do to a case; every one lands on its timeline with who and when. */
-export type TWorkEventType =
+/**
+ * Every step on a case's timeline, in one vocabulary: what the system did (opened, raised, paged …), what
+ * workers did (claimed, viewed, relayed …), and what became of the messages it sent.
+ */
+export type TCaseEventType =
+  | 'created'
+  | 'raised'
+  /** New signals on an open case that did not change its level. */
+  | 'signal'
+  /** An escalation step paged these workers (detail: step, audiences, workerIds). */
+  | 'paged'
+  /** An escalation step found nobody to page and was passed at once. */
+  | 'page-skipped'
+  | 'page-sent'
+  /** A page could not reach its worker (blocked the bot, left Telegram). */
+  | 'page-unreachable'
   | 'claimed'
   | 'viewed'
   | 'relayed'
@@ -19,11 +33,15 @@ export type TWorkEventType =
    */
   | 'resident-unreachable'
   /** A message reached the resident again after a `resident-unreachable`: a new failure is news again. */
-  | 'resident-reachable';
+  | 'resident-reachable'
+  /** Its personal content erased at the resident's request (`/delete`), or at the end of retention. */
+  | 'erased'
+  | 'purged';
 
 /**
  * Records one step on a case's timeline, in the current transaction: the audit entry commits with the
- * change it describes, or neither does. `detail` holds codes only, never what anyone wrote.
+ * change it describes, or neither does. `detail` holds codes only, never what anyone wrote. The one place a
+ * case event is written.
  *
  * @example
  * await recordCaseEvent({ prisma }, { caseId, type: 'claimed', actor: workerActor(worker.id), now });
@@ -32,20 +50,35 @@ export async function recordCaseEvent(
   deps: { prisma: PrismaClient },
   input: {
     caseId: number;
-    type: TWorkEventType;
+    type: TCaseEventType;
     actor: string;
     now: Date;
     detail?: Prisma.InputJsonValue;
   },
 ): Promise<void> {
-  await currentClient(deps.prisma).caseEvent.create({
-    data: {
+  await recordCaseEvents(deps, [input]);
+}
+
+/** Several events at once (one statement), e.g. the same step on many cases. */
+export async function recordCaseEvents(
+  deps: { prisma: PrismaClient },
+  inputs: ReadonlyArray<{
+    caseId: number;
+    type: TCaseEventType;
+    actor: string;
+    now: Date;
+    detail?: Prisma.InputJsonValue;
+  }>,
+): Promise<void> {
+  if (inputs.length === 0) return;
+  await currentClient(deps.prisma).caseEvent.createMany({
+    data: inputs.map((input) => ({
       caseId: input.caseId,
       type: input.type,
       actor: input.actor,
       createdAt: input.now,
       ...(input.detail === undefined ? {} : { detail: input.detail }),
-    },
+    })),
   });
 }
 

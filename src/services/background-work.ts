@@ -1,14 +1,14 @@
-import type { Api } from 'grammy';
 import type { Logger } from '../logger.ts';
 import { runEscalationSweep, type TEscalationDeps } from './escalation.ts';
-import { deliverDueOutbox } from './outbox-sender.ts';
+import type { TOutboxDispatcher } from './outbox-dispatcher.ts';
 import { purgeExpired } from './retention.ts';
 
 /** The retention purge has nothing urgent to do: once an hour (and at start) is plenty. */
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 
-export type TBackgroundWorkDeps = TEscalationDeps & {
-  api: Api;
+export type TBackgroundWorkDeps = Omit<TEscalationDeps, 'outboxSender'> & {
+  /** Sends the pages the sweep writes, and takes the outbox rows left for the sweep. */
+  dispatcher: TOutboxDispatcher;
   /** How long a resident's words are kept after their case closes (`RETENTION_DAYS`). */
   retentionMs: number;
   /** The time each round works at; tests pass a fake clock. Default: the system clock. */
@@ -21,15 +21,15 @@ export type TBackgroundWork = {
 };
 
 /**
- * The timers of the service, in a loop: each round sweeps due escalations (enqueueing pages) and then
- * delivers the outbox (pages, relays, notices); once an hour it also purges what the retention period no
- * longer allows to keep. Rounds never overlap: the next starts `intervalMs` after
+ * The timers of the service, in a loop: each round sweeps due escalations (paging their next step) and then
+ * hands the sender the outbox rows nobody holds (left for the sweep, or abandoned by a process that died);
+ * once an hour it also purges what the retention period no longer allows to keep. Rounds never overlap: the next starts `intervalMs` after
  * the previous ended, the first at once (so a restart pages what a crash left behind). A failing round is
  * logged and the next one tries again. Every instance may run it: the database hands each step and each
  * message to one of them.
  *
  * @example
- * const background = startBackgroundWork({ prisma, protector, i18n, logger, policy, api: bot.api });
+ * const background = startBackgroundWork({ prisma, protector, i18n, logger, policy, scripts, dispatcher, retentionMs });
  * // on shutdown, before closing the database:
  * await background.stop();
  */
@@ -42,14 +42,18 @@ export function startBackgroundWork(
   let nextPurgeAt = 0;
   return repeatWithoutOverlap(
     async () => {
-      await runStep(log, 'escalation sweep', () => runEscalationSweep(deps, { now: clock() }));
-      // A fresh time: pages the sweep just enqueued go out in the same round.
-      await runStep(log, 'outbox delivery', () => deliverDueOutbox(deps, { now: clock() }));
+      await runStep(log, 'escalation sweep', () =>
+        runEscalationSweep({ ...deps, outboxSender: deps.dispatcher }, { now: clock() }),
+      );
+      await runStep(log, 'outbox sweep', () => deps.dispatcher.sweep(clock()));
       const now = clock();
       if (now.getTime() >= nextPurgeAt) {
         nextPurgeAt = now.getTime() + PURGE_EVERY_MS;
         await runStep(log, 'retention purge', async () => {
-          const purged = await purgeExpired(deps, { now, retentionMs: deps.retentionMs });
+          const purged = await purgeExpired(
+            { ...deps, outboxSender: deps.dispatcher },
+            { now, retentionMs: deps.retentionMs },
+          );
           if (Object.values(purged).some((count) => count > 0)) log.info(purged, 'retention purge');
         });
       }

@@ -5,7 +5,7 @@ import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
 import { workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { caseViewOf, pagesTranslator } from './escalation.ts';
+import { caseViewOf, pagesTranslator } from './pages.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 import { workerActor } from './workers.ts';
 

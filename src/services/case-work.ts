@@ -7,7 +7,7 @@ import { recordCaseEvent } from './audit.ts';
 import { findOpenCase, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
-import { enqueueOutbox } from './outbox.ts';
+import { enqueueOutbox, type TOutboxSender } from './outbox.ts';
 import { workerActor, workerChatId } from './workers.ts';
 
 /** What the services of case work need: the database, sealing, and texts in each reader's language. */
@@ -16,6 +16,8 @@ export type TCaseWorkDeps = {
   protector: TDataProtector;
   i18n: i18n;
   emergencyNumbersFor: (locale: TLocale) => string;
+  /** Sends what the unit of work committed; absent, the sweep of a running bot sends it. */
+  outboxSender?: TOutboxSender;
 };
 
 /** The outcome codes `/resolve` takes when config names none. */

@@ -3,11 +3,25 @@ import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
 import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { pagesTranslator } from './escalation.ts';
-import { enqueueOutbox, openOutboxPayload, sealOutboxPayload, type TOutboxPayload } from './outbox.ts';
+import {
+  enqueueOutbox,
+  leaveNoTraceIn,
+  openOutboxPayload,
+  residentLane,
+  sealOutboxPayload,
+  type TOutboxPayload,
+  type TOutboxSender,
+} from './outbox.ts';
+import { pagesTranslator } from './pages.ts';
 import { workerChatId } from './workers.ts';
 
-export type TEraseResidentDeps = { prisma: PrismaClient; protector: TDataProtector; i18n: i18n };
+export type TEraseResidentDeps = {
+  prisma: PrismaClient;
+  protector: TDataProtector;
+  i18n: i18n;
+  /** Sends the blanking edits once committed; absent, the sweep of a running bot sends them. */
+  outboxSender?: TOutboxSender;
+};
 
 export type TErasure = {
   casesAnonymised: number;
@@ -73,6 +87,10 @@ export async function eraseResident(
   await db.worker.updateMany({ where: { activeCaseId: { in: caseIds } }, data: { activeCaseId: null } });
   await db.screening.deleteMany({ where: { residentId: input.residentId } });
   await db.botSession.deleteMany({ where: { key: { in: [...input.storageKeys] } } });
+  // What the bot said to them: its rows name their chat. One still on its way goes; its row does not stay,
+  // nor does one of what this same update answers them.
+  await db.outboxMessage.deleteMany({ where: { lane: residentLane(input.residentId) } });
+  leaveNoTraceIn(residentLane(input.residentId));
   await db.resident.deleteMany({ where: { id: input.residentId } });
 
   let claimersTold = 0;

@@ -1,8 +1,9 @@
 import { conversationStorageKey } from '../db/session-storage.ts';
-import { currentClient, withTransaction } from '../db/unit-of-work.ts';
+import { currentClient, runUnitOfWork } from '../db/unit-of-work.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { OPEN_CASE_STATUSES } from './cases.ts';
 import { anonymiseCases, type TEraseResidentDeps } from './erase-resident.ts';
+import { residentLane } from './outbox.ts';
 
 /** Telegram stops delivering an update again within a day; a week of ids is plenty to spot a repeat. */
 const PROCESSED_UPDATE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
@@ -102,6 +103,7 @@ export async function purgeExpired(
       const { count } = await db.screening.deleteMany({ where: { residentId: { in: ids } } });
       result.screenings += count;
       await db.botSession.deleteMany({ where: { key: { in: ids.map(conversationStorageKey) } } });
+      await db.outboxMessage.deleteMany({ where: { lane: { in: ids.map(residentLane) } } });
       await db.resident.deleteMany({ where: { id: { in: ids } } });
       result.residents += ids.length;
     });
@@ -130,5 +132,5 @@ export async function purgeExpired(
 }
 
 function inTransaction(deps: TEraseResidentDeps, work: () => Promise<void>): Promise<void> {
-  return deps.prisma.$transaction((tx) => withTransaction(tx, work), TRANSACTION_OPTIONS);
+  return runUnitOfWork(deps.prisma, work, TRANSACTION_OPTIONS);
 }

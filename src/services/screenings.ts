@@ -43,7 +43,12 @@ export type TScreeningStep = {
 
 export type TAnswerOutcome = {
   screeningId: string;
-  step: TStep;
+  /** `stale`: a button of a question answered before (it names its step); nothing changed. */
+  step: TStep | { type: 'stale' };
+  /** The question the answer was for, as it was shown. */
+  asked?: TQuestionStep;
+  /** The message that carried that question's keyboard, once Telegram took it. */
+  promptMessageId: number | null;
   escalation?: TOpenCaseOutcome & { level: TRiskLevel };
   /**
    * At the end below `high`: the resident already has an open case (from a crisis message, a critical answer
@@ -107,24 +112,36 @@ export async function currentScreeningStep(
  */
 export async function answerScreening(
   deps: TScreeningDeps,
-  input: { residentId: string; answer: string; locale: string },
+  input: {
+    residentId: string;
+    answer: string;
+    locale: string;
+    /** The question a button answers, by how many came before it: any other is stale. */
+    step?: number;
+  },
 ): Promise<TAnswerOutcome | undefined> {
   const active = await loadActive(deps, input.residentId);
   if (!active) return undefined;
   const state = { ...active.state, locale: scriptLocale(active.script, input.locale) };
+  const base = { screeningId: active.id, promptMessageId: active.promptMessageId };
+  if (input.step !== undefined && input.step !== state.path.length)
+    return { ...base, step: { type: 'stale' } };
+  const resumed = resumeScript(active.script, state);
+  const asked = resumed.ok && resumed.step.type === 'question' ? resumed.step : undefined;
   const step = submitAnswer(active.script, state, input.answer);
-  if (step.type === 'reask') return { screeningId: active.id, step };
+  if (step.type === 'reask') return { ...base, step };
 
   await saveState(deps, active.id, step.state);
+  const answered = { ...base, ...(asked ? { asked } : {}) };
   if (step.type === 'question') {
     const alert = step.alert;
-    if (!alert || compareLevels(alert.level, ESCALATE_AT) < 0) return { screeningId: active.id, step };
+    if (!alert || compareLevels(alert.level, ESCALATE_AT) < 0) return { ...answered, step };
     // A rule that already held was acted on at the answer that set it; it is acted on again only if it
     // rose, or if the case it opened has closed since (a worker resolved it mid-screening).
     const before = maxLevel(...criticalHits(active.script, active.state.answers).map((hit) => hit.level));
     const isRise = compareLevels(alert.level, before) > 0;
     if (!isRise && (await hasOpenCaseAtLeast(deps, input.residentId, alert.level)))
-      return { screeningId: active.id, step };
+      return { ...answered, step };
     const scoring = scoreAnswers(active.script, step.state.answers);
     const escalation = await openOrRaiseCase(deps, {
       residentId: input.residentId,
@@ -137,7 +154,7 @@ export async function answerScreening(
         scoring,
       ),
     });
-    return { screeningId: active.id, step, escalation: { ...escalation, level: alert.level } };
+    return { ...answered, step, escalation: { ...escalation, level: alert.level } };
   }
 
   const { result } = step;
@@ -146,7 +163,7 @@ export async function answerScreening(
     data: { status: 'completed', level: result.level, completedAt: new Date() },
   });
   if (compareLevels(result.level, ESCALATE_AT) < 0) {
-    return { screeningId: active.id, step, hasOpenCase: await hasOpenCase(deps, input.residentId) };
+    return { ...answered, step, hasOpenCase: await hasOpenCase(deps, input.residentId) };
   }
   const escalation = await openScreeningCase(
     deps,
@@ -156,7 +173,7 @@ export async function answerScreening(
     result.level as 'high' | 'imminent',
     'screening',
   );
-  return { screeningId: active.id, step, escalation: { ...escalation, level: result.level } };
+  return { ...answered, step, escalation: { ...escalation, level: result.level } };
 }
 
 /**
@@ -177,17 +194,6 @@ export async function requestCallback(
   if (finished.type !== 'done') return undefined;
   const level = compareLevels(finished.result.level, 'moderate') >= 0 ? 'moderate' : 'low';
   return openScreeningCase(deps, input.residentId, row.id, finished, level, 'callback-request');
-}
-
-export async function rememberPrompt(
-  deps: TScreeningDeps,
-  screeningId: string,
-  messageId: number,
-): Promise<void> {
-  await currentClient(deps.prisma).screening.update({
-    where: { id: screeningId },
-    data: { promptMessageId: messageId },
-  });
 }
 
 /** `/cancel`: leaves the screening; its answers go too when the resident asks (`discard`). */

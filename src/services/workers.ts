@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { currentClient, withTransaction } from '../db/unit-of-work.ts';
+import { currentClient, runUnitOfWork } from '../db/unit-of-work.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
 import { recordCaseEvent } from './audit.ts';
@@ -226,80 +226,84 @@ export async function deactivateWorker(
   deps: { prisma: PrismaClient },
   input: { worker: string; now: Date },
 ): Promise<TDeactivateOutcome> {
-  return deps.prisma.$transaction((tx) =>
-    withTransaction(tx, async (): Promise<TDeactivateOutcome> => {
-      const found = await findWorkerByRef(deps.prisma, input.worker);
-      if (found.type === 'unknown') return { type: 'unknown-worker' };
-      if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
-      const { worker } = found;
-      if (!worker.isActive) return { type: 'already-inactive', workerId: worker.id };
+  return runUnitOfWork(deps.prisma, async (): Promise<TDeactivateOutcome> => {
+    const tx = currentClient(deps.prisma);
+    const found = await findWorkerByRef(deps.prisma, input.worker);
+    if (found.type === 'unknown') return { type: 'unknown-worker' };
+    if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
+    const { worker } = found;
+    if (!worker.isActive) return { type: 'already-inactive', workerId: worker.id };
 
-      await tx.worker.update({
-        where: { id: worker.id },
-        data: { isActive: false, isOnCall: false, activeCaseId: null },
+    await tx.worker.update({
+      where: { id: worker.id },
+      data: { isActive: false, isOnCall: false, activeCaseId: null },
+    });
+    const { count: removedShifts } = await tx.rotaShift.deleteMany({
+      where: { workerId: worker.id, endsAt: { gt: input.now } },
+    });
+    const held = await tx.case.findMany({
+      where: { status: 'claimed', claimedById: worker.id },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    const releasedCaseIds: number[] = [];
+    for (const { id } of held) {
+      // Only if still theirs: a resolve or release that committed meanwhile stands.
+      const { count } = await tx.case.updateMany({
+        where: { id, status: 'claimed', claimedById: worker.id },
+        data: { status: 'waiting', claimedById: null, claimedAt: null },
       });
-      const { count: removedShifts } = await tx.rotaShift.deleteMany({
-        where: { workerId: worker.id, endsAt: { gt: input.now } },
+      if (count === 0) continue;
+      releasedCaseIds.push(id);
+      await recordCaseEvent(deps, {
+        caseId: id,
+        type: 'released',
+        actor: 'admin',
+        now: input.now,
+        detail: { reason: 'worker-deactivated', workerId: worker.id },
       });
-      const held = await tx.case.findMany({
-        where: { status: 'claimed', claimedById: worker.id },
+      await scheduleEscalation(deps, { caseId: id, now: input.now });
+    }
+    // Nothing new reaches them: pages, relays and alerts still queued for them are dropped. Edits that blank
+    // a resident's words in their chat (`/delete`, retention) still go. A resident's words that had not
+    // reached them yet are kept again for whoever claims the case next.
+    const undelivered = await tx.outboxMessage.groupBy({
+      by: ['caseId'],
+      where: { workerId: worker.id, kind: 'relay-to-worker', status: { in: ['pending', 'sending'] } },
+      _count: { _all: true },
+    });
+    for (const { caseId, _count } of undelivered) {
+      if (caseId === null) continue;
+      // A case's relays reach a worker in order, so the undelivered ones are its latest messages to them.
+      const latest = await tx.caseMessage.findMany({
+        where: { caseId, direction: 'from-resident', workerId: worker.id },
+        orderBy: { id: 'desc' },
+        take: _count._all,
         select: { id: true },
-        orderBy: { id: 'asc' },
       });
-      const releasedCaseIds: number[] = [];
-      for (const { id } of held) {
-        // Only if still theirs: a resolve or release that committed meanwhile stands.
-        const { count } = await tx.case.updateMany({
-          where: { id, status: 'claimed', claimedById: worker.id },
-          data: { status: 'waiting', claimedById: null, claimedAt: null },
-        });
-        if (count === 0) continue;
-        releasedCaseIds.push(id);
-        await recordCaseEvent(deps, {
-          caseId: id,
-          type: 'released',
-          actor: 'admin',
-          now: input.now,
-          detail: { reason: 'worker-deactivated', workerId: worker.id },
-        });
-        await scheduleEscalation(deps, { caseId: id, now: input.now });
-      }
-      // Nothing new reaches them: pages, relays and alerts still queued for them are dropped. Edits that blank
-      // a resident's words in their chat (`/delete`, retention) still go. A resident's words that had not
-      // reached them yet are kept again for whoever claims the case next.
-      const undelivered = await tx.outboxMessage.groupBy({
-        by: ['caseId'],
-        where: { workerId: worker.id, kind: 'relay-to-worker', status: { in: ['pending', 'sending'] } },
-        _count: { _all: true },
+      await tx.caseMessage.updateMany({
+        where: { id: { in: latest.map((m) => m.id) } },
+        data: { workerId: null },
       });
-      for (const { caseId, _count } of undelivered) {
-        if (caseId === null) continue;
-        // A case's relays reach a worker in order, so the undelivered ones are its latest messages to them.
-        const latest = await tx.caseMessage.findMany({
-          where: { caseId, direction: 'from-resident', workerId: worker.id },
-          orderBy: { id: 'desc' },
-          take: _count._all,
-          select: { id: true },
-        });
-        await tx.caseMessage.updateMany({
-          where: { id: { in: latest.map((m) => m.id) } },
-          data: { workerId: null },
-        });
-      }
-      await tx.outboxMessage.updateMany({
-        where: {
-          workerId: worker.id,
-          status: { in: ['pending', 'sending'] },
-          kind: { not: 'page-update' },
-        },
-        data: { status: 'failed', lockedUntil: null, lastError: 'dropped: worker deactivated' },
-      });
-      return {
-        type: 'deactivated',
-        worker: { id: worker.id, name: worker.name, role: worker.role },
-        releasedCaseIds,
-        removedShifts,
-      };
-    }),
-  );
+    }
+    await tx.outboxMessage.updateMany({
+      where: {
+        workerId: worker.id,
+        status: { in: ['pending', 'sending'] },
+        kind: { not: 'page-update' },
+      },
+      data: {
+        status: 'failed',
+        lockedUntil: null,
+        leaseOwner: null,
+        lastError: 'dropped: worker deactivated',
+      },
+    });
+    return {
+      type: 'deactivated',
+      worker: { id: worker.id, name: worker.name, role: worker.role },
+      releasedCaseIds,
+      removedShifts,
+    };
+  });
 }

@@ -43,7 +43,7 @@ describe('crisis language when Telegram fails the reply', () => {
     await deliverOutbox(app);
     expect(delivered(resident.person.id)).toEqual([numbersText, en('crisis.escalated')]);
     const notices = await app.prisma.outboxMessage.findMany({
-      where: { caseId: opened?.id, kind: 'resident-notice' },
+      where: { caseId: opened?.id, kind: 'crisis-notice' },
     });
     expect(notices.map((row) => row.status)).toEqual(['sent', 'sent']);
   });

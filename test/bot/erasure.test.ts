@@ -6,7 +6,7 @@ import { createI18n } from '../../src/i18n.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runEscalationSweep } from '../../src/services/escalation.ts';
 import { openOutboxPayload } from '../../src/services/outbox.ts';
-import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
+import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
@@ -93,9 +93,9 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     ann.read();
     cai.read();
 
+    const erased = app.api.calls.length;
     await erase(resident);
     resident.read();
-    const erased = app.api.calls.length;
     expect(await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
       status: 'withdrawn',
       residentId: null,
@@ -140,33 +140,42 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     }
     expect(tables).not.toContain(String(resident.person.id));
     // A reply to a blanked message belongs to no case: it goes nowhere.
-    const rowsBefore = await app.prisma.outboxMessage.count();
+    const relays = { kind: { startsWith: 'relay' } };
+    const rowsBefore = await app.prisma.outboxMessage.count({ where: relays });
     await ann.send('Are you still there?', { replyTo: annMessages[1] });
     expect(ann.read()).toHaveLength(1);
-    expect(await app.prisma.outboxMessage.count()).toBe(rowsBefore);
+    expect(await app.prisma.outboxMessage.count({ where: relays })).toBe(rowsBefore);
     expect(await app.prisma.caseMessage.count({ where: { caseId } })).toBe(0);
   });
 
   it('a case still waiting: pages that went out are blanked, pages not sent yet are dropped, nobody is told', async () => {
-    const sent = await pagedHighCase();
-    await sweepAndDeliver(app);
-    const page = ann.claimMessageId(sent.caseId);
-    const unsent = await pagedHighCase();
-    await erase(sent.resident);
-    await erase(unsent.resident);
+    const first = await pagedHighCase();
+    const second = await pagedHighCase();
+    const pages = [ann.claimMessageId(first.caseId), ann.claimMessageId(second.caseId)];
+    // Their next step (the supervisor) written by a process that has not sent it yet.
+    const later = new Date(Date.now() + policy.acknowledgeTimeout.high + 60_000);
+    const { pages: waiting } = await runEscalationSweep(
+      { prisma: app.prisma, protector: app.protector, i18n, logger, policy, scripts: app.scripts },
+      { now: later },
+    );
+    expect(waiting).toBe(2);
     ann.read();
+    cai.read();
     const erased = app.api.calls.length;
+    await erase(first.resident);
+    await erase(second.resident);
 
-    await sweepAndDeliver(app);
+    await deliverOutbox(app, later);
     const calls = app.api.calls.slice(erased).filter((call) => call.payload.chat_id === ann.person.id);
-    expect(calls.map((call) => [call.method, call.payload])).toEqual([
-      [
+    expect(calls.map((call) => [call.method, call.payload])).toEqual(
+      [first, second].map(({ caseId }, index) => [
         'editMessageText',
-        { chat_id: ann.person.id, message_id: page, text: notice.en('notices.erased', { id: sent.caseId }) },
-      ],
-    ]);
+        { chat_id: ann.person.id, message_id: pages[index], text: notice.en('notices.erased', { id: caseId }) },
+      ]),
+    );
     expect(ann.read()).toEqual([]);
-    for (const caseId of [sent.caseId, unsent.caseId]) {
+    expect(cai.read()).toEqual([]);
+    for (const { caseId } of [first, second]) {
       expect(await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
         status: 'withdrawn',
         nextEscalationAt: null,
@@ -176,12 +185,8 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
 
   it('a page in flight as the resident erases is blanked once it has arrived, and stays unlinked', async () => {
     const { resident, caseId } = await pagedHighCase();
-    const later = new Date(Date.now() + 60_000);
-    await runEscalationSweep(
-      { prisma: app.prisma, protector: app.protector, i18n, logger, policy, scripts: app.scripts },
-      { now: later },
-    );
-    // A sender that has sent the page and waits for Telegram's answer while the resident erases.
+    // A second process, whose sender has sent the next step's page and waits for Telegram's answer while
+    // the resident erases.
     let release: () => void = () => undefined;
     const answered = new Promise<void>((resolve) => {
       release = resolve;
@@ -196,45 +201,60 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
       await answered;
       return response;
     };
-    const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: slow });
-    const sending = deliverDueOutbox(
-      { prisma: app.prisma, protector: app.protector, api, logger, policy, i18n },
+    const other = createOutboxDispatcher({
+      prisma: app.prisma,
+      protector: app.protector,
+      api: new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: slow }),
+      logger,
+      policy,
+      i18n,
+      limits: { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
+    });
+    const later = new Date(Date.now() + policy.acknowledgeTimeout.high + 60_000);
+    await runEscalationSweep(
+      { prisma: app.prisma, protector: app.protector, i18n, logger, policy, scripts: app.scripts, outboxSender: other },
       { now: later },
     );
     await inFlight;
-    const page = ann.claimMessageId(caseId);
-    const [row] = await app.prisma.outboxMessage.findMany({ where: { caseId, kind: 'page' } });
+    // The step after the on-call workers': the supervisor.
+    const page = cai.claimMessageId(caseId);
+    const [row] = await app.prisma.outboxMessage.findMany({
+      where: { caseId, kind: 'page' },
+      orderBy: { id: 'desc' },
+    });
     expect(row?.status).toBe('sending');
-    await erase(resident);
     const erased = app.api.calls.length;
+    await erase(resident);
     release();
-    // The page, then (its message id known now) the edit that blanks it.
-    expect(await sending).toMatchObject({ sent: 2 });
+    await other.idle();
+    expect(other.stats().sent).toBe(1);
+    await other.stop();
 
     // The page's row survives for its message id only: no case, no words, no buttons.
     const kept = await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: row?.id ?? -1 } });
     expect(kept).toMatchObject({ caseId: null, status: 'sent', sentMessageId: page });
     expect(openOutboxPayload(app.protector, kept.payloadSealed)).toEqual({
       type: 'send',
-      chatId: ann.person.id,
-      text: notice.en('notices.erased', { id: caseId }),
+      chatId: cai.person.id,
+      text: notice.zh('notices.erased', { id: caseId }),
     });
     const events = await app.prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: 'asc' } });
     expect(events.at(-1)?.type).toBe('erased');
     expect(events.every((event) => event.detail === null)).toBe(true);
 
+    // Once its message id is known, the edit that blanks it.
     await deliverOutbox(app);
     expect(
       app.api.calls
         .slice(erased)
-        .filter((call) => call.payload.chat_id === ann.person.id)
+        .filter((call) => call.payload.chat_id === cai.person.id)
         .map((call) => [call.method, call.payload]),
     ).toEqual([
       [
         'editMessageText',
-        { chat_id: ann.person.id, message_id: page, text: notice.en('notices.erased', { id: caseId }) },
+        { chat_id: cai.person.id, message_id: page, text: notice.zh('notices.erased', { id: caseId }) },
       ],
     ]);
-    ann.read();
+    cai.read();
   });
 });

@@ -32,16 +32,16 @@ describe('a restart mid-screening', () => {
   it('the button of the question on screen still answers it, and the screening completes', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });
     await resident.consent();
-    await resident.press(CALLBACK.answer('often'));
-    await resident.press(CALLBACK.answer('often'));
-    await resident.press(CALLBACK.answer('often'));
+    await resident.pressOption('often');
+    await resident.pressOption('often');
+    await resident.pressOption('often');
     const beforeRestart = resident.read().at(-1);
     expect(beforeRestart).toMatch(/so low that even good news[\s\S]*4 \/ \d+$/);
 
     const restarted = await app.restart();
     const again = createResident(restarted, resident.person);
     again.read();
-    await again.press(CALLBACK.answer('often'));
+    await again.pressOption('often');
     expect(again.read()).toEqual([expect.stringMatching(/ordinary, everyday things[\s\S]*5 \/ \d+$/)]);
 
     await again.answer(ROUTES.high.slice(4));
@@ -79,8 +79,8 @@ describe('a press on an earlier question’s keyboard', () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });
     await resident.consent();
     const first = app.api.lastKeyboard(resident.person.id);
-    expect(first?.buttons.map((button) => button.data)).toContain(CALLBACK.answer('never'));
-    await resident.press(CALLBACK.answer('never'));
+    expect(first?.buttons.map((button) => button.data)).toContain(CALLBACK.answer(0, 'never'));
+    await resident.pressOption('never');
 
     // The answered question was marked and its keyboard dropped: an edit with no reply_markup.
     const edit = app.api
@@ -97,7 +97,7 @@ describe('a press on an earlier question’s keyboard', () => {
     resident.read();
     const answered = app.api.callsOf('answerCallbackQuery').length;
 
-    await resident.press(CALLBACK.answer('nearly_always'), first?.messageId);
+    await resident.pressOption('nearly_always', first?.messageId);
     const after = await screeningState(resident.residentId);
     expect(after.state).toEqual(before.state);
     expect(after.row.promptMessageId).toBe(before.row.promptMessageId);
@@ -107,7 +107,7 @@ describe('a press on an earlier question’s keyboard', () => {
     expect(resident.read()).toEqual([]);
 
     // The question on screen still takes its answer.
-    await resident.press(CALLBACK.answer('never'));
+    await resident.pressOption('never');
     expect(resident.read()).toEqual([expect.stringMatching(/3 \/ \d+$/)]);
   });
 
@@ -120,7 +120,7 @@ describe('a press on an earlier question’s keyboard', () => {
     resident.read();
     const answered = app.api.callsOf('answerCallbackQuery').length;
 
-    await resident.press(CALLBACK.answer('nearly_always'), first?.messageId);
+    await resident.pressOption('nearly_always', first?.messageId);
     expect(app.api.callsOf('answerCallbackQuery').slice(answered)).toEqual([
       expect.objectContaining({ payload: expect.objectContaining({ text: en('screening.stale') }) }),
     ]);

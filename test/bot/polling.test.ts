@@ -1,14 +1,19 @@
 import { setTimeout } from 'node:timers/promises';
+import { HttpError } from 'grammy';
+import type { Update } from 'grammy/types';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startPolling, type TPolling } from '../../src/bot/polling.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { botTexts } from '../helpers/journey.ts';
 import { textUpdate } from '../helpers/updates.ts';
 
 const en = botTexts('en');
 let app: TTestApp | undefined;
+let polling: TPolling | undefined;
 afterEach(async () => {
-  if (app?.bot.isRunning()) await app.bot.stop();
+  await polling?.stop();
   await app?.close();
+  polling = undefined;
   app = undefined;
 });
 
@@ -25,49 +30,111 @@ function noticeShownTo(chatId: number): boolean {
   return app?.api.textsTo(chatId).some((text) => text.endsWith(en('consent.notice'))) === true;
 }
 
+/**
+ * Makes the bot's handling of chosen updates fail or wait, around the real handling: what the polling loop
+ * does with a failure or a slow update is what these tests look at.
+ */
+function interceptHandling(
+  target: TTestApp,
+  intercept: (update: Update, handle: () => Promise<void>) => Promise<void>,
+): void {
+  const handle = target.bot.handleUpdate.bind(target.bot);
+  target.bot.handleUpdate = (update, webhookReplyEnvelope) =>
+    intercept(update, () => handle(update, webhookReplyEnvelope));
+}
+
 describe('long polling', () => {
-  it('tries an update that failed again, in a new transaction, instead of moving on without it', async () => {
-    app = await createTestApp({ pollingRetryDelaysMs: [10, 10] });
+  it('tries an update that failed in a way time may cure again, in a new transaction, instead of moving on', async () => {
+    app = await createTestApp();
     const person = { id: 24_001, languageCode: 'en' };
-    // The first reply fails (Telegram is briefly down): the update's transaction rolls back.
-    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
-    void app.bot.start({ drop_pending_updates: false });
+    let failures = 1;
+    interceptHandling(app, async (_update, handle) => {
+      if (failures-- > 0) throw new HttpError('Network request failed', new Error('ECONNRESET'));
+      await handle();
+    });
+    polling = startPolling(app.bot, { logger: app.logger, retryDelaysMs: [10, 10] });
     const update = textUpdate(person, '/start');
     app.api.queueUpdate(update);
 
     await until(() => noticeShownTo(person.id), 'the consent notice');
-    const processed = await app.prisma.processedUpdate.findMany({
+    const processed = await app.prisma.processedUpdate.count({
       where: { updateId: BigInt(update.update_id) },
     });
-    expect(processed).toHaveLength(1);
+    expect(processed).toBe(1);
     expect(app.logLines.some((line) => line.includes('update handled on a new try'))).toBe(true);
   });
 
-  it('gives up after the last try, logs it, and goes on with the next update', async () => {
-    app = await createTestApp({ pollingRetryDelaysMs: [10] });
+  it('gives up after the last try, logs it, and goes on with the chat’s next update', async () => {
+    app = await createTestApp();
     const person = { id: 24_002, languageCode: 'en' };
-    for (let i = 0; i < 4; i++)
-      app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
-    void app.bot.start({ drop_pending_updates: false });
-    app.api.queueUpdate(textUpdate(person, '/start'));
+    const failing = textUpdate(person, '/help');
+    interceptHandling(app, async (update, handle) => {
+      if (update.update_id === failing.update_id)
+        throw new HttpError('Network request failed', new Error('down'));
+      await handle();
+    });
+    polling = startPolling(app.bot, { logger: app.logger, retryDelaysMs: [10] });
+    app.api.queueUpdate(failing);
     app.api.queueUpdate(textUpdate(person, '/start'));
 
-    await until(() => noticeShownTo(person.id), 'the second /start answered');
+    await until(() => noticeShownTo(person.id), 'the second update answered');
     expect(app.logLines.some((line) => line.includes('update failed for good'))).toBe(true);
   });
 
-  it('does not try again what fails the same way every time (a Telegram 4xx), and holds nobody up', async () => {
-    app = await createTestApp({ pollingRetryDelaysMs: [60_000] });
+  it('does not try again what fails the same way every time (a bug), and holds nobody up', async () => {
+    app = await createTestApp();
     const person = { id: 24_003, languageCode: 'en' };
-    app.api.failNext('sendMessage', { error_code: 400, description: 'Bad Request: message text is empty' });
-    app.api.failNext('sendMessage', { error_code: 400, description: 'Bad Request: message text is empty' });
-    void app.bot.start({ drop_pending_updates: false });
-    app.api.queueUpdate(textUpdate(person, '/start'));
+    const failing = textUpdate(person, '/help');
+    interceptHandling(app, async (update, handle) => {
+      if (update.update_id === failing.update_id) throw new TypeError('a bug');
+      await handle();
+    });
+    polling = startPolling(app.bot, { logger: app.logger, retryDelaysMs: [60_000] });
+    app.api.queueUpdate(failing);
     app.api.queueUpdate(textUpdate(person, '/start'));
 
     // Well before the minute a retry would wait.
-    await until(() => noticeShownTo(person.id), 'the second /start answered');
+    await until(() => noticeShownTo(person.id), 'the second update answered');
     expect(app.logLines.some((line) => line.includes('update failed for good'))).toBe(true);
     expect(app.logLines.some((line) => line.includes('trying again'))).toBe(false);
+  });
+
+  it('handles two chats at once: one slow update holds up only its own chat, in order', async () => {
+    app = await createTestApp();
+    const slowPerson = { id: 24_004, languageCode: 'en' };
+    const other = { id: 24_005, languageCode: 'en' };
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = textUpdate(slowPerson, '/start');
+    const order: number[] = [];
+    interceptHandling(app, async (update, handle) => {
+      if (update.update_id === slow.update_id) await released;
+      await handle();
+      order.push(update.update_id);
+    });
+    polling = startPolling(app.bot, { logger: app.logger });
+    const behindSlow = textUpdate(slowPerson, '/help');
+    app.api.queueUpdate(slow);
+    app.api.queueUpdate(behindSlow);
+    const fromOther = textUpdate(other, '/start');
+    app.api.queueUpdate(fromOther);
+
+    await until(() => noticeShownTo(other.id), 'the other chat answered');
+    expect(order).toEqual([fromOther.update_id]);
+    // While the slow one is handled, Telegram is never told it is done: a crash now would get it again.
+    const offsets = app.api.callsOf('getUpdates').map((call) => Number(call.payload.offset ?? 0));
+    expect(Math.max(...offsets)).toBeLessThanOrEqual(slow.update_id);
+
+    release();
+    await until(() => order.length === 3, 'the slow chat answered');
+    expect(order).toEqual([fromOther.update_id, slow.update_id, behindSlow.update_id]);
+    await until(
+      () =>
+        app?.api.callsOf('getUpdates').some((call) => Number(call.payload.offset) > behindSlow.update_id) ===
+        true,
+      'the handled updates confirmed',
+    );
   });
 });

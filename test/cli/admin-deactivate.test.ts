@@ -62,12 +62,17 @@ describe(describeDatabase('admin deactivate'), () => {
     });
     for (const staff of [dana, eli]) staff.read();
 
-    // The resident writes; it has not reached her yet when she is deactivated. It must not reach her any
-    // more, and must reach whoever claims the case next. An edit blanking her chat still goes.
+    // The resident writes; it has not reached her yet when she is deactivated (Telegram failed it, and it
+    // waits to be tried again). It must not reach her any more, and must reach whoever claims the case next.
+    // An edit blanking her chat still goes.
+    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
     await resident.send('Are you still there? Please answer.');
     const [queued] = await app.prisma.outboxMessage.findMany({
-      where: { caseId, workerId: danaRow.id, kind: 'relay-to-worker', status: 'pending' },
+      where: { caseId, workerId: danaRow.id, kind: 'relay-to-worker', status: 'sending' },
     });
+    expect(queued).toBeDefined();
+    // (Only the attempt Telegram refused.)
+    expect(dana.read()).toHaveLength(1);
     const blanking = await app.prisma.outboxMessage.create({
       data: { kind: 'page-update', workerId: danaRow.id, payloadSealed: 'sealed' },
     });

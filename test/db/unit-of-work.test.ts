@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionStorage } from '../../src/db/session-storage.ts';
-import { currentClient, handleUpdateOnce } from '../../src/db/unit-of-work.ts';
+import {
+  currentClient,
+  currentUnitOfWork,
+  handleUpdateOnce,
+  runUnitOfWork,
+} from '../../src/db/unit-of-work.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
@@ -26,8 +31,8 @@ describe('handleUpdateOnce', () => {
       runs += 1;
       await currentClient(prisma).resident.create({ data: { id: `resident-once-${runs}` } });
     };
-    expect(await handleUpdateOnce(prisma, 901, handle)).toBe('handled');
-    expect(await handleUpdateOnce(prisma, 901, handle)).toBe('duplicate');
+    expect(await handleUpdateOnce(prisma, { updateId: 901 }, handle)).toBe('handled');
+    expect(await handleUpdateOnce(prisma, { updateId: 901 }, handle)).toBe('duplicate');
     expect(runs).toBe(1);
     expect(await prisma.resident.count({ where: { id: { startsWith: 'resident-once-' } } })).toBe(1);
   });
@@ -37,13 +42,13 @@ describe('handleUpdateOnce', () => {
       await currentClient(prisma).resident.create({ data: { id: 'resident-rolled-back' } });
       throw new Error('the database went away mid-update');
     };
-    await expect(handleUpdateOnce(prisma, 902, failing)).rejects.toThrow(/went away/);
+    await expect(handleUpdateOnce(prisma, { updateId: 902 }, failing)).rejects.toThrow(/went away/);
     expect(await prisma.resident.findUnique({ where: { id: 'resident-rolled-back' } })).toBeNull();
     expect(await prisma.processedUpdate.count({ where: { updateId: 902n } })).toBe(0);
 
     let retried = false;
     expect(
-      await handleUpdateOnce(prisma, 902, async () => {
+      await handleUpdateOnce(prisma, { updateId: 902 }, async () => {
         retried = true;
       }),
     ).toBe('handled');
@@ -56,7 +61,9 @@ describe('handleUpdateOnce', () => {
       runs += 1;
       await new Promise((resolve) => setTimeout(resolve, 20));
     };
-    const outcomes = await Promise.all([1, 2, 3, 4].map(() => handleUpdateOnce(prisma, 903, handle)));
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map(() => handleUpdateOnce(prisma, { updateId: 903 }, handle)),
+    );
     expect(runs).toBe(1);
     expect(outcomes.filter((outcome) => outcome === 'handled')).toHaveLength(1);
   });
@@ -76,7 +83,7 @@ describe('handleUpdateOnce', () => {
     };
     const chatId = 7_001;
     await Promise.all(
-      [1904, 1905, 1906, 1907].map((updateId) => handleUpdateOnce(prisma, updateId, increment, chatId)),
+      [1904, 1905, 1906, 1907].map((updateId) => handleUpdateOnce(prisma, { updateId, chatId }, increment)),
     );
     const row = await prisma.resident.findUniqueOrThrow({ where: { id: 'resident-turns' } });
     expect(row.locale).toBe('4');
@@ -88,19 +95,14 @@ describe('handleUpdateOnce', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const first = handleUpdateOnce(
-      prisma,
-      1908,
-      async () => {
-        started.push(1);
-        await gate;
-      },
-      7_002,
-    );
+    const first = handleUpdateOnce(prisma, { updateId: 1908, chatId: 7_002 }, async () => {
+      started.push(1);
+      await gate;
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     if (database.kind === 'postgres') {
       // Another chat's update is not held up behind the first (the embedded database runs one at a time).
-      await handleUpdateOnce(prisma, 1909, async () => void started.push(2), 7_003);
+      await handleUpdateOnce(prisma, { updateId: 1909, chatId: 7_003 }, async () => void started.push(2));
       expect(started).toEqual([1, 2]);
     }
     release();
@@ -109,6 +111,34 @@ describe('handleUpdateOnce', () => {
 
   it('gives repositories the plain client outside an update', () => {
     expect(currentClient(prisma)).toBe(prisma);
+  });
+});
+
+describe('runUnitOfWork', () => {
+  it('runs what must follow the commit only once it has committed, outside the transaction', async () => {
+    const seen: string[] = [];
+    await runUnitOfWork(prisma, async () => {
+      const unit = currentUnitOfWork();
+      unit?.beforeCommit(async () => void seen.push('before commit'));
+      unit?.afterCommit(
+        () => void seen.push(currentUnitOfWork() === undefined ? 'after, outside' : 'after, inside'),
+      );
+      seen.push('work');
+    });
+    expect(seen).toEqual(['work', 'before commit', 'after, outside']);
+  });
+
+  it('runs nothing after a rollback', async () => {
+    let isRun = false;
+    await expect(
+      runUnitOfWork(prisma, async () => {
+        currentUnitOfWork()?.afterCommit(() => {
+          isRun = true;
+        });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(isRun).toBe(false);
   });
 });
 
@@ -136,7 +166,7 @@ describe('createSessionStorage', () => {
     const storage = createSessionStorage<{ step: string }>(prisma, protector);
     await storage.write('chat:2', { step: 'before' });
     await expect(
-      handleUpdateOnce(prisma, 904, async () => {
+      handleUpdateOnce(prisma, { updateId: 904 }, async () => {
         await storage.write('chat:2', { step: 'after' });
         throw new Error('boom');
       }),

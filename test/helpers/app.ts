@@ -1,12 +1,15 @@
 import { Writable } from 'node:stream';
 import type { Update } from 'grammy/types';
+import { Api } from 'grammy';
 import { createBot } from '../../src/bot/index.ts';
+import { DEFAULT_ESCALATION_POLICY, type TEscalationPolicy } from '../../src/domain/escalation/index.ts';
 import { createI18n } from '../../src/i18n.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServer } from '../../src/server/index.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { createEmergencyNumbers } from '../../src/services/emergency-numbers.ts';
+import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { loadRiskData } from '../../src/services/load-risk-data.ts';
 import { createScriptRegistry, readDefaultScript } from '../../src/services/script-registry.ts';
 import { createTestDatabase } from './database.ts';
@@ -55,6 +58,9 @@ export async function createTestApp(
     api?: TFakeBotApi;
     /** Long polling: the waits before trying a failed update again. */
     pollingRetryDelaysMs?: readonly number[];
+    policy?: TEscalationPolicy;
+    /** The bot's own pacing of what it sends (default: none, as the fake Bot API limits nothing). */
+    sendLimits?: { perSecond: number; perChatPerSecond: number; chatBurst: number };
   } = {},
 ) {
   const ownsDatabase = options.database === undefined;
@@ -67,6 +73,16 @@ export async function createTestApp(
   const scripts = createScriptRegistry(database.db.prisma);
   const script = await scripts.publish(readDefaultScript());
   const { crisisPatterns, grievanceLexicons } = riskData();
+  const policy = options.policy ?? DEFAULT_ESCALATION_POLICY;
+  const dispatcher = createOutboxDispatcher({
+    prisma: database.db.prisma,
+    protector,
+    api: new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: api.fetch }),
+    logger,
+    policy,
+    i18n,
+    limits: options.sendLimits ?? { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
+  });
   const bot = createBot({
     token: FAKE_BOT_TOKEN,
     apiRoot: 'http://bot-api.test',
@@ -81,7 +97,8 @@ export async function createTestApp(
     emergencyNumbersFor: createEmergencyNumbers(options.emergencyNumbers, i18n),
     botInfo: api.botInfo,
     fetch: api.fetch,
-    ...(options.pollingRetryDelaysMs ? { pollingRetryDelaysMs: options.pollingRetryDelaysMs } : {}),
+    policy,
+    outboxSender: dispatcher,
   });
   const server = createServer({
     logger,
@@ -100,23 +117,31 @@ export async function createTestApp(
     prisma: database.db.prisma,
     databaseKind: database.kind,
     logLines: logs.lines,
-    /** POSTs an update to `/webhook` as Telegram would. */
-    send(update: Update | unknown, secret: string | null = TEST_WEBHOOK_SECRET): Promise<Response> {
-      return Promise.resolve(
-        server.app.request('/webhook', {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(secret === null ? {} : { 'X-Telegram-Bot-Api-Secret-Token': secret }),
-          },
-          body: typeof update === 'string' ? update : JSON.stringify(update),
-        }),
-      );
+    dispatcher,
+    policy,
+    logger,
+    i18n,
+    /**
+     * POSTs an update to `/webhook` as Telegram would, then waits until the bot has said what it could say
+     * right away (what waits for a retry stays waiting; `deliverOutbox` sends it).
+     */
+    async send(update: Update | unknown, secret: string | null = TEST_WEBHOOK_SECRET): Promise<Response> {
+      const response = await server.app.request('/webhook', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(secret === null ? {} : { 'X-Telegram-Bot-Api-Secret-Token': secret }),
+        },
+        body: typeof update === 'string' ? update : JSON.stringify(update),
+      });
+      await dispatcher.settled();
+      return response;
     },
     database,
     /** A new process on the same database and Bot API: what a restart looks like to a resident. */
     restart: () => createTestApp({ ...options, database, api }),
     close: async () => {
+      await dispatcher.stop();
       if (ownsDatabase) await database.close();
     },
   };

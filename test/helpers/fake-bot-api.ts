@@ -27,15 +27,38 @@ type TApiFailure = { error_code: number; description: string; parameters?: { ret
 
 /**
  * A stand-in for Telegram's Bot API at the HTTP level. Every call is recorded, including those made inside
- * conversations, and answered the way Telegram would (a `Message` with a fresh `message_id`, …).
+ * conversations, and answered the way Telegram would (a `Message` with a fresh `message_id`, …), after
+ * `latencyMs` when given (a round trip to Telegram).
  * Use `fetch` for in-process tests, or `listen()` for a real server that `TELEGRAM_API_ROOT` can point at.
  */
-export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
+export function createFakeBotApi(
+  options: {
+    botInfo?: UserFromGetMe;
+    latencyMs?: number;
+    /** Telegram's limit, emulated: past this many messages in a second, 429 with `retry_after`. */
+    messagesPerSecond?: number;
+  } = {},
+) {
   const botInfo = options.botInfo ?? FAKE_BOT_INFO;
   const calls: TApiCall[] = [];
   /** Per method, what its next calls do: fail, or (undefined) succeed. */
   const failures = new Map<string, Array<TApiFailure | undefined>>();
   const pendingUpdates: Update[] = [];
+  /** Chats whose person blocked the bot: Telegram answers 403 to anything sent there. */
+  const blockedChats = new Set<number>();
+  /** When recent messages were accepted, for the emulated limit. */
+  const acceptedAt: number[] = [];
+
+  function isOverLimit(method: string): boolean {
+    const limit = options.messagesPerSecond;
+    if (limit === undefined || !['sendMessage', 'editMessageText', 'editMessageReplyMarkup'].includes(method))
+      return false;
+    const now = Date.now();
+    while (acceptedAt.length > 0 && (acceptedAt[0] ?? 0) <= now - 1000) acceptedAt.shift();
+    if (acceptedAt.length >= limit) return true;
+    acceptedAt.push(now);
+    return false;
+  }
   let nextMessageId = 1;
   let wakePoller: (() => void) | undefined;
 
@@ -89,8 +112,23 @@ export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
   ): Promise<{ status: number; body: unknown }> {
     const call: TApiCall = { method, payload };
     calls.push(call);
+    // A real round trip: the call is seen at once, its answer comes later.
+    if (options.latencyMs && method !== 'getMe' && method !== 'getUpdates')
+      await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     const failure = failures.get(method)?.shift();
     if (failure) return { status: failure.error_code, body: { ok: false, ...failure } };
+    if (isOverLimit(method)) {
+      const limited = {
+        error_code: 429,
+        description: 'Too Many Requests: retry after 1',
+        parameters: { retry_after: 1 },
+      };
+      return { status: 429, body: { ok: false, ...limited } };
+    }
+    if (typeof payload.chat_id === 'number' && blockedChats.has(payload.chat_id)) {
+      const blocked = { error_code: 403, description: 'Forbidden: bot was blocked by the user' };
+      return { status: 403, body: { ok: false, ...blocked } };
+    }
     call.result = await answer(method, payload);
     return { status: 200, body: { ok: true, result: call.result } };
   }
@@ -134,6 +172,18 @@ export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
         buttons: markup.inline_keyboard.flat().map((b) => ({ text: b.text, data: b.callback_data })),
       };
     },
+    /** The buttons' data of a message the bot sent, by its id (undefined: no such message, or no buttons). */
+    keyboardOf(messageId: number): string[] | undefined {
+      const call = calls.find(
+        (c) =>
+          c.method === 'sendMessage' &&
+          (c.result as { message_id?: number } | undefined)?.message_id === messageId,
+      );
+      const markup = call?.payload.reply_markup as
+        | { inline_keyboard: Array<Array<{ callback_data: string }>> }
+        | undefined;
+      return markup?.inline_keyboard.flat().map((button) => button.callback_data);
+    },
     /**
      * Make the next call of `method` fail the way Telegram does (e.g. 403 blocked, 429 with retry_after);
      * with `after`, that many calls succeed first.
@@ -141,6 +191,11 @@ export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
     failNext(method: string, failure: TApiFailure, options: { after?: number } = {}): void {
       const succeeding = Array.from({ length: options.after ?? 0 }, () => undefined);
       failures.set(method, [...(failures.get(method) ?? []), ...succeeding, failure]);
+    },
+    /** The person behind `chatId` blocks the bot (true) or unblocks it (false). */
+    setBlocked(chatId: number, isBlocked: boolean): void {
+      if (isBlocked) blockedChats.add(chatId);
+      else blockedChats.delete(chatId);
     },
     /** Offer an update to a long-polling bot. */
     queueUpdate(update: Update): void {
@@ -150,6 +205,7 @@ export function createFakeBotApi(options: { botInfo?: UserFromGetMe } = {}) {
     reset(): void {
       calls.length = 0;
       failures.clear();
+      blockedChats.clear();
     },
     /** Serve the same fake on loopback, for a bot in another process (`TELEGRAM_API_ROOT`). */
     async listen(): Promise<{ url: string; close: () => Promise<void> }> {

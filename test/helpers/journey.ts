@@ -19,8 +19,17 @@ export function createResident(app: TTestApp, person: TPerson) {
     const response = await app.send(callbackUpdate(person, data, target));
     expect(response.status).toBe(200);
   }
+  /** Presses the button of an answer option on a question's keyboard (the last one shown, or `messageId`'s). */
+  async function pressOption(optionId: string, messageId?: number): Promise<void> {
+    const target = messageId ?? app.api.lastKeyboard(person.id)?.messageId;
+    if (target === undefined) throw new Error(`no keyboard was shown to ${person.id}`);
+    const data = app.api.keyboardOf(target)?.find((button) => button.endsWith(`:${optionId}`));
+    if (data === undefined) throw new Error(`message ${target} has no button for "${optionId}"`);
+    await press(data, target);
+  }
   return {
     person,
+    pressOption,
     /** Their pseudonym: the id of their Resident row and of everything linked to it. */
     residentId: app.protector.pseudonymOf(person.id),
     send,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { createTestApp, TEST_WEBHOOK_SECRET, type TTestApp } from '../helpers/app.ts';
+import { createFakeBotApi } from '../helpers/fake-bot-api.ts';
+import { deliverOutbox } from '../helpers/outbox.ts';
 import { RESIDENT_EN, textUpdate } from '../helpers/updates.ts';
 
 let app: TTestApp;
@@ -83,15 +85,57 @@ describe('GET /healthz', () => {
 
 describe('a failure while handling an update', () => {
   it('apologises with the emergency numbers, answers 500 and records nothing, so Telegram delivers it again', async () => {
-    const update = textUpdate(RESIDENT_EN, '/help');
-    app.api.failNext('sendMessage', { error_code: 500, description: 'Internal Server Error' });
-    const response = await app.send(update);
+    const update = textUpdate(RESIDENT_EN, '/cancel');
+    // The database loses a table mid-update: the feature fails, and its transaction rolls back.
+    await app.prisma.$executeRawUnsafe('ALTER TABLE "Screening" RENAME TO "Screening_away"');
+    let response: Response;
+    try {
+      response = await app.send(update);
+    } finally {
+      await app.prisma.$executeRawUnsafe('ALTER TABLE "Screening_away" RENAME TO "Screening"');
+    }
     expect(response.status).toBe(500);
     expect(await processedCount(update.update_id)).toBe(0);
-    expect(app.api.textsTo(RESIDENT_EN.id).at(-1)).toMatch(/something went wrong[\s\S]*112/);
+    expect(app.api.textsTo(RESIDENT_EN.id)).toEqual([expect.stringMatching(/something went wrong[\s\S]*112/)]);
 
     expect((await app.send(update)).status).toBe(200);
     expect(await processedCount(update.update_id)).toBe(1);
-    expect(app.api.textsTo(RESIDENT_EN.id).at(-1)).toMatch(/^What I do/);
+    expect(app.api.textsTo(RESIDENT_EN.id).at(-1)).toMatch(/no questions under way/);
+  });
+});
+
+describe('Telegram failing or slow', () => {
+  it('does not fail the update: it is recorded, and the reply follows once Telegram answers', async () => {
+    const update = textUpdate(RESIDENT_EN, '/help');
+    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    expect((await app.send(update)).status).toBe(200);
+    expect(await processedCount(update.update_id)).toBe(1);
+    await deliverOutbox(app);
+    const delivered = app.api.callsOf('sendMessage').filter((call) => call.result !== undefined);
+    expect(delivered.map((call) => String(call.payload.text))).toEqual([expect.stringMatching(/^What I do/)]);
+  });
+
+  it('answers the webhook as soon as the update is committed, before a slow Bot API has answered', async () => {
+    const slow = await createTestApp({ api: createFakeBotApi({ latencyMs: 3000 }) });
+    try {
+      const update = textUpdate(RESIDENT_EN, '/help');
+      const started = performance.now();
+      const response = await slow.app.request('/webhook', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': TEST_WEBHOOK_SECRET },
+        body: JSON.stringify(update),
+      });
+      const answeredMs = performance.now() - started;
+      expect(response.status).toBe(200);
+      expect(answeredMs).toBeLessThan(1500);
+      expect(await slow.prisma.processedUpdate.count({ where: { updateId: BigInt(update.update_id) } })).toBe(1);
+      // The reply is on its way, not yet answered; it arrives once the round trip is over.
+      expect(slow.api.callsOf('sendMessage')).toHaveLength(1);
+      expect(slow.api.callsOf('sendMessage')[0]?.result).toBeUndefined();
+      await slow.dispatcher.idle();
+      expect(slow.api.callsOf('sendMessage')[0]?.result).toBeDefined();
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { createI18n } from '../../src/i18n.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { repeatWithoutOverlap, startBackgroundWork } from '../../src/services/background-work.ts';
 import { openOrRaiseCase } from '../../src/services/cases.ts';
+import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { createScriptRegistry } from '../../src/services/script-registry.ts';
@@ -19,15 +20,25 @@ const RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** What `main.ts` gives the loop, on `db` (the test database, or one that fails on purpose). */
 function backgroundDeps(db: PrismaClient, logger: Logger, api: Api) {
+  const policy = DEFAULT_ESCALATION_POLICY;
+  const dispatcher = createOutboxDispatcher({
+    prisma: db,
+    protector,
+    api,
+    logger,
+    policy,
+    i18n,
+    limits: { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
+  });
   return {
     prisma: db,
     protector,
     i18n,
     logger,
-    policy: DEFAULT_ESCALATION_POLICY,
+    policy,
     scripts: createScriptRegistry(prisma),
     retentionMs: RETENTION_MS,
-    api,
+    dispatcher,
   };
 }
 
@@ -101,7 +112,8 @@ describe(describeDatabase('startBackgroundWork'), () => {
     await prisma.worker.create({
       data: { name: 'On call', role: 'worker', telegramUserId: 81_001n, isOnCall: true },
     });
-    const work = startBackgroundWork(backgroundDeps(prisma, logger, api), { intervalMs: 20 });
+    const deps = backgroundDeps(prisma, logger, api);
+    const work = startBackgroundWork(deps, { intervalMs: 20 });
     await prisma.resident.create({ data: { id: 'background-resident-1' } });
     const { caseId } = await openOrRaiseCase(
       { prisma, protector },
@@ -109,6 +121,7 @@ describe(describeDatabase('startBackgroundWork'), () => {
     );
     await until(() => fake.callsOf('sendMessage').length > 0);
     await work.stop();
+    await deps.dispatcher.stop();
     expect(fake.callsOf('sendMessage').map((call) => call.payload.chat_id)).toEqual([81_001]);
     expect((await prisma.outboxMessage.findFirstOrThrow({ where: { caseId } })).status).toBe('sent');
     const calls = fake.calls.length;
@@ -143,9 +156,11 @@ describe(describeDatabase('startBackgroundWork'), () => {
       { prisma, protector },
       { residentId: 'background-resident-2', level: 'imminent', source: 'screening' },
     );
-    const work = startBackgroundWork(backgroundDeps(flaky, logger, api), { intervalMs: 10 });
+    const deps = backgroundDeps(flaky, logger, api);
+    const work = startBackgroundWork(deps, { intervalMs: 10 });
     await until(() => fake.callsOf('sendMessage').some((call) => call.payload.chat_id === 81_002));
     await work.stop();
+    await deps.dispatcher.stop();
     const failed = lines.filter((line) => line.includes('escalation sweep failed; trying again next round'));
     expect(failed).toHaveLength(2);
     expect(failed[0]).toContain('Connection terminated unexpectedly');

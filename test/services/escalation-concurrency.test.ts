@@ -1,5 +1,5 @@
 import { Api } from 'grammy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type TDatabase } from '../../src/db/client.ts';
 import { withDatabase } from '../../src/db/postgres-admin.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
@@ -10,7 +10,7 @@ import { openOrRaiseCase } from '../../src/services/cases.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { runEscalationSweep } from '../../src/services/escalation.ts';
-import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
+import { createOutboxDispatcher, type TOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { createScriptRegistry } from '../../src/services/script-registry.ts';
 import { TEST_DATA_KEY } from '../helpers/app.ts';
 import { createTestDatabase, describeDatabase, type TTestDatabase } from '../helpers/database.ts';
@@ -51,23 +51,43 @@ afterAll(async () => {
   await database.close();
 });
 
+const instances: TOutboxDispatcher[] = [];
+afterEach(async () => {
+  for (const dispatcher of instances.splice(0)) await dispatcher.stop();
+});
+
+/** One instance: its own sender (holding what it leased), Bot API client and fake Telegram. */
 function createInstance(prisma: PrismaClient) {
   const fake = createFakeBotApi();
-  const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
+  const policy = DEFAULT_ESCALATION_POLICY;
+  let clock = T0;
+  const dispatcher = createOutboxDispatcher({
+    prisma,
+    protector,
+    api: new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch }),
+    logger,
+    policy,
+    i18n,
+    limits: { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
+    clock: () => clock,
+  });
+  instances.push(dispatcher);
   const deps = {
     prisma,
     protector,
     i18n,
     logger,
-    policy: DEFAULT_ESCALATION_POLICY,
+    policy,
     scripts: createScriptRegistry(prisma),
-    api,
+    outboxSender: dispatcher,
   };
   return {
     fake,
     async round(now: Date) {
+      clock = now;
       await runEscalationSweep(deps, { now });
-      await deliverDueOutbox(deps, { now });
+      await dispatcher.sweep(now);
+      await dispatcher.idle({ retryNow: true });
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api } from 'grammy';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleUpdateOnce } from '../../src/db/unit-of-work.ts';
 import {
   DEFAULT_ESCALATION_POLICY,
@@ -15,13 +15,9 @@ import { createLogger } from '../../src/logger.ts';
 import { openOrRaiseCase } from '../../src/services/cases.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
-import {
-  EscalationPolicyError,
-  loadEscalationPolicy,
-  recipientsFor,
-  runEscalationSweep,
-} from '../../src/services/escalation.ts';
-import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
+import { recipientsFor, runEscalationSweep } from '../../src/services/escalation.ts';
+import { EscalationPolicyError, loadEscalationPolicy } from '../../src/services/escalation-policy-file.ts';
+import { createOutboxDispatcher, type TOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import {
   createScriptRegistry,
   readDefaultScript,
@@ -94,26 +90,50 @@ async function openCase(level: 'low' | 'moderate' | 'high' | 'imminent', now = T
   return caseId;
 }
 
-/** One running instance of the service: its own Bot API client (and fake Telegram behind it). */
+/** One running instance of the service: its own sender and Bot API client (and fake Telegram behind it). */
 function createInstance(policy: TEscalationPolicy = DEFAULT_ESCALATION_POLICY, fake = createFakeBotApi()) {
   const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
-  const deps = { prisma, protector, i18n, logger, policy, scripts, api };
+  // The fake clock: what the sender records (a page unreachable at T0 brings the next step to T0).
+  let clock = T0;
+  const dispatcher = createOutboxDispatcher({
+    prisma,
+    protector,
+    api,
+    logger,
+    policy,
+    i18n,
+    limits: { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
+    clock: () => clock,
+  });
+  instances.push(dispatcher);
+  const deps = { prisma, protector, i18n, logger, policy, scripts, outboxSender: dispatcher };
   return {
     fake,
-    /** One round of the background work at `now`: sweep, then deliver. */
+    dispatcher,
+    /** One round of the background work at `now`: sweep, then send what is due (a retry too). */
     async round(now: Date) {
+      clock = now;
       await runEscalationSweep(deps, { now });
-      await deliverDueOutbox(deps, { now });
+      await dispatcher.sweep(now);
+      await dispatcher.idle({ retryNow: true });
     },
   };
 }
+const instances: TOutboxDispatcher[] = [];
+afterEach(async () => {
+  for (const dispatcher of instances.splice(0)) await dispatcher.stop();
+});
 
-/** Who got a page in the calls since `from`: `<chatId>@<step>` in call order. */
+/**
+ * Who got a page in the calls since `from`: `<chatId>@<step>`, sorted (different chats are sent to at once,
+ * so their order is not the order of the calls).
+ */
 function pagesSince(fake: TFakeBotApi, from: number): string[] {
   return fake.calls
     .slice(from)
     .filter((call) => call.method === 'sendMessage')
-    .map((call) => `${call.payload.chat_id}@${/\(step (\d+)\)/.exec(String(call.payload.text))?.[1]}`);
+    .map((call) => `${call.payload.chat_id}@${/\(step (\d+)\)/.exec(String(call.payload.text))?.[1]}`)
+    .sort();
 }
 
 /** Runs a round at each time and returns who was paged in each, e.g. `{ '0': ['70001@1'], … }`. */
@@ -407,7 +427,7 @@ describe(describeDatabase('a crash after the case commit'), () => {
     const residentId = `escalation-resident-${nextResident++}`;
     await prisma.resident.create({ data: { id: residentId } });
     // The process that handled the resident's update commits the case, then dies before any sweep or send.
-    await handleUpdateOnce(prisma, 880_001, async () => {
+    await handleUpdateOnce(prisma, { updateId: 880_001 }, async () => {
       await openOrRaiseCase(
         { prisma, protector },
         { residentId, level: 'high', source: 'screening', now: T0 },
@@ -514,8 +534,8 @@ describe(describeDatabase('the page'), () => {
     });
     // A registry that has not read the version yet reads it inside the sweep's own transaction.
     const coldScripts = createScriptRegistry(prisma);
-    const fake = createFakeBotApi();
-    const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
+    const instance = createInstance();
+    const { fake, dispatcher } = instance;
     const deps = {
       prisma,
       protector,
@@ -523,10 +543,10 @@ describe(describeDatabase('the page'), () => {
       logger,
       policy: DEFAULT_ESCALATION_POLICY,
       scripts: coldScripts,
-      api,
+      outboxSender: dispatcher,
     };
     await runEscalationSweep(deps, { now: T0 });
-    await deliverDueOutbox(deps, { now: T0 });
+    await dispatcher.idle();
 
     const [page] = fake.callsOf('sendMessage').filter((c) => c.payload.chat_id === worker.chatId);
     expect(String(page?.payload.text)).toContain('• 自杀风险筛查阳性 → 高风险，依据：曾希望自己不再活着：是');

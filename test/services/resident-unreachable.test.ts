@@ -1,14 +1,8 @@
-import { Writable } from 'node:stream';
-import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
-import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import { createI18n } from '../../src/i18n.ts';
-import { createLogger } from '../../src/logger.ts';
-import { deliverDueOutbox } from '../../src/services/outbox-sender.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
-import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
 import { createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
@@ -21,9 +15,6 @@ const SAID = 'Kestrelwood appointment at nine';
 let app: TTestApp;
 let ann: TStaff;
 let cai: TStaff;
-const logLines: string[] = [];
-/** Chats that have blocked the bot: Telegram answers 403 to anything sent there. */
-const blocked = new Set<number>();
 
 beforeAll(async () => {
   app = await createTestApp();
@@ -35,41 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-const blockingFetch: typeof fetch = async (input, init) => {
-  const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { chat_id?: number }) : {};
-  if (body.chat_id !== undefined && blocked.has(body.chat_id)) {
-    return new Response(
-      JSON.stringify({ ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' }),
-      { status: 403, headers: { 'content-type': 'application/json' } },
-    );
-  }
-  return app.api.fetch(input, init);
-};
-
-/** The background sender, through a Bot API where the chats in `blocked` refuse the bot. */
-function deliver() {
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString('utf8'));
-        done();
-      },
-    }),
-  });
-  return deliverDueOutbox(
-    {
-      prisma: app.prisma,
-      protector: app.protector,
-      api: new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: blockingFetch }),
-      logger,
-      policy: DEFAULT_ESCALATION_POLICY,
-      i18n,
-    },
-    { now: new Date(Date.now() + 60_000) },
-  );
-}
 
 let nextResidentId = 44_100;
 /** A high case, paged and claimed by `staff`. */
@@ -101,11 +57,11 @@ describe(describeDatabase('a resident who blocked the bot while a worker writes 
     const { resident, caseId } = await claimedCase(ann);
     const annId = (await ann.worker()).id;
     const told = notices.en('notices.resident_unreachable', { id: caseId });
-    blocked.add(resident.person.id);
+    app.api.setBlocked(resident.person.id, true);
 
     await ann.send(`${SAID} (1)`);
     await ann.send(`${SAID} (2)`);
-    expect(await deliver()).toMatchObject({ unreachable: 2, sent: 1, failed: 0 });
+    await deliverOutbox(app);
     expect(ann.read()).toEqual([told]);
     const [first, second] = await relayRows(caseId);
     expect([first?.status, second?.status]).toEqual(['unreachable', 'unreachable']);
@@ -119,17 +75,21 @@ describe(describeDatabase('a resident who blocked the bot while a worker writes 
 
     // Still blocked: a third failure is recorded, and nobody is told again.
     await ann.send(`${SAID} (3)`);
-    expect(await deliver()).toMatchObject({ unreachable: 1, sent: 0 });
+    await deliverOutbox(app);
+    expect((await relayRows(caseId)).at(-1)?.status).toBe('unreachable');
     expect(ann.read()).toEqual([]);
 
     // Unblocked: a message arrives, and a later failure is news again.
-    blocked.delete(resident.person.id);
+    app.api.setBlocked(resident.person.id, false);
+    resident.read();
     await ann.send(`${SAID} (4)`);
-    expect(await deliver()).toMatchObject({ sent: 1 });
+    await deliverOutbox(app);
+    expect((await relayRows(caseId)).at(-1)?.status).toBe('sent');
     expect(resident.read()).toEqual([expect.stringContaining(`${SAID} (4)`)]);
-    blocked.add(resident.person.id);
+    app.api.setBlocked(resident.person.id, true);
     await ann.send(`${SAID} (5)`);
-    expect(await deliver()).toMatchObject({ unreachable: 1, sent: 1 });
+    await deliverOutbox(app);
+    expect((await relayRows(caseId)).at(-1)?.status).toBe('unreachable');
     expect(ann.read()).toEqual([told]);
     expect((await unreachableEvents(caseId)).map((e) => e.type)).toEqual([
       'resident-unreachable',
@@ -141,32 +101,34 @@ describe(describeDatabase('a resident who blocked the bot while a worker writes 
 
     // Codes and ids only: never what the worker wrote, nor where the resident is.
     const events = JSON.stringify(await app.prisma.caseEvent.findMany({ where: { caseId } }));
-    for (const text of [events, told, logLines.join('\n')]) {
+    for (const text of [events, told, app.logLines.join('\n')]) {
       expect(text).not.toContain('Kestrelwood');
       expect(text).not.toContain(String(resident.person.id));
     }
-    blocked.delete(resident.person.id);
+    app.api.setBlocked(resident.person.id, false);
   });
 
   it('tells the claimer in their language; a notice after the case closed goes on the timeline only', async () => {
     const { resident, caseId } = await claimedCase(cai);
     const caiId = (await cai.worker()).id;
-    blocked.add(resident.person.id);
+    app.api.setBlocked(resident.person.id, true);
     await cai.send(SAID);
-    expect(await deliver()).toMatchObject({ unreachable: 1, sent: 1 });
+    await deliverOutbox(app);
     expect(cai.read()).toEqual([notices.zh('notices.resident_unreachable', { id: caseId })]);
 
     await cai.send('/resolve supported');
     cai.read();
-    expect(await deliver()).toMatchObject({ unreachable: 1, sent: 0 });
+    await deliverOutbox(app);
     expect(cai.read()).toEqual([]);
+    // The last word to the resident on their case: that it is closed.
     const notice = await app.prisma.outboxMessage.findFirstOrThrow({
       where: { caseId, kind: 'resident-notice' },
+      orderBy: { id: 'desc' },
     });
     expect((await unreachableEvents(caseId)).map((e) => e.detail)).toEqual([
       expect.objectContaining({ toldWorkerId: caiId }),
       { outboxId: notice.id, errorCode: 403 },
     ]);
-    blocked.delete(resident.person.id);
+    app.api.setBlocked(resident.person.id, false);
   });
 });

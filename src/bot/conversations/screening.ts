@@ -1,141 +1,147 @@
 import type { Conversation } from '@grammyjs/conversations';
-import { type Context, InlineKeyboard } from 'grammy';
-import type { TDoneStep, TStep } from '../../domain/script/index.ts';
-import { enqueueOutbox } from '../../services/outbox.ts';
-import {
-  answerScreening,
-  currentScreeningStep,
-  rememberPrompt,
-  type TAnswerOutcome,
-} from '../../services/screenings.ts';
+import type { Context } from 'grammy';
+import type { TDoneStep, TQuestionStep, TStep } from '../../domain/script/index.ts';
+import type { TButton } from '../../services/outbox.ts';
+import { answerScreening, currentScreeningStep, type TAnswerOutcome } from '../../services/screenings.ts';
 import type { TBotContext } from '../context.ts';
 import type { TBotDeps } from '../deps.ts';
-import { ANSWER_PREFIX, CALLBACK } from '../keyboards.ts';
+import { CALLBACK, parseAnswerButton } from '../keyboards.ts';
+import type { TReplyOptions } from '../outbox-replies.ts';
 
 export const SCREENING_CONVERSATION = 'screening';
 
-/** A message to send, as plain JSON: conversations replay from a log, so keyboards travel as data. */
-type TReply = { text: string; buttons?: Array<{ label: string; data: string }> };
+/** What became of one update the conversation took as an answer. */
+type TTurn = 'next' | 'again' | 'finished';
 
-type TPrompt = {
-  screeningId: string;
-  text: string;
-  buttons: Array<{ label: string; data: string }>;
-  staleNotice: string;
-  /** "✓ {label}" in the resident's language. */
-  chosenMark: string;
-};
-
-type TTaken = {
-  isReask: boolean;
-  optionId?: string | undefined;
-  replies: TReply[];
-  /** The case this answer opened or raised: its replies must reach the resident even if Telegram fails now. */
-  caseId?: number | undefined;
-};
+type TReply = { text: string } & Pick<TReplyOptions, 'kind' | 'caseId' | 'keyboard'>;
 
 /**
  * The screening conversation. The engine's state lives in the database (sealed), not in the conversation:
- * each turn asks the current question, waits for one answer, hands it to the service, and then rewinds to the
- * top, so the replay log never holds more than one question — however long the script.
+ * entering asks the current question; each answer is handed to the service, which moves the screening on,
+ * and the next question is asked in the same turn; then the conversation rewinds to just after its first
+ * question, so its replay log never holds more than one answer, however long the script.
+ *
+ * Buttons name the question they answer (`q:<step>:<option>`): a press on an older question's keyboard is
+ * known as stale without remembering which message carried which keyboard.
  */
 export function createScreeningConversation(deps: TBotDeps) {
   return async function screening(
     conversation: Conversation<TBotContext, Context>,
-    ctx: Context,
+    _ctx: Context,
   ): Promise<void> {
-    const top = conversation.checkpoint();
-    const prompt = await conversation.external((outside) => preparePrompt(deps, outside));
-    if (!prompt) return;
-    const sent = await ctx.reply(prompt.text, { reply_markup: toKeyboard(prompt.buttons) });
-    await conversation.external(() => rememberPrompt(deps, prompt.screeningId, sent.message_id));
-
+    const isAsked = await conversation.external((outside) => askCurrentQuestion(deps, outside));
+    if (!isAsked) return;
+    const afterFirstQuestion = conversation.checkpoint();
     for (;;) {
       const answer = await conversation.wait();
       // Commands, other buttons and anything but text pass on to the features after the conversation,
       // which keeps waiting: /help, /language or /cancel work mid-screening.
       if (!isAnswer(answer)) await conversation.skip({ next: true });
-      const pressed = answer.callbackQuery?.data;
-      if (pressed !== undefined) {
-        if (answer.callbackQuery?.message?.message_id !== sent.message_id) {
-          await answer.answerCallbackQuery({ text: prompt.staleNotice });
-          continue;
-        }
-        await answer.answerCallbackQuery();
-      }
-      const input =
-        pressed !== undefined ? pressed.slice(ANSWER_PREFIX.length) : (answer.message?.text ?? '');
-
-      const taken = await conversation.external((outside) => takeAnswer(deps, outside, input));
-      if (!taken.isReask && prompt.buttons.length > 0) {
-        // Mark the answered question and drop its keyboard: an old keyboard must not answer a later question.
-        const chosen = prompt.buttons.find((button) => button.data === CALLBACK.answer(taken.optionId ?? ''));
-        const marked = chosen
-          ? `${prompt.text}\n\n${prompt.chosenMark.replace('{label}', chosen.label)}`
-          : prompt.text;
-        await ctx.api.editMessageText(sent.chat.id, sent.message_id, marked).catch(() => undefined);
-      }
-      for (const [index, reply] of taken.replies.entries()) {
-        try {
-          await ctx.reply(reply.text, { reply_markup: toKeyboard(reply.buttons) });
-        } catch (error) {
-          // Telegram failed us with a case at stake: rather than roll the case back with the update, what the
-          // resident has not read goes out through the outbox, and this turn ends without the next question
-          // (their next message asks it again).
-          const { caseId } = taken;
-          if (caseId === undefined) throw error;
-          const unsent = taken.replies.slice(index);
-          await conversation.external((outside) => queueForResident(deps, outside, caseId, unsent));
-          return;
-        }
-      }
-      if (taken.isReask) continue;
-      await conversation.rewind(top);
+      const turn = await conversation.external((outside): Promise<TTurn> => takeAnswer(deps, outside));
+      if (turn === 'finished') return;
+      if (turn === 'next') await conversation.rewind(afterFirstQuestion);
     }
   };
 }
 
 /** A button of a question, or plain text that is not a command. */
 function isAnswer(ctx: Context): boolean {
-  if (ctx.callbackQuery) return ctx.callbackQuery.data?.startsWith(ANSWER_PREFIX) === true;
+  if (ctx.callbackQuery) return parseAnswerButton(ctx.callbackQuery.data) !== undefined;
   const message = ctx.message;
   if (message?.text === undefined) return false;
   return !message.entities?.some((entity) => entity.type === 'bot_command' && entity.offset === 0);
 }
 
-async function preparePrompt(deps: TBotDeps, ctx: TBotContext): Promise<TPrompt | null> {
-  if (!ctx.residentId) return null;
+/** Asks the question the resident's screening waits on; false when none is under way. */
+async function askCurrentQuestion(deps: TBotDeps, ctx: TBotContext): Promise<boolean> {
+  if (!ctx.residentId) return false;
   const current = await currentScreeningStep(deps, ctx.residentId, ctx.locale);
-  if (!current || current.step.type === 'done') return null;
-  const { question, progress } = current.step;
-  const counter = ctx.t('screening.progress', { answered: progress.answered + 1, total: progress.total });
-  return {
-    screeningId: current.screeningId,
-    text: [question.intro, question.text, counter].filter(Boolean).join('\n\n'),
-    buttons: question.options.map((option) => ({ label: option.label, data: CALLBACK.answer(option.id) })),
-    staleNotice: ctx.t('screening.stale'),
-    chosenMark: ctx.t('screening.chosen', { label: '{label}' }),
-  };
+  if (!current || current.step.type === 'done') return false;
+  await ask(ctx, current.screeningId, current.step);
+  return true;
 }
 
-async function takeAnswer(deps: TBotDeps, ctx: TBotContext, input: string): Promise<TTaken> {
-  if (!ctx.residentId) return { isReask: false, replies: [] };
+async function ask(ctx: TBotContext, screeningId: string, step: TQuestionStep): Promise<void> {
+  const stepNumber = step.state.path.length;
+  const buttons: TButton[][] = step.question.options.map((option) => [
+    { label: option.label, data: CALLBACK.answer(stepNumber, option.id) },
+  ]);
+  await ctx.outbox.reply(questionText(ctx, step), { keyboard: buttons, screeningId });
+}
+
+function questionText(ctx: TBotContext, step: Pick<TQuestionStep, 'question' | 'progress'>): string {
+  const { question, progress } = step;
+  const counter = ctx.t('screening.progress', { answered: progress.answered + 1, total: progress.total });
+  return [question.intro, question.text, counter].filter(Boolean).join('\n\n');
+}
+
+/**
+ * One answer: a stale button is told so; anything else goes to the service, which decides and stores. Then
+ * what the resident reads, all staged for after the commit: the answered question marked (its keyboard
+ * gone), a gentle re-ask, or what the answer set off, and the next question.
+ */
+async function takeAnswer(deps: TBotDeps, ctx: TBotContext): Promise<TTurn> {
+  if (!ctx.residentId) return 'finished';
+  const pressed = ctx.callbackQuery ? parseAnswerButton(ctx.callbackQuery.data) : undefined;
+  const input = pressed?.optionId ?? ctx.message?.text ?? '';
   const outcome = await answerScreening(deps, {
     residentId: ctx.residentId,
     answer: input,
     locale: ctx.locale,
+    ...(pressed ? { step: pressed.step } : {}),
   });
-  if (!outcome) return { isReask: false, replies: [] };
+  if (!outcome) {
+    if (pressed) await answerStale(ctx);
+    return 'finished';
+  }
   const { step } = outcome;
+  if (step.type === 'stale') {
+    await answerStale(ctx);
+    return 'again';
+  }
+  if (pressed) await ctx.outbox.answerCallback();
   if (step.type === 'reask') {
     const max = step.question.maxLength ?? 0;
-    return { isReask: true, replies: [{ text: ctx.t(`screening.reask.${step.reason}`, { max }) }] };
+    await ctx.outbox.reply(ctx.t(`screening.reask.${step.reason}`, { max }));
+    return 'again';
   }
+  await markAnswered(ctx, outcome, step);
+  const replies = step.type === 'question' ? alertReplies(ctx, outcome) : outcomeReplies(ctx, outcome, step);
+  for (const { text, ...options } of replies) await ctx.outbox.reply(text, options);
+  if (step.type === 'done') return 'finished';
+  await ask(ctx, outcome.screeningId, step);
+  return 'next';
+}
+
+async function answerStale(ctx: TBotContext): Promise<void> {
+  await ctx.outbox.answerCallback({ text: ctx.t('screening.stale') });
+  await ctx.outbox.closeKeyboard();
+}
+
+/**
+ * The answered question keeps its text with the choice marked, and loses its keyboard: an old keyboard must
+ * not look like it still answers. A typed answer marks the question's message once Telegram has told which
+ * message that is.
+ */
+async function markAnswered(
+  ctx: TBotContext,
+  outcome: TAnswerOutcome,
+  step: Exclude<TStep, { type: 'reask' }>,
+): Promise<void> {
+  const asked = outcome.asked;
+  if (!asked || asked.question.options.length === 0) return;
   const optionId = recordedOption(step);
-  const caseId = outcome.escalation?.caseId;
-  if (step.type === 'question')
-    return { isReask: false, optionId, caseId, replies: alertReplies(ctx, outcome) };
-  return { isReask: false, optionId, caseId, replies: outcomeReplies(ctx, outcome, step) };
+  const chosen = asked.question.options.find((option) => option.id === optionId);
+  const text = questionText(ctx, asked);
+  const marked = chosen ? `${text}\n\n${ctx.t('screening.chosen', { label: chosen.label })}` : text;
+  if (ctx.callbackQuery) {
+    await ctx.outbox.closeKeyboard({ text: marked });
+    return;
+  }
+  const messageId = outcome.promptMessageId;
+  const chatId = ctx.chat?.id;
+  if (messageId === null || chatId === undefined) return;
+  await ctx.outbox.editMessage({ chatId, messageId, text: marked });
 }
 
 /** The option the engine recorded for the question just answered, however it was given (button, number, label). */
@@ -151,13 +157,20 @@ function recordedOption(step: Exclude<TStep, { type: 'reask' }>): string | undef
  */
 function alertReplies(ctx: TBotContext, outcome: TAnswerOutcome): TReply[] {
   const escalation = outcome.escalation;
+  const caseId = escalation?.caseId;
   if (escalation?.level === 'imminent') {
     return [
-      { text: ctx.t('outcome.imminent_first', { numbers: ctx.emergencyNumbers }) },
-      { text: ctx.t('outcome.escalated_imminent') },
+      {
+        text: ctx.t('outcome.imminent_first', { numbers: ctx.emergencyNumbers }),
+        kind: 'crisis-notice',
+        caseId,
+      },
+      { text: ctx.t('outcome.escalated_imminent'), kind: 'crisis-notice', caseId },
     ];
   }
-  return escalation && escalation.change !== 'unchanged' ? [{ text: ctx.t('outcome.escalated_high') }] : [];
+  return escalation && escalation.change !== 'unchanged'
+    ? [{ text: ctx.t('outcome.escalated_high'), kind: 'resident-notice', caseId }]
+    : [];
 }
 
 /**
@@ -168,12 +181,16 @@ function alertReplies(ctx: TBotContext, outcome: TAnswerOutcome): TReply[] {
 function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneStep): TReply[] {
   const { level, outcome: view } = step.result;
   const numbers = { numbers: ctx.emergencyNumbers };
+  const caseId = outcome.escalation?.caseId;
   const replies: TReply[] = [];
-  if (level === 'imminent') replies.push({ text: ctx.t('outcome.imminent_first', numbers) });
+  if (level === 'imminent')
+    replies.push({ text: ctx.t('outcome.imminent_first', numbers), kind: 'crisis-notice', caseId });
   replies.push({ text: [view.title, view.message].filter(Boolean).join('\n\n') });
   if (outcome.escalation) {
     replies.push({
       text: ctx.t(level === 'imminent' ? 'outcome.escalated_imminent' : 'outcome.escalated_high'),
+      kind: 'resident-notice',
+      caseId,
     });
   } else if (outcome.hasOpenCase) {
     replies.push({ text: ctx.t('outcome.case_open') });
@@ -187,43 +204,15 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
   } else if (level === 'moderate') {
     replies.push({
       text: ctx.t('outcome.offer_moderate'),
-      buttons: [{ label: ctx.t('outcome.offer_yes'), data: CALLBACK.callback(outcome.screeningId) }],
+      keyboard: [[{ label: ctx.t('outcome.offer_yes'), data: CALLBACK.callback(outcome.screeningId) }]],
     });
   } else if (level === 'low' || level === 'none') {
     replies.push({
       text: ctx.t('outcome.offer_low'),
-      buttons: [{ label: ctx.t('outcome.offer_callback'), data: CALLBACK.callback(outcome.screeningId) }],
+      keyboard: [[{ label: ctx.t('outcome.offer_callback'), data: CALLBACK.callback(outcome.screeningId) }]],
     });
   } else {
     replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
   }
   return replies;
-}
-
-async function queueForResident(deps: TBotDeps, ctx: TBotContext, caseId: number, replies: TReply[]) {
-  const chatId = ctx.chat?.id;
-  if (chatId === undefined) return;
-  for (const reply of replies) {
-    await enqueueOutbox(deps, {
-      kind: 'resident-notice',
-      caseId,
-      payload: {
-        type: 'send',
-        chatId,
-        text: reply.text,
-        ...(reply.buttons && reply.buttons.length > 0
-          ? { buttons: reply.buttons.map((button) => [button]) }
-          : {}),
-      },
-    });
-  }
-  ctx.logger.error(
-    { case_id: caseId, replies: replies.length },
-    'screening replies failed: queued for the outbox',
-  );
-}
-
-function toKeyboard(buttons: TReply['buttons']): InlineKeyboard | undefined {
-  if (!buttons || buttons.length === 0) return undefined;
-  return InlineKeyboard.from(buttons.map((button) => [InlineKeyboard.text(button.label, button.data)]));
 }

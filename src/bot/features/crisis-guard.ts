@@ -1,7 +1,6 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { openOrRaiseCase } from '../../services/cases.ts';
 import { escalateCrisis } from '../../services/crisis.ts';
-import { enqueueOutbox } from '../../services/outbox.ts';
 import { keepReachable } from '../../services/residents.ts';
 import type { TBotContext } from '../context.ts';
 import { crisisReadingOf } from '../crisis-reading.ts';
@@ -24,8 +23,6 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
       if (!signals || signals.level === 'none' || !ctx.residentId) return next();
 
       if (signals.level === 'imminent') {
-        const numbers = ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers });
-        const isNumbersSent = await tryReply(ctx, numbers);
         const escalation = await escalateCrisis(deps, {
           residentId: ctx.residentId,
           chatId: ctx.chat.id,
@@ -35,22 +32,14 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
           { case_id: escalation.caseId, change: escalation.change },
           'crisis language: imminent case',
         );
-        const escalated = ctx.t('crisis.escalated');
-        const unsent = isNumbersSent ? [] : [numbers];
-        if (!isNumbersSent || !(await tryReply(ctx, escalated))) unsent.push(escalated);
-        // Telegram failed us: the case must not roll back with the update, so what the resident has not
-        // read yet goes out through the outbox, with its retries, once Telegram answers again.
-        for (const notice of unsent) {
-          await enqueueOutbox(deps, {
-            kind: 'resident-notice',
-            caseId: escalation.caseId,
-            payload: { type: 'send', chatId: ctx.chat.id, text: notice },
-          });
-        }
+        // With the crisis messages, ahead of anything routine, right after the commit.
+        const notice = { kind: 'crisis-notice', caseId: escalation.caseId } as const;
+        await ctx.outbox.reply(ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers }), notice);
+        await ctx.outbox.reply(ctx.t('crisis.escalated'), notice);
         return;
       }
-      await ctx.reply(ctx.t('crisis.concern'), {
-        reply_markup: new InlineKeyboard().text(ctx.t('crisis.talk'), CALLBACK.talkToWorker),
+      await ctx.outbox.reply(ctx.t('crisis.concern'), {
+        keyboard: new InlineKeyboard().text(ctx.t('crisis.talk'), CALLBACK.talkToWorker),
       });
       ctx.isOfferedWorker = true;
       if (ctx.message?.text !== undefined) return next();
@@ -58,8 +47,8 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
   );
 
   feature.callbackQuery(CALLBACK.talkToWorker, async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    await ctx.outbox.answerCallback();
+    await ctx.outbox.closeKeyboard();
     if (!ctx.residentId || !ctx.chatId) return;
     // Asking to be contacted is consent to keep the chat for that.
     await keepReachable(deps, ctx.residentId, ctx.chatId);
@@ -68,19 +57,10 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
       level: 'moderate',
       source: 'worker-offer',
     });
-    await ctx.reply(ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'));
+    await ctx.outbox.reply(
+      ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'),
+    );
   });
 
   return feature;
-}
-
-/** Replies, and says whether Telegram took it; the failure is logged (without the text). */
-async function tryReply(ctx: TBotContext, text: string): Promise<boolean> {
-  try {
-    await ctx.reply(text);
-    return true;
-  } catch (error) {
-    ctx.logger.error({ err: error }, 'crisis reply failed: queued for the outbox');
-    return false;
-  }
 }

@@ -5,7 +5,7 @@ import type { TBotContext } from '../context.ts';
 export function createHelpFeature(): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
   feature.command('help', async (ctx) => {
-    await ctx.reply(
+    await ctx.outbox.reply(
       [ctx.t('help.text'), ctx.t('help.emergency', { numbers: ctx.emergencyNumbers })].join('\n\n'),
     );
   });

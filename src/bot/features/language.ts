@@ -9,18 +9,18 @@ import { languageKeyboard } from '../keyboards.ts';
 export function createLanguageFeature(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
   feature.command('language', async (ctx) => {
-    await ctx.reply(ctx.t('language.choose'), { reply_markup: languageKeyboard() });
+    await ctx.outbox.reply(ctx.t('language.choose'), { keyboard: languageKeyboard() });
   });
   feature.callbackQuery(/^lang:(.+)$/, async (ctx) => {
     const locale = ctx.match[1];
-    await ctx.answerCallbackQuery();
+    await ctx.outbox.answerCallback();
     if (!isLocale(locale) || !ctx.residentId) return;
     await setResidentLocale(deps, ctx.residentId, locale);
     ctx.locale = locale;
     ctx.t = deps.i18n.getFixedT(locale);
     ctx.emergencyNumbers = deps.emergencyNumbersFor(locale);
-    await ctx.editMessageReplyMarkup().catch(() => undefined);
-    await ctx.reply(ctx.t('language.set'));
+    await ctx.outbox.closeKeyboard();
+    await ctx.outbox.reply(ctx.t('language.set'));
   });
   return feature;
 }

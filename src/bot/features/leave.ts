@@ -17,31 +17,31 @@ export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
     if (!ctx.residentId) return;
     const cancelled = await cancelScreening(deps, { residentId: ctx.residentId, discard: false });
     if (cancelled === 'none') {
-      await ctx.reply(ctx.t('screening.nothing_to_cancel'));
+      await ctx.outbox.reply(ctx.t('screening.nothing_to_cancel'));
       return;
     }
-    await ctx.reply(ctx.t('screening.cancelled'), {
-      reply_markup: new InlineKeyboard().text(ctx.t('screening.discard'), CALLBACK.discardAnswers),
+    await ctx.outbox.reply(ctx.t('screening.cancelled'), {
+      keyboard: new InlineKeyboard().text(ctx.t('screening.discard'), CALLBACK.discardAnswers),
     });
   });
 
   feature.callbackQuery(CALLBACK.discardAnswers, async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    await ctx.outbox.answerCallback();
+    await ctx.outbox.closeKeyboard();
     if (ctx.residentId && (await discardCancelledScreening(deps, ctx.residentId))) {
-      await ctx.reply(ctx.t('screening.discarded'));
+      await ctx.outbox.reply(ctx.t('screening.discarded'));
     }
   });
 
   feature.command('delete', async (ctx) => {
-    await ctx.reply(ctx.t('delete.confirm'), { reply_markup: deleteKeyboard(ctx.t) });
+    await ctx.outbox.reply(ctx.t('delete.confirm'), { keyboard: deleteKeyboard(ctx.t) });
   });
 
   feature.callbackQuery([CALLBACK.deleteYes, CALLBACK.deleteNo], async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    await ctx.outbox.answerCallback();
+    await ctx.outbox.closeKeyboard();
     if (ctx.callbackQuery.data === CALLBACK.deleteNo || !ctx.residentId) {
-      await ctx.reply(ctx.t('delete.kept'));
+      await ctx.outbox.reply(ctx.t('delete.kept'));
       return;
     }
     await ctx.conversation.exitAll();
@@ -58,17 +58,19 @@ export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
       },
       'resident erased on request',
     );
-    await ctx.reply(ctx.t('delete.done'));
+    await ctx.outbox.reply(ctx.t('delete.done'));
   });
 
   feature.callbackQuery(/^callback:(.+)$/, async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    await ctx.outbox.answerCallback();
+    await ctx.outbox.closeKeyboard();
     const screeningId = ctx.match[1];
     if (!ctx.residentId || !screeningId) return;
     const opened = await requestCallback(deps, { residentId: ctx.residentId, screeningId });
     if (!opened) return;
-    await ctx.reply(ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'));
+    await ctx.outbox.reply(
+      ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'),
+    );
   });
 
   return feature;

@@ -31,32 +31,32 @@ export function createWorkerRelayFeature(deps: TBotDeps): Composer<TStaffContext
     switch (relayed.type) {
       case 'relayed':
         // A mark on the worker's own message: accepted, and on its way through the outbox.
-        await ctx.react('👌').catch(() => undefined);
+        await ctx.outbox.acknowledge();
         return;
       case 'too-long':
-        await ctx.reply(ctx.t('relay.too_long', { max: relayed.max }));
+        await ctx.outbox.reply(ctx.t('relay.too_long', { max: relayed.max }));
         return;
       case 'unreachable':
-        await ctx.reply(ctx.t('relay.unreachable', { id: relayed.caseId }));
+        await ctx.outbox.reply(ctx.t('relay.unreachable', { id: relayed.caseId }));
         return;
       case 'not-a-case-message':
-        await ctx.reply(
+        await ctx.outbox.reply(
           relayed.activeCaseId === null
             ? ctx.t('relay.reply_not_case_no_active')
             : ctx.t('relay.reply_not_case', { id: relayed.activeCaseId }),
         );
         return;
       default:
-        await ctx.reply(`${refusalText(ctx.t, relayed)}\n${ctx.t('relay.not_sent')}`);
+        await ctx.outbox.reply(`${refusalText(ctx.t, relayed)}\n${ctx.t('relay.not_sent')}`);
     }
   });
 
   feature.on('message', async (ctx, next) => {
     if (ctx.message.text !== undefined) return next();
-    await ctx.reply(ctx.t('relay.not_relayed'));
+    await ctx.outbox.reply(ctx.t('relay.not_relayed'));
   });
   feature.on('edited_message', async (ctx) => {
-    await ctx.reply(ctx.t('relay.edit_not_relayed'));
+    await ctx.outbox.reply(ctx.t('relay.edit_not_relayed'));
   });
   return feature;
 }
@@ -110,7 +110,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
         return;
       case 'not-text':
       case 'too-long':
-        await ctx.reply(
+        await ctx.outbox.reply(
           relayed.type === 'too-long'
             ? ctx.t('relay.too_long', { max: relayed.max })
             : ctx.t('relay.not_relayed'),
@@ -123,7 +123,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
         // Nobody to relay to yet. Crisis language goes to the guard (it raises the case); anything else
         // is answered with where things stand.
         if (isCrisis || text === undefined) return next();
-        await ctx.reply(ctx.t('relay.waiting', { numbers: ctx.emergencyNumbers }));
+        await ctx.outbox.reply(ctx.t('relay.waiting', { numbers: ctx.emergencyNumbers }));
         return;
       default:
         return next();

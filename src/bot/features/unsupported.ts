@@ -12,11 +12,11 @@ import { ANSWER_PREFIX } from '../keyboards.ts';
 export function createUnsupportedFeature(): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
   feature.on('edited_message', async (ctx) => {
-    await ctx.reply(ctx.t('unsupported.edited'));
+    await ctx.outbox.reply(ctx.t('unsupported.edited'));
   });
   feature.on('message', async (ctx, next) => {
     if (ctx.message.text !== undefined) return next();
-    await ctx.reply(ctx.t('unsupported.media'));
+    await ctx.outbox.reply(ctx.t('unsupported.media'));
   });
   return feature;
 }
@@ -28,9 +28,8 @@ export function createUnsupportedFeature(): Composer<TBotContext> {
 export function createFallbackFeature(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
   feature.callbackQuery(/^.*/, async (ctx) => {
-    await ctx.answerCallbackQuery({ text: ctx.t('screening.stale') });
-    if (ctx.callbackQuery.data?.startsWith(ANSWER_PREFIX))
-      await ctx.editMessageReplyMarkup().catch(() => undefined);
+    await ctx.outbox.answerCallback({ text: ctx.t('screening.stale') });
+    if (ctx.callbackQuery.data?.startsWith(ANSWER_PREFIX)) await ctx.outbox.closeKeyboard();
   });
   feature.on('message:text', async (ctx) => {
     // A screening under way but no conversation holding it (its state was lost): ask its question again.
@@ -39,7 +38,7 @@ export function createFallbackFeature(deps: TBotDeps): Composer<TBotContext> {
       return;
     }
     if (ctx.isOfferedWorker) return;
-    await ctx.reply(ctx.t('unsupported.unknown_text'));
+    await ctx.outbox.reply(ctx.t('unsupported.unknown_text'));
   });
   return feature;
 }

@@ -18,26 +18,26 @@ export function createWelcomeFeature(deps: TBotDeps): Composer<TBotContext> {
       await beginScreening(deps, ctx, ctx.residentId);
       return;
     }
-    await ctx.reply(welcomeText(ctx));
-    await ctx.reply(noticeText(ctx), { reply_markup: consentKeyboard(ctx.t) });
+    await ctx.outbox.reply(welcomeText(ctx));
+    await ctx.outbox.reply(noticeText(ctx), { keyboard: consentKeyboard(ctx.t) });
   });
 
   feature.command('privacy', async (ctx) => {
-    await ctx.reply(
+    await ctx.outbox.reply(
       noticeText(ctx),
-      hasConsented(ctx.resident) ? {} : { reply_markup: consentKeyboard(ctx.t) },
+      hasConsented(ctx.resident) ? {} : { keyboard: consentKeyboard(ctx.t) },
     );
   });
 
   feature.callbackQuery([CALLBACK.consentYes, CALLBACK.consentNo], async (ctx) => {
     const isGiven = ctx.callbackQuery.data === CALLBACK.consentYes;
     if (isAnsweredNotice(ctx)) {
-      await ctx.answerCallbackQuery({ text: ctx.t('consent.stale') });
-      await ctx.editMessageReplyMarkup().catch(() => undefined);
+      await ctx.outbox.answerCallback({ text: ctx.t('consent.stale') });
+      await ctx.outbox.closeKeyboard();
       return;
     }
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => undefined);
+    await ctx.outbox.answerCallback();
+    await ctx.outbox.closeKeyboard();
     if (!ctx.residentId || !ctx.chatId) return;
     const consent = await recordConsent(deps, {
       residentId: ctx.residentId,
@@ -50,12 +50,12 @@ export function createWelcomeFeature(deps: TBotDeps): Composer<TBotContext> {
       // Nothing is kept without consent: a screening under way stops, and its answers go.
       await ctx.conversation.exitAll();
       const stopped = await cancelScreening(deps, { residentId: ctx.residentId, discard: true });
-      if (stopped === 'cancelled') await ctx.reply(ctx.t('consent.screening_ended'));
+      if (stopped === 'cancelled') await ctx.outbox.reply(ctx.t('consent.screening_ended'));
       const refused = consent.isKeptForOpenCase ? 'consent.refused_open_case' : 'consent.refused';
-      await ctx.reply(ctx.t(refused, { numbers: ctx.emergencyNumbers }));
+      await ctx.outbox.reply(ctx.t(refused, { numbers: ctx.emergencyNumbers }));
       return;
     }
-    await ctx.reply(ctx.t('consent.given'));
+    await ctx.outbox.reply(ctx.t('consent.given'));
     await beginScreening(deps, ctx, ctx.residentId);
   });
 

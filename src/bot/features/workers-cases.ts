@@ -27,7 +27,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     const now = nowOf(deps);
     const waiting = await listQueue(deps);
     if (waiting.length === 0) {
-      await ctx.reply(ctx.t('queue.empty'));
+      await ctx.outbox.reply(ctx.t('queue.empty'));
       return;
     }
     const shown = waiting.slice(0, QUEUE_PAGE_SIZE);
@@ -49,7 +49,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     }
     if (waiting.length > shown.length)
       lines.push(ctx.t('queue.more', { total: waiting.length - shown.length }));
-    await ctx.reply(lines.join('\n'), { reply_markup: keyboard });
+    await ctx.outbox.reply(lines.join('\n'), { keyboard: keyboard });
   });
 
   feature.callbackQuery(CLAIM_PATTERN, async (ctx) => {
@@ -58,40 +58,40 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     switch (outcome.type) {
       case 'claimed':
         ctx.logger.info({ case_id: caseId, worker_id: ctx.worker.id }, 'case claimed');
-        await ctx.answerCallbackQuery({ text: ctx.t('claim.won_short', { id: caseId }) });
-        await ctx.reply(
+        await ctx.outbox.answerCallback({ text: ctx.t('claim.won_short', { id: caseId }) });
+        await ctx.outbox.reply(
           [
             ctx.t('claim.won', { id: caseId, level: ctx.t(`levels.${outcome.level}`) }),
             // They follow through the outbox, after this answer.
             ...(outcome.keptMessages > 0 ? [ctx.t('claim.kept', { count: outcome.keptMessages })] : []),
           ].join('\n\n'),
-          { reply_markup: caseKeyboard(ctx.t, caseId, { canClaim: false }) },
+          { keyboard: caseKeyboard(ctx.t, caseId, { canClaim: false }) },
         );
         return;
       case 'already-yours':
-        await ctx.answerCallbackQuery({ text: ctx.t('claim.already_yours', { id: caseId }) });
+        await ctx.outbox.answerCallback({ text: ctx.t('claim.already_yours', { id: caseId }) });
         return;
       case 'no-longer-worker':
-        await ctx.answerCallbackQuery({
+        await ctx.outbox.answerCallback({
           text: ctx.t('claim.no_longer_worker', { id: caseId }),
-          show_alert: true,
+          isAlert: true,
         });
         return;
       case 'taken': {
         const text = outcome.claimedByName
           ? ctx.t('claim.taken', { id: caseId, name: outcome.claimedByName })
           : ctx.t('claim.taken_unknown', { id: caseId });
-        await ctx.answerCallbackQuery({ text });
-        await ctx.reply(text);
+        await ctx.outbox.answerCallback({ text });
+        await ctx.outbox.reply(text);
         return;
       }
       case 'closed':
-        await ctx.answerCallbackQuery({
+        await ctx.outbox.answerCallback({
           text: ctx.t('case.closed', { id: caseId, status: ctx.t(`statuses.${outcome.status}`) }),
         });
         return;
       case 'not-found':
-        await ctx.answerCallbackQuery({ text: ctx.t('case.not_found', { id: caseId }) });
+        await ctx.outbox.answerCallback({ text: ctx.t('case.not_found', { id: caseId }) });
         return;
     }
   });
@@ -102,13 +102,13 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     const viewed = await viewCase(deps, { worker: ctx.worker, caseId, now });
     if (viewed.type !== 'view') {
       const key = viewed.type === 'not-allowed' ? 'details.not_allowed' : 'case.not_found';
-      await ctx.answerCallbackQuery({ text: ctx.t(key, { id: caseId }), show_alert: true });
+      await ctx.outbox.answerCallback({ text: ctx.t(key, { id: caseId }), isAlert: true });
       return;
     }
-    await ctx.answerCallbackQuery();
+    await ctx.outbox.answerCallback();
     const isWaiting = viewed.status === 'waiting';
-    await ctx.reply(viewed.text, {
-      ...(isWaiting ? { reply_markup: caseKeyboard(ctx.t, caseId, { canClaim: true }) } : {}),
+    await ctx.outbox.reply(viewed.text, {
+      ...(isWaiting ? { keyboard: caseKeyboard(ctx.t, caseId, { canClaim: true }) } : {}),
     });
   });
 
@@ -117,12 +117,12 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     if (arg === '') {
       const mine = await claimedCasesOf(deps, ctx.worker.id);
       if (mine.length === 0) {
-        await ctx.reply(ctx.t('case.none_claimed'));
+        await ctx.outbox.reply(ctx.t('case.none_claimed'));
         return;
       }
       const list = mine.map((c) => `#${c.id} (${ctx.t(`levels.${c.level}`)})`).join(', ');
       const active = mine.some((c) => c.id === ctx.worker.activeCaseId) ? ctx.worker.activeCaseId : null;
-      await ctx.reply(
+      await ctx.outbox.reply(
         [
           ctx.t('case.claimed_list', { list }),
           active === null ? ctx.t('case.no_active') : ctx.t('case.active', { id: active }),
@@ -132,7 +132,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       return;
     }
     if (!/^\d{1,9}$/.test(arg)) {
-      await ctx.reply(ctx.t('case.usage'));
+      await ctx.outbox.reply(ctx.t('case.usage'));
       return;
     }
     const switched = await switchActiveCase(deps, { worker: ctx.worker, caseId: Number(arg) });
@@ -140,7 +140,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       await replyRefusal(ctx, switched);
       return;
     }
-    await ctx.reply(
+    await ctx.outbox.reply(
       ctx.t('case.switched', { id: switched.caseId, level: ctx.t(`levels.${switched.level}`) }),
     );
   });
@@ -148,7 +148,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
   feature.command('note', async (ctx) => {
     const text = ctx.match.trim();
     if (text === '') {
-      await ctx.reply(ctx.t('note.usage'));
+      await ctx.outbox.reply(ctx.t('note.usage'));
       return;
     }
     const noted = await addCaseNote(deps, { worker: ctx.worker, text, now: nowOf(deps) });
@@ -156,7 +156,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       await replyRefusal(ctx, noted);
       return;
     }
-    await ctx.reply(ctx.t('note.saved', { id: noted.caseId }));
+    await ctx.outbox.reply(ctx.t('note.saved', { id: noted.caseId }));
   });
 
   feature.command('release', async (ctx) => {
@@ -166,19 +166,19 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       return;
     }
     ctx.logger.info({ case_id: released.caseId, worker_id: ctx.worker.id }, 'case released');
-    await ctx.reply(ctx.t('release.done', { id: released.caseId }));
+    await ctx.outbox.reply(ctx.t('release.done', { id: released.caseId }));
   });
 
   feature.command('resolve', async (ctx) => {
     const outcome = ctx.match.trim().toLowerCase();
     const list = outcomes.join(', ');
     if (outcome === '') {
-      await ctx.reply(ctx.t('resolve.usage', { outcomes: list }));
+      await ctx.outbox.reply(ctx.t('resolve.usage', { outcomes: list }));
       return;
     }
     const resolved = await resolveCase(deps, { worker: ctx.worker, outcome, outcomes, now: nowOf(deps) });
     if (resolved.type === 'unknown-outcome') {
-      await ctx.reply(ctx.t('resolve.unknown', { outcome, outcomes: list }));
+      await ctx.outbox.reply(ctx.t('resolve.unknown', { outcome, outcomes: list }));
       return;
     }
     if (resolved.type !== 'resolved') {
@@ -186,7 +186,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       return;
     }
     ctx.logger.info({ case_id: resolved.caseId, worker_id: ctx.worker.id, outcome }, 'case resolved');
-    await ctx.reply(
+    await ctx.outbox.reply(
       ctx.t(resolved.isResidentTold ? 'resolve.done' : 'resolve.done_unreachable', {
         id: resolved.caseId,
         outcome,
@@ -216,7 +216,7 @@ export function refusalText(t: TFunction, refusal: TCaseRefusal): string {
 
 async function replyRefusal(ctx: TStaffContext, refusal: TCaseRefusal): Promise<void> {
   const isWaiting = refusal.type === 'not-yours' && refusal.status === 'waiting';
-  await ctx.reply(refusalText(ctx.t, refusal), {
-    ...(isWaiting ? { reply_markup: caseKeyboard(ctx.t, refusal.caseId, { canClaim: true }) } : {}),
+  await ctx.outbox.reply(refusalText(ctx.t, refusal), {
+    ...(isWaiting ? { keyboard: caseKeyboard(ctx.t, refusal.caseId, { canClaim: true }) } : {}),
   });
 }

@@ -20,10 +20,10 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
   const feature = new Composer<TStaffContext>();
 
   feature.command(['start', 'help'], async (ctx) => {
-    await ctx.reply(helpText(deps, ctx));
+    await ctx.outbox.reply(helpText(deps, ctx));
   });
   feature.command('join', async (ctx) => {
-    await ctx.reply(
+    await ctx.outbox.reply(
       ctx.t('join.already', { name: ctx.worker.name, role: ctx.t(`roles.${ctx.worker.role}`) }),
     );
   });
@@ -32,18 +32,18 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
     const choice = ctx.match.trim().toLowerCase();
     if (choice === 'on' || choice === 'off') {
       await setOnCall(deps, { workerId: ctx.worker.id, isOnCall: choice === 'on' });
-      await ctx.reply(ctx.t(choice === 'on' ? 'oncall.on' : 'oncall.off'));
+      await ctx.outbox.reply(ctx.t(choice === 'on' ? 'oncall.on' : 'oncall.off'));
       return;
     }
     if (choice !== '') {
-      await ctx.reply(ctx.t('oncall.usage'));
+      await ctx.outbox.reply(ctx.t('oncall.usage'));
       return;
     }
     const shift = await currentShiftOf(deps, { workerId: ctx.worker.id, now: nowOf(deps) });
     const lines = [ctx.t(ctx.worker.isOnCall ? 'oncall.status_on' : 'oncall.status_off')];
     if (shift) lines.push(ctx.t('oncall.status_shift', { until: shift.endsAt.toISOString() }));
     lines.push(ctx.t('oncall.usage'));
-    await ctx.reply(lines.join('\n'));
+    await ctx.outbox.reply(lines.join('\n'));
   });
 
   feature.use(createCaseWorkFeature(deps));
@@ -51,10 +51,10 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
 
   // The end of the worker branch: what no feature above took.
   feature.on('callback_query', async (ctx) => {
-    await ctx.answerCallbackQuery();
+    await ctx.outbox.answerCallback();
   });
   feature.on('message', async (ctx) => {
-    await ctx.reply(ctx.t('help.unknown'));
+    await ctx.outbox.reply(ctx.t('help.unknown'));
   });
   return feature;
 }
@@ -75,7 +75,7 @@ export function createJoinFeature(deps: TBotDeps): Composer<TBotContext> {
     const w = (key: string, options?: Record<string, unknown>) => ctx.t(`worker:${key}`, options);
     const code = ctx.match.trim();
     if (!code || !ctx.from) {
-      await ctx.reply(w('join.usage'));
+      await ctx.outbox.reply(w('join.usage'));
       return;
     }
     const locale = resolveLocale(ctx.from.language_code);
@@ -86,27 +86,29 @@ export function createJoinFeature(deps: TBotDeps): Composer<TBotContext> {
       now: nowOf(deps),
     });
     if (joined.type === 'already-worker') {
-      await ctx.reply(
+      await ctx.outbox.reply(
         w('join.already', { name: joined.worker.name, role: w(`roles.${joined.worker.role}`) }),
       );
       return;
     }
     if (joined.type !== 'joined') {
-      await ctx.reply(w(`join.${joined.type}`));
+      await ctx.outbox.reply(w(`join.${joined.type}`));
       return;
     }
     ctx.logger.info({ worker_id: joined.worker.id, role: joined.worker.role }, 'worker joined');
     // Whatever screening they had under way stops: from now on they are talked to as staff.
     await ctx.conversation.exitAll();
     const t = deps.i18n.getFixedT(locale, 'worker');
-    await ctx.reply(t('join.joined', { name: joined.worker.name, role: t(`roles.${joined.worker.role}`) }));
+    await ctx.outbox.reply(
+      t('join.joined', { name: joined.worker.name, role: t(`roles.${joined.worker.role}`) }),
+    );
   });
 
   feature.command([...WORKER_COMMANDS], async (ctx) => {
-    await ctx.reply(ctx.t('worker:gate.not_worker'));
+    await ctx.outbox.reply(ctx.t('worker:gate.not_worker'));
   });
   feature.callbackQuery([CLAIM_PATTERN, DETAILS_PATTERN], async (ctx) => {
-    await ctx.answerCallbackQuery({ text: ctx.t('worker:gate.not_worker'), show_alert: true });
+    await ctx.outbox.answerCallback({ text: ctx.t('worker:gate.not_worker'), isAlert: true });
   });
   return feature;
 }

@@ -1,0 +1,200 @@
+import type { TPriority } from './kinds.ts';
+import { createTokenBucket, createWindowLimit, type TRateLimit } from './rate-limit.ts';
+
+/** One message held for sending, as the queue sees it: no text, only what decides its turn. */
+export type TQueuedMessage = {
+  /** Unique among held messages. */
+  key: string;
+  /** The chat it goes to (a pseudonym): its turn and its chat's pace. */
+  lane: string;
+  /** Order within the lane: the outbox id. */
+  seq: number;
+  priority: TPriority;
+  /**
+   * A new message keeps its place in its chat: it waits for every earlier one of the same or higher
+   * priority. Edits and callback answers change nothing in the chat's order and go whenever they can.
+   */
+  isOrdered: boolean;
+  /** Counts towards Telegram's message limits (messages and edits do; callback answers do not). */
+  isLimited: boolean;
+  /** The key of the message this one edits: while that one is held, this waits for it. */
+  waitsFor?: string;
+};
+
+export type TSendLimits = {
+  /** Messages a second across all chats (Telegram: about 30); 0 = no limit. */
+  perSecond: number;
+  /** Messages a second into one chat, sustained (Telegram: about 1); 0 = no limit. */
+  perChatPerSecond: number;
+  /** How many messages one chat may get at once before its pace applies. */
+  chatBurst: number;
+};
+
+export type TNext =
+  | { type: 'send'; message: TQueuedMessage }
+  /** Nothing may go now; something may at `untilMs`. */
+  | { type: 'wait'; untilMs: number }
+  | { type: 'idle' };
+
+export type TSendQueue = {
+  add(message: TQueuedMessage): void;
+  /** The message to send now, marked in flight; or when to ask again. */
+  next(nowMs: number): TNext;
+  /** Sent, or given up: it leaves the queue and what waited behind it may go. */
+  done(key: string): void;
+  /**
+   * It failed and is tried again at `atMs`, keeping its place. `isRateLimited` (Telegram said 429): every
+   * less urgent message waits until then too, so the crisis messages get the capacity there is.
+   */
+  retry(key: string, input: { atMs: number; isRateLimited: boolean }): void;
+  /** Everything waiting for a retry or a limit may go at once (a last try before stopping; tests). */
+  retryNow(): void;
+  /** Whether a message with this key is held (queued or in flight). */
+  has(key: string): boolean;
+  /** Held messages (queued and in flight). */
+  size(): number;
+  inFlight(): number;
+};
+
+type THeld = TQueuedMessage & { notBeforeMs: number };
+
+/**
+ * The order in which held messages go to Telegram — pure, time passed in. The most urgent first (priority,
+ * then age); a chat's new messages in their order, except that a more urgent one never waits behind a less
+ * urgent one; within Telegram's limits — at most so many a second for the bot (a sliding window), and a
+ * pace with a short burst for each chat (a token bucket) — so nothing is sent only to be refused; and after
+ * a 429, less urgent messages wait out the `retry_after`.
+ *
+ * @example
+ * const queue = createSendQueue({ perSecond: 30, perChatPerSecond: 1, chatBurst: 10 });
+ * queue.add({ key: 'o:7', lane, seq: 7, priority: 0, isOrdered: true, isLimited: true });
+ * const next = queue.next(Date.now()); // { type: 'send', message } — send it, then queue.done('o:7')
+ */
+export function createSendQueue(limits: TSendLimits): TSendQueue {
+  const lanes = new Map<string, THeld[]>();
+  const byKey = new Map<string, THeld>();
+  const flying = new Set<string>();
+  const botLimit = createWindowLimit({ perWindow: limits.perSecond, windowMs: 1000 });
+  const chatBuckets = new Map<string, TRateLimit>();
+  let pause: { abovePriority: number; untilMs: number } | undefined;
+  let calls = 0;
+
+  const chatBucket = (lane: string) => {
+    let bucket = chatBuckets.get(lane);
+    if (!bucket) {
+      bucket = createTokenBucket({ perSecond: limits.perChatPerSecond, burst: limits.chatBurst });
+      chatBuckets.set(lane, bucket);
+    }
+    return bucket;
+  };
+  const forgetFullBuckets = (nowMs: number) => {
+    for (const [lane, bucket] of chatBuckets)
+      if (!lanes.has(lane) && bucket.isFull(nowMs)) chatBuckets.delete(lane);
+  };
+  const isBefore = (a: THeld, b: THeld) =>
+    a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
+
+  return {
+    add(message) {
+      const held: THeld = { ...message, notBeforeMs: 0 };
+      byKey.set(held.key, held);
+      const lane = lanes.get(held.lane);
+      if (!lane) {
+        lanes.set(held.lane, [held]);
+        return;
+      }
+      let at = lane.length;
+      while (at > 0 && (lane[at - 1]?.seq ?? 0) > held.seq) at -= 1;
+      lane.splice(at, 0, held);
+    },
+
+    next(nowMs) {
+      calls += 1;
+      if (calls % 1000 === 0) forgetFullBuckets(nowMs);
+      if (pause && pause.untilMs <= nowMs) pause = undefined;
+      let best: THeld | undefined;
+      let bestUnlimited: THeld | undefined;
+      let wakeAt = Number.POSITIVE_INFINITY;
+      for (const [laneKey, lane] of lanes) {
+        let mostUrgentEarlier = Number.POSITIVE_INFINITY;
+        for (const message of lane) {
+          const isBehind = message.isOrdered && message.priority >= mostUrgentEarlier;
+          if (message.isOrdered) mostUrgentEarlier = Math.min(mostUrgentEarlier, message.priority);
+          if (isBehind || flying.has(message.key)) continue;
+          if (message.waitsFor !== undefined && byKey.has(message.waitsFor)) continue;
+          if (message.notBeforeMs > nowMs) {
+            wakeAt = Math.min(wakeAt, message.notBeforeMs);
+            continue;
+          }
+          if (pause && message.priority > pause.abovePriority) {
+            wakeAt = Math.min(wakeAt, pause.untilMs);
+            continue;
+          }
+          if (!message.isLimited) {
+            if (!bestUnlimited || isBefore(message, bestUnlimited)) bestUnlimited = message;
+            continue;
+          }
+          const chatReadyAt = chatBucket(laneKey).readyAt(nowMs);
+          if (chatReadyAt > nowMs) {
+            wakeAt = Math.min(wakeAt, chatReadyAt);
+            continue;
+          }
+          if (!best || isBefore(message, best)) best = message;
+        }
+      }
+      let chosen = best;
+      if (best) {
+        const botReadyAt = botLimit.readyAt(nowMs);
+        if (botReadyAt > nowMs) {
+          wakeAt = Math.min(wakeAt, botReadyAt);
+          chosen = undefined;
+        }
+      }
+      // A callback answer goes before a limited message only when it is at least as urgent, or nothing
+      // limited may go now.
+      if (bestUnlimited && (!chosen || !isBefore(chosen, bestUnlimited))) chosen = bestUnlimited;
+      if (!chosen) return Number.isFinite(wakeAt) ? { type: 'wait', untilMs: wakeAt } : { type: 'idle' };
+      if (chosen.isLimited) {
+        botLimit.take(nowMs);
+        chatBucket(chosen.lane).take(nowMs);
+      }
+      flying.add(chosen.key);
+      return { type: 'send', message: chosen };
+    },
+
+    done(key) {
+      const held = byKey.get(key);
+      flying.delete(key);
+      if (!held) return;
+      byKey.delete(key);
+      const lane = lanes.get(held.lane);
+      if (!lane) return;
+      const at = lane.indexOf(held);
+      if (at >= 0) lane.splice(at, 1);
+      if (lane.length === 0) lanes.delete(held.lane);
+    },
+
+    retry(key, input) {
+      const held = byKey.get(key);
+      flying.delete(key);
+      if (!held) return;
+      held.notBeforeMs = input.atMs;
+      if (!input.isRateLimited) return;
+      pause = pause
+        ? {
+            abovePriority: Math.min(pause.abovePriority, held.priority),
+            untilMs: Math.max(pause.untilMs, input.atMs),
+          }
+        : { abovePriority: held.priority, untilMs: input.atMs };
+    },
+
+    retryNow() {
+      for (const held of byKey.values()) held.notBeforeMs = 0;
+      pause = undefined;
+    },
+
+    has: (key) => byKey.has(key),
+    size: () => byKey.size,
+    inFlight: () => flying.size,
+  };
+}
