@@ -3,11 +3,10 @@ import { type Api, Bot, type BotError, type Middleware } from 'grammy';
 import type { i18n } from 'i18next';
 import { createSessionStorage } from '../db/session-storage.ts';
 import { currentUnitOfWork, handleUpdateOnce } from '../db/unit-of-work.ts';
-import { isLocale, LOCALES, resolveLocale } from '../i18n.ts';
+import { isLocale, LOCALES, resolveLocale, type TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { outgoingOf } from '../services/outbox.ts';
-import { findResident } from '../services/residents.ts';
-import { findWorkerByTelegramId } from '../services/workers.ts';
+import { readWhoIsWriting } from '../services/update-context.ts';
 import { isStaff, type TBotContext } from './context.ts';
 import { createScreeningConversation, SCREENING_CONVERSATION } from './conversations/screening.ts';
 import { conversationStorageKey, type TBotDeps } from './deps.ts';
@@ -27,7 +26,7 @@ export type TBot = Bot<TBotContext>;
 /** The commands in the menu, in menu order. */
 const MENU_COMMANDS = ['start', 'help', 'language', 'privacy', 'cancel', 'delete'] as const;
 
-/** Set on an update whose feature failed: once its transaction has rolled back, its sender hears so. */
+/** Set on an update whose worker feature failed: the apology after the rollback is a worker's. */
 const FAILED = Symbol('failed-feature');
 type TFailedContext = TBotContext & { [FAILED]?: 'resident' | 'worker' };
 
@@ -132,16 +131,19 @@ function markFailed(who: 'resident' | 'worker') {
 }
 
 /**
- * A feature failed and everything the update did was rolled back: its sender must still be left with a way
- * to help — an apology, and for a resident the emergency numbers. Not stored (nothing of the update is):
- * handed straight to the sender.
+ * The update failed and everything it did was rolled back: its sender must still be left with a way to
+ * help — an apology, and for anyone but a worker the emergency numbers, in their language (Telegram's, when
+ * the failure came before their own was known). Not stored (nothing of the update is): handed straight to
+ * the sender.
  */
 function apologiseAfterRollback(deps: TBotDeps, ctx: TFailedContext): void {
-  const who = ctx[FAILED];
   const chatId = ctx.chat?.id;
-  if (who === undefined || chatId === undefined) return;
+  if (ctx.chat?.type !== 'private' || chatId === undefined) return;
+  const locale = (ctx.locale as TLocale | undefined) ?? resolveLocale(ctx.from?.language_code);
   const text =
-    who === 'worker' ? ctx.t('errors.generic') : ctx.t('errors.generic', { numbers: ctx.emergencyNumbers });
+    ctx[FAILED] === 'worker'
+      ? deps.i18n.getFixedT(locale, 'worker')('errors.generic')
+      : deps.i18n.getFixedT(locale)('errors.generic', { numbers: deps.emergencyNumbersFor(locale) });
   deps.outboxSender.submit([
     outgoingOf(deps, { kind: 'resident-notice', payload: { type: 'send', chatId, text } }),
   ]);
@@ -150,7 +152,8 @@ function apologiseAfterRollback(deps: TBotDeps, ctx: TFailedContext): void {
 function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
   return async (ctx, next) => {
     ctx.isOfferedWorker = false;
-    const worker = ctx.from ? await findWorkerByTelegramId(deps, ctx.from.id) : null;
+    const writer = ctx.from ? await readWhoIsWriting(deps, ctx.from.id) : undefined;
+    const worker = writer?.worker ?? null;
     ctx.outbox = createReplies(deps, ctx, worker?.isActive ? 'staff-reply' : 'reply');
     if (worker?.isActive) {
       // Staff: nothing of theirs is looked up or stored as a resident's; they read the worker texts.
@@ -166,8 +169,8 @@ function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {
       return;
     }
     ctx.worker = null;
-    const residentId = ctx.from ? deps.protector.pseudonymOf(ctx.from.id) : undefined;
-    const resident = residentId ? await findResident(deps, residentId) : null;
+    const residentId = writer?.residentId;
+    const resident = writer?.resident ?? null;
     const locale = isLocale(resident?.locale) ? resident.locale : resolveLocale(ctx.from?.language_code);
     ctx.residentId = residentId;
     ctx.resident = resident;

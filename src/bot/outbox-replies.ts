@@ -37,11 +37,7 @@ export type TReplyOptions = {
  * ctx.outbox = createReplies(deps, ctx, 'reply');
  * await ctx.outbox.reply(ctx.t('help.text'));
  */
-export function createReplies(
-  deps: TOutboxDeps,
-  ctx: Context,
-  replyKind: 'reply' | 'staff-reply',
-): TReplies {
+export function createReplies(deps: TOutboxDeps, ctx: Context, replyKind: 'reply' | 'staff-reply'): TReplies {
   const chatId = () => {
     const id = ctx.chat?.id ?? ctx.from?.id;
     if (id === undefined) throw new Error('This update has no chat to reply in');

@@ -48,12 +48,22 @@ const unordered = Prisma.join(UNORDERED_KINDS.map((kind) => Prisma.sql`${kind}`)
 export async function insertOutboxRows(
   db: TDbClient,
   rows: readonly TOutboxInsert[],
-  input: { owner: string | null; now: Date; leaseMs: number },
+  input: {
+    owner: string | null;
+    now: Date;
+    leaseMs: number;
+    /** Writes to carry in the same statement (a unit of work's deferred writes, as `WITH …`). */
+    leading?: Prisma.Sql;
+  },
 ): Promise<Array<{ id: number; isLeased: boolean }>> {
-  if (rows.length === 0) return [];
+  const leading = input.leading ?? Prisma.empty;
+  if (rows.length === 0) {
+    if (leading !== Prisma.empty) await db.$executeRaw`${leading}SELECT 1`;
+    return [];
+  }
   const lease = new Date(input.now.getTime() + input.leaseMs);
   const written = await db.$queryRaw<Array<{ id: number; status: string }>>`
-    INSERT INTO "OutboxMessage"
+    ${leading}INSERT INTO "OutboxMessage"
       (kind, priority, lane, "payloadSealed", "caseId", "workerId", "escalationStep", "nextAttemptAt",
        status, "leaseOwner", "lockedUntil", attempts)
     SELECT v.kind, v.priority, v.lane, v.payload, v.case_id, v.worker_id, v.step, v.not_before,

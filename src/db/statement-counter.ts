@@ -1,8 +1,8 @@
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 
 /**
- * Counts the SQL statements a driver adapter runs (queries, and a transaction's BEGIN and COMMIT or
- * ROLLBACK): statements per update is a cost the project measures and keeps down.
+ * Counts the SQL statements a driver adapter runs (queries, a transaction's BEGIN, and the COMMIT or
+ * ROLLBACK Prisma sends as a query): statements per update is a cost the project measures and keeps down.
  *
  * @example
  * const counted = countStatements(new PrismaPg({ connectionString }));
@@ -26,8 +26,8 @@ export function countStatements(factory: SqlDriverAdapterFactory): {
         };
       },
     });
-  const countedTransaction = (transaction: Transaction) =>
-    counting(transaction, ['queryRaw', 'executeRaw', 'commit', 'rollback']);
+  // `commit()` and `rollback()` only release the connection: Prisma has sent COMMIT or ROLLBACK already.
+  const countedTransaction = (transaction: Transaction) => counting(transaction, ['queryRaw', 'executeRaw']);
   const countedAdapter = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     const counted = counting(adapter, ['queryRaw', 'executeRaw', 'executeScript']);
     return new Proxy(counted, {

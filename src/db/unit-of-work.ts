@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 
 export type TDbClient = PrismaClient | Prisma.TransactionClient;
 
@@ -16,9 +16,31 @@ export type TUnitOfWork = {
   afterCommit(hook: () => void): void;
   /** Per-unit state a module keeps (created on first use), such as the messages staged so far. */
   slot<T>(key: symbol, create: () => T): T;
+  /**
+   * A write whose result nobody in the unit needs, run at the commit together with the others in one
+   * statement. A later write under the same `key` replaces the earlier one (a state saved twice).
+   */
+  deferWrite(key: string, sql: Prisma.Sql): void;
+  /**
+   * The deferred writes so far, as the `WITH …` that leads the statement the caller runs next (which then
+   * carries them); empty when there are none.
+   */
+  takeDeferredWrites(): Prisma.Sql;
 };
 
 const currentUnit = new AsyncLocalStorage<TUnitOfWork>();
+
+/**
+ * What the current unit of work has read (or written) of one kind, by key: a second read in the same unit
+ * needs no query. Undefined outside a unit of work. The module that reads and writes a kind of row keeps
+ * its cache up to date with its own writes.
+ *
+ * @example
+ * const cached = unitCache<Screening | null>(ACTIVE_SCREENINGS)?.get(residentId);
+ */
+export function unitCache<T>(kind: symbol): Map<string, T> | undefined {
+  return currentUnit.getStore()?.slot(kind, () => new Map<string, T>());
+}
 
 /** The unit of work in progress, if any. */
 export function currentUnitOfWork(): TUnitOfWork | undefined {
@@ -55,6 +77,7 @@ export async function runUnitOfWork<T>(
     async (tx) => {
       const beforeHooks: Array<(tx: Prisma.TransactionClient) => Promise<void>> = [];
       const slots = new Map<symbol, unknown>();
+      const deferred = new Map<string, Prisma.Sql>();
       const unit: TUnitOfWork = {
         tx,
         beforeCommit: (hook) => beforeHooks.push(hook),
@@ -63,10 +86,24 @@ export async function runUnitOfWork<T>(
           if (!slots.has(key)) slots.set(key, create());
           return slots.get(key) as S;
         },
+        deferWrite(key, sql) {
+          deferred.delete(key);
+          deferred.set(key, sql);
+        },
+        takeDeferredWrites() {
+          if (deferred.size === 0) return Prisma.empty;
+          const writes = [...deferred.values()].map(
+            (sql, index) => Prisma.sql`${Prisma.raw(`w${index}`)} AS (${sql})`,
+          );
+          deferred.clear();
+          return Prisma.sql`WITH ${Prisma.join(writes, ', ')} `;
+        },
       };
       return currentUnit.run(unit, async () => {
         const result = await work();
         for (const hook of beforeHooks) await hook(tx);
+        const writes = unit.takeDeferredWrites();
+        if (writes !== Prisma.empty) await tx.$executeRaw`${writes}SELECT 1`;
         return result;
       });
     },
@@ -118,4 +155,20 @@ export async function handleUpdateOnce(
     await handle();
     return 'handled';
   });
+}
+
+/**
+ * Runs a write at the commit of the current unit of work, with the unit's other deferred writes in one
+ * statement (see `TUnitOfWork.deferWrite`); outside a unit of work, at once.
+ *
+ * @example
+ * await deferWrite(prisma, `screening-state:${id}`, Prisma.sql`UPDATE "Screening" SET … WHERE id = ${id}`);
+ */
+export async function deferWrite(prisma: PrismaClient, key: string, sql: Prisma.Sql): Promise<void> {
+  const unit = currentUnit.getStore();
+  if (unit) {
+    unit.deferWrite(key, sql);
+    return;
+  }
+  await prisma.$executeRaw(sql);
 }

@@ -1,4 +1,5 @@
-import { currentClient } from '../db/unit-of-work.ts';
+import { currentClient, unitCache } from '../db/unit-of-work.ts';
+import type { TOpenCase } from '../db/update-snapshot.ts';
 import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { sealCaseSignals } from './case-signals.ts';
@@ -28,16 +29,49 @@ export type TOpenCaseInput = {
   now?: Date;
 };
 
+export type { TOpenCase } from '../db/update-snapshot.ts';
+
+const OPEN_CASES = Symbol('open-cases');
+
 /**
  * The resident's open case (waiting or claimed), with who holds it; null when none. A resident has at most
- * one: `openOrRaiseCase` raises the open one rather than opening another.
+ * one: `openOrRaiseCase` raises the open one rather than opening another. Within an update, as read with
+ * its snapshot (a claim by a worker meanwhile is seen by what locks the case row and reads it again).
  */
-export function findOpenCase(deps: { prisma: PrismaClient }, residentId: string) {
-  return currentClient(deps.prisma).case.findFirst({
+export async function findOpenCase(
+  deps: { prisma: PrismaClient },
+  residentId: string,
+): Promise<TOpenCase | null> {
+  const cache = unitCache<TOpenCase | null>(OPEN_CASES);
+  const cached = cache?.get(residentId);
+  if (cached !== undefined) return cached;
+  const open = await currentClient(deps.prisma).case.findFirst({
     where: { residentId, status: { in: [...OPEN_CASE_STATUSES] } },
     orderBy: { createdAt: 'desc' },
-    include: { claimedBy: true },
+    select: {
+      id: true,
+      level: true,
+      score: true,
+      status: true,
+      screeningId: true,
+      signalsSealed: true,
+      claimedById: true,
+      createdAt: true,
+      claimedBy: true,
+    },
   });
+  cache?.set(residentId, open);
+  return open;
+}
+
+/** The resident's open case as the update's snapshot read it. */
+export function primeOpenCase(residentId: string, open: TOpenCase | null): void {
+  unitCache<TOpenCase | null>(OPEN_CASES)?.set(residentId, open);
+}
+
+/** Cases changed in this unit of work: what it read of them is read again. */
+export function forgetOpenCases(): void {
+  unitCache<TOpenCase | null>(OPEN_CASES)?.clear();
 }
 
 /** Whether a case of the resident's is still open: a worker has them, or will. */
@@ -62,6 +96,7 @@ export async function openOrRaiseCase(
   const db = currentClient(deps.prisma);
   const open = await findOpenCase(deps, input.residentId);
   const signalsSealed = sealCaseSignals(deps.protector, open?.signalsSealed ?? null, input.signals);
+  forgetOpenCases();
 
   if (!open) {
     const created = await db.case.create({

@@ -1,7 +1,8 @@
 import type { i18n } from 'i18next';
+import { forgetSessions } from '../db/session-storage.ts';
 import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
 import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import { OPEN_CASE_STATUSES } from './cases.ts';
+import { forgetOpenCases, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import {
   enqueueOutbox,
@@ -13,6 +14,7 @@ import {
   type TOutboxSender,
 } from './outbox.ts';
 import { pagesTranslator } from './pages.ts';
+import { forgetScreenings } from './screenings.ts';
 import { workerChatId } from './workers.ts';
 
 export type TEraseResidentDeps = {
@@ -87,6 +89,9 @@ export async function eraseResident(
   await db.worker.updateMany({ where: { activeCaseId: { in: caseIds } }, data: { activeCaseId: null } });
   await db.screening.deleteMany({ where: { residentId: input.residentId } });
   await db.botSession.deleteMany({ where: { key: { in: [...input.storageKeys] } } });
+  forgetSessions(input.storageKeys);
+  forgetScreenings();
+  forgetOpenCases();
   // What the bot said to them: its rows name their chat. One still on its way goes; its row does not stay,
   // nor does one of what this same update answers them.
   await db.outboxMessage.deleteMany({ where: { lane: residentLane(input.residentId) } });

@@ -135,10 +135,16 @@ export async function enqueueOutbox(deps: TOutboxDeps, input: TOutboxInput): Pro
       const stored = list.filter((entry) => entry.isStored);
       const owner = deps.outboxSender?.owner ?? null;
       const now = deps.outboxSender?.now() ?? new Date();
+      // The unit's other deferred writes (a screening's state, the conversation's) ride in the same statement.
       const written = await insertOutboxRows(
         tx,
         stored.map((entry) => toInsert(deps, entry.outgoing, entry.notBefore ?? now)),
-        { owner, now, leaseMs: deps.outboxSender?.leaseMs ?? DEFAULT_LEASE_MS },
+        {
+          owner,
+          now,
+          leaseMs: deps.outboxSender?.leaseMs ?? DEFAULT_LEASE_MS,
+          leading: unit.takeDeferredWrites(),
+        },
       );
       for (const [index, entry] of stored.entries()) {
         entry.outgoing.id = written[index]?.id;
@@ -197,7 +203,9 @@ function toInsert(deps: TOutboxDeps, outgoing: TOutgoing, notBefore: Date | unde
  * not bring a trace back.
  */
 export function leaveNoTraceIn(lane: string): void {
-  currentUnitOfWork()?.slot(UNTRACED_LANES, () => new Set<string>()).add(lane);
+  currentUnitOfWork()
+    ?.slot(UNTRACED_LANES, () => new Set<string>())
+    .add(lane);
 }
 
 /**

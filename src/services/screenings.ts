@@ -1,4 +1,5 @@
-import { currentClient } from '../db/unit-of-work.ts';
+import { randomUUID } from 'node:crypto';
+import { currentClient, unitCache } from '../db/unit-of-work.ts';
 import { scoreGrievance } from '../domain/risk/grievance.ts';
 import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
 import { compareLevels, maxLevel, type TRiskLevel } from '../domain/risk/level.ts';
@@ -17,7 +18,7 @@ import {
   type TScriptState,
   type TStep,
 } from '../domain/script/index.ts';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient, Screening } from '../generated/prisma/client.ts';
 import { findOpenCase, hasOpenCase, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import type { TScriptRegistry } from './script-registry.ts';
@@ -81,11 +82,18 @@ export async function startScreening(
   if (!script) throw new Error(`No published version of script "${deps.scriptId}"`);
   const started = startScript(script, scriptLocale(script, locale));
   if (!started.ok) throw new Error(`Script "${script.id}" has no locales`);
-  const db = currentClient(deps.prisma);
-  const row = await db.screening.create({
-    data: { residentId, scriptId: script.id, scriptVersion: script.version, stateSealed: '' },
+  // The id is chosen here so the state can be sealed under it in the same statement that creates the row.
+  const id = randomUUID();
+  const row = await currentClient(deps.prisma).screening.create({
+    data: {
+      id,
+      residentId,
+      scriptId: script.id,
+      scriptVersion: script.version,
+      stateSealed: sealState(deps, id, started.step.state),
+    },
   });
-  await saveState(deps, row.id, started.step.state);
+  activeScreenings()?.set(residentId, row);
   return { screeningId: row.id, promptMessageId: null, step: started.step };
 }
 
@@ -162,6 +170,7 @@ export async function answerScreening(
     where: { id: active.id },
     data: { status: 'completed', level: result.level, completedAt: new Date() },
   });
+  activeScreenings()?.set(input.residentId, null);
   if (compareLevels(result.level, ESCALATE_AT) < 0) {
     return { ...answered, step, hasOpenCase: await hasOpenCase(deps, input.residentId) };
   }
@@ -203,6 +212,7 @@ export async function cancelScreening(
 ): Promise<'cancelled' | 'none'> {
   const db = currentClient(deps.prisma);
   const where = { residentId: input.residentId, status: 'active' };
+  activeScreenings()?.set(input.residentId, null);
   const { count } = input.discard
     ? await db.screening.deleteMany({ where })
     : await db.screening.updateMany({ where, data: { status: 'cancelled', completedAt: new Date() } });
@@ -279,11 +289,33 @@ function grievanceSignals(deps: TScreeningDeps, done: TDoneStep) {
   return texts.length === 0 ? undefined : { grievance: scoreGrievance(texts.join('\n'), lexicon) };
 }
 
+const ACTIVE_SCREENINGS = Symbol('active-screenings');
+
+/** The active screening row of each resident, as this unit of work read it (and wrote it since). */
+function activeScreenings() {
+  return unitCache<Screening | null>(ACTIVE_SCREENINGS);
+}
+
+/** The resident's screening under way as the update's snapshot read it. */
+export function primeActiveScreening(residentId: string, row: Screening | null): void {
+  activeScreenings()?.set(residentId, row);
+}
+
+/** Screenings changed outside this module in this unit of work (an erasure): read them again. */
+export function forgetScreenings(): void {
+  activeScreenings()?.clear();
+}
+
 async function loadActive(deps: TScreeningDeps, residentId: string): Promise<TActive | undefined> {
-  const row = await currentClient(deps.prisma).screening.findFirst({
-    where: { residentId, status: 'active' },
-    orderBy: { startedAt: 'desc' },
-  });
+  const cache = activeScreenings();
+  let row = cache?.get(residentId);
+  if (row === undefined) {
+    row = await currentClient(deps.prisma).screening.findFirst({
+      where: { residentId, status: 'active' },
+      orderBy: { startedAt: 'desc' },
+    });
+    cache?.set(residentId, row);
+  }
   if (!row) return undefined;
   const script = await deps.scripts.get(row.scriptId, row.scriptVersion);
   if (!script)
@@ -301,8 +333,14 @@ async function readState(deps: TScreeningDeps, screeningId: string, sealed: stri
 }
 
 async function saveState(deps: TScreeningDeps, screeningId: string, state: TScriptState): Promise<void> {
-  const stateSealed = deps.protector.seal(JSON.stringify(state), stateContext(screeningId));
+  const stateSealed = sealState(deps, screeningId, state);
   await currentClient(deps.prisma).screening.update({ where: { id: screeningId }, data: { stateSealed } });
+  for (const row of activeScreenings()?.values() ?? [])
+    if (row?.id === screeningId) row.stateSealed = stateSealed;
+}
+
+function sealState(deps: TScreeningDeps, screeningId: string, state: TScriptState): string {
+  return deps.protector.seal(JSON.stringify(state), stateContext(screeningId));
 }
 
 function scriptLocale(script: TScript, locale: string): string {
