@@ -1,3 +1,4 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { TDatabase } from './client.ts';
 import { DatabaseError } from './errors.ts';
 import {
@@ -28,9 +29,13 @@ export type TMigrateOptions = {
  * const { applied } = await migrateDatabase(db); // ['20250101000000_init'] on a fresh database, then []
  */
 export async function migrateDatabase(
-  db: Pick<TDatabase, 'createMigrationAdapter'>,
+  db: Pick<TDatabase, 'createMigrationAdapter'> & Partial<Pick<TDatabase, 'prisma'>>,
   options: TMigrateOptions = {},
 ): Promise<{ applied: string[] }> {
+  const migrationsDir = options.migrationsDir ?? projectPaths.migrations;
+  // A restart usually finds everything applied: then the schema engine (tens of megabytes of Wasm that stay
+  // in the process once loaded) is not needed at all.
+  if (db.prisma && (await isUpToDate(db.prisma, migrationsDir))) return { applied: [] };
   const adapterFactory = db.createMigrationAdapter();
   try {
     const engine = await openSchemaEngine({
@@ -38,7 +43,7 @@ export async function migrateDatabase(
       adapterFactory,
     });
     try {
-      const migrationsList = await readMigrationsList(options.migrationsDir ?? projectPaths.migrations);
+      const migrationsList = await readMigrationsList(migrationsDir);
       const { appliedMigrationNames } = await engine.applyMigrations({
         migrationsList,
         filters: noSchemaFilter,
@@ -55,5 +60,24 @@ export async function migrateDatabase(
     });
   } finally {
     await adapterFactory.close();
+  }
+}
+
+/**
+ * Whether every migration in the folder has been applied, by the bookkeeping the engine keeps, with none
+ * failed or half-applied. Anything else (no bookkeeping table yet, a failed migration) is the engine's to
+ * handle and report.
+ */
+async function isUpToDate(prisma: PrismaClient, migrationsDir: string): Promise<boolean> {
+  const { migrationDirectories } = await readMigrationsList(migrationsDir);
+  try {
+    const rows = await prisma.$queryRaw<Array<{ name: string; finished: boolean }>>`
+      SELECT migration_name AS name, finished_at IS NOT NULL AS finished
+      FROM _prisma_migrations WHERE rolled_back_at IS NULL`;
+    if (rows.some((row) => !row.finished)) return false;
+    const applied = new Set(rows.map((row) => row.name));
+    return migrationDirectories.every((directory) => applied.has(directory.path));
+  } catch {
+    return false;
   }
 }

@@ -25,8 +25,15 @@ function cachePath(): string {
 
 /** An in-memory PGlite holding an empty cluster, seeded from the cached dump (made on first use). */
 export async function createMemoryPglite(): Promise<PGlite> {
-  return PGlite.create({ loadDataDir: await loadEmptyCluster() });
+  return PGlite.create({ loadDataDir: await loadEmptyCluster(), postgresqlconf: EMBEDDED_SETTINGS });
 }
+
+/**
+ * PostgreSQL's memory settings for the embedded database, which lives in the bot's own process. Its default
+ * shared buffers (128 MB) would be most of the bot's memory; a community team's data is a few megabytes,
+ * and the operating system caches the files under it anyway.
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers = 16MB', 'wal_buffers = 1MB', 'temp_buffers = 1MB'];
 
 /**
  * Opens (or creates) a PGlite folder. A new folder is seeded from the cached empty cluster when one exists
@@ -34,9 +41,10 @@ export async function createMemoryPglite(): Promise<PGlite> {
  */
 export async function openPgliteFolder(dataDir: string): Promise<PGlite> {
   await mkdir(dataDir, { recursive: true });
-  if (existsSync(join(dataDir, 'PG_VERSION')) || !existsSync(cachePath())) return PGlite.create({ dataDir });
+  const options = { dataDir, postgresqlconf: EMBEDDED_SETTINGS };
+  if (existsSync(join(dataDir, 'PG_VERSION')) || !existsSync(cachePath())) return PGlite.create(options);
   const dump = await readCachedCluster();
-  return dump === undefined ? PGlite.create({ dataDir }) : PGlite.create({ dataDir, loadDataDir: dump });
+  return dump === undefined ? PGlite.create(options) : PGlite.create({ ...options, loadDataDir: dump });
 }
 
 function loadEmptyCluster(): Promise<Blob> {

@@ -2,6 +2,7 @@ import { currentClient, unitCache } from '../db/unit-of-work.ts';
 import type { TOpenCase } from '../db/update-snapshot.ts';
 import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { recordCaseEvent } from './audit.ts';
 import { sealCaseSignals } from './case-signals.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
@@ -94,6 +95,7 @@ export async function openOrRaiseCase(
   input: TOpenCaseInput,
 ): Promise<TOpenCaseOutcome> {
   const db = currentClient(deps.prisma);
+  const now = input.now ?? new Date();
   const open = await findOpenCase(deps, input.residentId);
   const signalsSealed = sealCaseSignals(deps.protector, open?.signalsSealed ?? null, input.signals);
   forgetOpenCases();
@@ -113,12 +115,16 @@ export async function openOrRaiseCase(
         scores: input.screening?.scores,
         explanation: input.screening?.explanation,
         signalsSealed,
-        events: {
-          create: { type: 'created', actor: 'system', detail: { level: input.level, source: input.source } },
-        },
       },
     });
-    await scheduleEscalation(deps, { caseId: created.id, now: input.now ?? new Date() });
+    await recordCaseEvent(deps, {
+      caseId: created.id,
+      type: 'created',
+      actor: 'system',
+      now,
+      detail: { level: input.level, source: input.source },
+    });
+    await scheduleEscalation(deps, { caseId: created.id, now });
     return { caseId: created.id, change: 'created' };
   }
 
@@ -139,19 +145,17 @@ export async function openOrRaiseCase(
             score: Math.max(open.score, input.score ?? 0),
           }
         : {}),
-      events: {
-        create: {
-          type: isHigher ? 'raised' : 'signal',
-          actor: 'system',
-          detail: { from: open.level, to: isHigher ? input.level : open.level, source: input.source },
-        },
-      },
     },
   });
+  await recordCaseEvent(deps, {
+    caseId: open.id,
+    type: isHigher ? 'raised' : 'signal',
+    actor: 'system',
+    now,
+    detail: { from: open.level, to: isHigher ? input.level : open.level, source: input.source },
+  });
   // A higher level pages from the start of its own, faster ladder (imminent: levels 1 and 2 at once).
-  if (isHigher && open.status === 'waiting') {
-    await scheduleEscalation(deps, { caseId: open.id, now: input.now ?? new Date() });
-  }
+  if (isHigher && open.status === 'waiting') await scheduleEscalation(deps, { caseId: open.id, now });
   return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged' };
 }
 

@@ -2,6 +2,7 @@ import type { i18n } from 'i18next';
 import { forgetSessions } from '../db/session-storage.ts';
 import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
 import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { recordCaseEvents } from './audit.ts';
 import { forgetOpenCases, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import {
@@ -149,14 +150,10 @@ export async function anonymiseCases(
   await db.caseMessage.deleteMany({ where });
   await db.caseNote.deleteMany({ where });
   await db.outboxMessage.deleteMany({ where });
-  await db.caseEvent.createMany({
-    data: input.caseIds.map((caseId) => ({
-      caseId,
-      type: input.reason,
-      actor: input.actor,
-      createdAt: input.now,
-    })),
-  });
+  await recordCaseEvents(
+    deps,
+    input.caseIds.map((caseId) => ({ caseId, type: input.reason, actor: input.actor, now: input.now })),
+  );
   // After the deletion, and linked to no case: nothing above erases them, and they quote no one.
   for (const blank of blanks) {
     const text = pagesTranslator(deps.i18n, blank.locale ?? 'en')(`notices.${input.reason}`, {
