@@ -293,7 +293,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
       return await failed(message, error, messageLog);
     }
     if (messageId === 'wait') {
-      queue.retry(key, { atMs: Date.now() + EDIT_WAIT_MS, isRateLimited: false });
+      queue.retry(key, { atMs: Date.now() + EDIT_WAIT_MS, isRateLimited: false, nowMs: Date.now() });
       return;
     }
     if (messageId === 'gone') return await drop(message, messageLog, 'no sent message to edit');
@@ -439,6 +439,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         queue.retry(message.key, {
           atMs: Date.now() + failure.delayMs,
           isRateLimited: failure.isRateLimited,
+          nowMs: Date.now(),
         });
         return;
       case 'done':

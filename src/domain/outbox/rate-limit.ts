@@ -1,9 +1,13 @@
-/** A limit on sending, asked before each message. Pure: the caller passes the time. */
+/**
+ * A limit on sending, asked before each message. Pure: the caller passes the time. `reserve`: how much of
+ * the limit must be left over after this message — what less urgent messages may not use, so the crisis
+ * messages always find room.
+ */
 export type TRateLimit = {
-  /** Takes a token now if there is one; otherwise the time (ms) at which the next one comes. */
-  take(nowMs: number): { isTaken: true } | { isTaken: false; readyAtMs: number };
-  /** The time at which a token is there (now, when one is). */
-  readyAt(nowMs: number): number;
+  /** Takes a token now if there is one (beyond `reserve`); otherwise the time (ms) at which one comes. */
+  take(nowMs: number, reserve?: number): { isTaken: true } | { isTaken: false; readyAtMs: number };
+  /** The time at which a token beyond `reserve` is there (now, when one is). */
+  readyAt(nowMs: number, reserve?: number): number;
   /** Whether it has refilled completely: forgetting it then loses nothing. */
   isFull(nowMs: number): boolean;
 };
@@ -24,17 +28,15 @@ export function createTokenBucket(options: { perSecond: number; burst: number })
   let updatedAtMs = Number.NEGATIVE_INFINITY;
 
   const refill = (nowMs: number) => {
-    if (updatedAtMs === Number.NEGATIVE_INFINITY) {
-      updatedAtMs = nowMs;
-      return;
-    }
-    tokens = Math.min(burst, tokens + ((nowMs - updatedAtMs) * perSecond) / 1000);
+    if (updatedAtMs !== Number.NEGATIVE_INFINITY)
+      tokens = Math.min(burst, tokens + ((nowMs - updatedAtMs) * perSecond) / 1000);
     updatedAtMs = nowMs;
   };
-  const readyAt = (nowMs: number) => {
+  const readyAt = (nowMs: number, reserve = 0) => {
     if (perSecond <= 0) return nowMs;
     refill(nowMs);
-    return tokens >= 1 ? nowMs : nowMs + Math.ceil(((1 - tokens) * 1000) / perSecond);
+    const needed = 1 + Math.min(reserve, burst - 1);
+    return tokens >= needed ? nowMs : nowMs + Math.ceil(((needed - tokens) * 1000) / perSecond);
   };
   return {
     readyAt,
@@ -43,9 +45,9 @@ export function createTokenBucket(options: { perSecond: number; burst: number })
       refill(nowMs);
       return tokens >= burst;
     },
-    take(nowMs) {
+    take(nowMs, reserve = 0) {
       if (perSecond <= 0) return { isTaken: true };
-      const at = readyAt(nowMs);
+      const at = readyAt(nowMs, reserve);
       if (at > nowMs) return { isTaken: false, readyAtMs: at };
       tokens -= 1;
       return { isTaken: true };
@@ -67,11 +69,12 @@ export function createWindowLimit(options: { perWindow: number; windowMs: number
   const forgetOld = (nowMs: number) => {
     while (sentAt.length > 0 && (sentAt[0] ?? 0) <= nowMs - windowMs) sentAt.shift();
   };
-  const readyAt = (nowMs: number) => {
+  const readyAt = (nowMs: number, reserve = 0) => {
     if (perWindow <= 0) return nowMs;
     forgetOld(nowMs);
-    if (sentAt.length < perWindow) return nowMs;
-    return (sentAt[sentAt.length - perWindow] ?? nowMs) + windowMs;
+    const allowed = perWindow - Math.min(reserve, perWindow - 1);
+    if (sentAt.length < allowed) return nowMs;
+    return (sentAt[sentAt.length - allowed] ?? nowMs) + windowMs;
   };
   return {
     readyAt,
@@ -79,9 +82,9 @@ export function createWindowLimit(options: { perWindow: number; windowMs: number
       forgetOld(nowMs);
       return sentAt.length === 0;
     },
-    take(nowMs) {
+    take(nowMs, reserve = 0) {
       if (perWindow <= 0) return { isTaken: true };
-      const at = readyAt(nowMs);
+      const at = readyAt(nowMs, reserve);
       if (at > nowMs) return { isTaken: false, readyAtMs: at };
       sentAt.push(nowMs);
       return { isTaken: true };

@@ -1,4 +1,4 @@
-import type { TPriority } from './kinds.ts';
+import { PRIORITY, type TPriority } from './kinds.ts';
 import { createTokenBucket, createWindowLimit, type TRateLimit } from './rate-limit.ts';
 
 /** One message held for sending, as the queue sees it: no text, only what decides its turn. */
@@ -43,10 +43,11 @@ export type TSendQueue = {
   /** Sent, or given up: it leaves the queue and what waited behind it may go. */
   done(key: string): void;
   /**
-   * It failed and is tried again at `atMs`, keeping its place. `isRateLimited` (Telegram said 429): every
-   * less urgent message waits until then too, so the crisis messages get the capacity there is.
+   * It failed and is tried again at `atMs`, keeping its place. `isRateLimited` (Telegram said 429): its chat
+   * waits until then; and when several chats are refused at once (the bot's own limit, not a chat's), every
+   * less urgent message waits too, so the crisis messages get the capacity there is.
    */
-  retry(key: string, input: { atMs: number; isRateLimited: boolean }): void;
+  retry(key: string, input: { atMs: number; isRateLimited: boolean; nowMs: number }): void;
   /** Everything waiting for a retry or a limit may go at once (a last try before stopping; tests). */
   retryNow(): void;
   /** Whether a message with this key is held (queued or in flight). */
@@ -58,12 +59,28 @@ export type TSendQueue = {
 
 type THeld = TQueuedMessage & { notBeforeMs: number };
 
+/** 429s from this many chats within a second mean the bot as a whole is over Telegram's limit. */
+const BOT_LIMIT_CHATS = 3;
+/**
+ * The bot's pace is kept over a window a little longer than Telegram's second: what leaves here evenly can
+ * reach Telegram bunched up, and a message over the limit is refused, not queued.
+ */
+const BOT_WINDOW_MS = 1100;
+/**
+ * Held back for crisis messages: a tenth of the bot's window, and two of a chat's burst. Routine traffic
+ * never uses them, so emergency numbers and pages of an imminent case find room however busy the bot is.
+ */
+const BOT_CRISIS_SHARE = 0.1;
+const CHAT_CRISIS_RESERVE = 2;
+const CHAT_PACE_MARGIN = 0.9;
+
 /**
  * The order in which held messages go to Telegram — pure, time passed in. The most urgent first (priority,
  * then age); a chat's new messages in their order, except that a more urgent one never waits behind a less
  * urgent one; within Telegram's limits — at most so many a second for the bot (a sliding window), and a
- * pace with a short burst for each chat (a token bucket) — so nothing is sent only to be refused; and after
- * a 429, less urgent messages wait out the `retry_after`.
+ * pace with a short burst for each chat (a token bucket), with a share of each held back for crisis
+ * messages — so nothing is sent only to be refused; and after a 429, its chat (and, when many chats are
+ * refused at once, every less urgent message) waits out the `retry_after`.
  *
  * @example
  * const queue = createSendQueue({ perSecond: 30, perChatPerSecond: 1, chatBurst: 10 });
@@ -74,15 +91,23 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
   const lanes = new Map<string, THeld[]>();
   const byKey = new Map<string, THeld>();
   const flying = new Set<string>();
-  const botLimit = createWindowLimit({ perWindow: limits.perSecond, windowMs: 1000 });
+  const botLimit = createWindowLimit({ perWindow: limits.perSecond, windowMs: BOT_WINDOW_MS });
   const chatBuckets = new Map<string, TRateLimit>();
   let pause: { abovePriority: number; untilMs: number } | undefined;
+  /** Chats Telegram refused (429), until when. */
+  const chatPauses = new Map<string, number>();
+  /** When each chat was last refused: several within a second means the bot's limit, not a chat's. */
+  const refusedAt = new Map<string, number>();
   let calls = 0;
 
   const chatBucket = (lane: string) => {
     let bucket = chatBuckets.get(lane);
     if (!bucket) {
-      bucket = createTokenBucket({ perSecond: limits.perChatPerSecond, burst: limits.chatBurst });
+      // The same margin as the bot's window: a little slower than the chat's pace, a little less of a burst.
+      bucket = createTokenBucket({
+        perSecond: limits.perChatPerSecond * CHAT_PACE_MARGIN,
+        burst: Math.max(1, limits.chatBurst - 1),
+      });
       chatBuckets.set(lane, bucket);
     }
     return bucket;
@@ -90,7 +115,11 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
   const forgetFullBuckets = (nowMs: number) => {
     for (const [lane, bucket] of chatBuckets)
       if (!lanes.has(lane) && bucket.isFull(nowMs)) chatBuckets.delete(lane);
+    for (const [lane, until] of chatPauses) if (until <= nowMs) chatPauses.delete(lane);
   };
+  const botReserve = Math.max(1, Math.round(limits.perSecond * BOT_CRISIS_SHARE));
+  const botReserveFor = (message: THeld) => (message.priority === PRIORITY.crisis ? 0 : botReserve);
+  const chatReserveFor = (message: THeld) => (message.priority === PRIORITY.crisis ? 0 : CHAT_CRISIS_RESERVE);
   const isBefore = (a: THeld, b: THeld) =>
     a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
 
@@ -116,6 +145,11 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       let bestUnlimited: THeld | undefined;
       let wakeAt = Number.POSITIVE_INFINITY;
       for (const [laneKey, lane] of lanes) {
+        const chatPausedUntil = chatPauses.get(laneKey) ?? 0;
+        if (chatPausedUntil > nowMs) {
+          wakeAt = Math.min(wakeAt, chatPausedUntil);
+          continue;
+        }
         let mostUrgentEarlier = Number.POSITIVE_INFINITY;
         for (const message of lane) {
           const isBehind = message.isOrdered && message.priority >= mostUrgentEarlier;
@@ -134,7 +168,7 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
             if (!bestUnlimited || isBefore(message, bestUnlimited)) bestUnlimited = message;
             continue;
           }
-          const chatReadyAt = chatBucket(laneKey).readyAt(nowMs);
+          const chatReadyAt = chatBucket(laneKey).readyAt(nowMs, chatReserveFor(message));
           if (chatReadyAt > nowMs) {
             wakeAt = Math.min(wakeAt, chatReadyAt);
             continue;
@@ -144,7 +178,7 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       }
       let chosen = best;
       if (best) {
-        const botReadyAt = botLimit.readyAt(nowMs);
+        const botReadyAt = botLimit.readyAt(nowMs, botReserveFor(best));
         if (botReadyAt > nowMs) {
           wakeAt = Math.min(wakeAt, botReadyAt);
           chosen = undefined;
@@ -155,8 +189,8 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       if (bestUnlimited && (!chosen || !isBefore(chosen, bestUnlimited))) chosen = bestUnlimited;
       if (!chosen) return Number.isFinite(wakeAt) ? { type: 'wait', untilMs: wakeAt } : { type: 'idle' };
       if (chosen.isLimited) {
-        botLimit.take(nowMs);
-        chatBucket(chosen.lane).take(nowMs);
+        botLimit.take(nowMs, botReserveFor(chosen));
+        chatBucket(chosen.lane).take(nowMs, chatReserveFor(chosen));
       }
       flying.add(chosen.key);
       return { type: 'send', message: chosen };
@@ -180,6 +214,10 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       if (!held) return;
       held.notBeforeMs = input.atMs;
       if (!input.isRateLimited) return;
+      chatPauses.set(held.lane, Math.max(chatPauses.get(held.lane) ?? 0, input.atMs));
+      refusedAt.set(held.lane, input.nowMs);
+      for (const [lane, at] of refusedAt) if (at <= input.nowMs - 1000) refusedAt.delete(lane);
+      if (refusedAt.size < BOT_LIMIT_CHATS) return;
       pause = pause
         ? {
             abovePriority: Math.min(pause.abovePriority, held.priority),
@@ -191,6 +229,7 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
     retryNow() {
       for (const held of byKey.values()) held.notBeforeMs = 0;
       pause = undefined;
+      chatPauses.clear();
     },
 
     has: (key) => byKey.has(key),

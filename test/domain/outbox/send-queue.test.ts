@@ -59,7 +59,7 @@ describe('createSendQueue', () => {
     // The question is stuck (Telegram failed it): the numbers still go, what came after them waits.
     expect(queue.next(0)).toMatchObject({ message: { key: numbers.key } });
     expect(queue.next(0)).toMatchObject({ message: { key: question.key } });
-    queue.retry(question.key, { atMs: 5000, isRateLimited: false });
+    queue.retry(question.key, { atMs: 5000, isRateLimited: false, nowMs: 0 });
     queue.done(numbers.key);
     expect(queue.next(0)).toEqual({ type: 'wait', untilMs: 5000 });
     expect(drain(queue, 5000)).toEqual([question.key, nextQuestion.key]);
@@ -80,42 +80,63 @@ describe('createSendQueue', () => {
     expect(queue.next(0)).toMatchObject({ message: { key: edit.key } });
   });
 
-  it('keeps to the bot’s limit without being told: the rest waits for a free second, most urgent first', () => {
-    const queue = createSendQueue({ perSecond: 2, perChatPerSecond: 0, chatBurst: 1 });
-    const routine = ['a', 'b', 'c', 'e'].map((lane) => message(lane, PRIORITY.routine));
+  it('keeps to the bot’s limit without being told, a share held back for crisis messages', () => {
+    const queue = createSendQueue({ perSecond: 10, perChatPerSecond: 0, chatBurst: 1 });
+    const routine = Array.from({ length: 10 }, (_, index) => message(`r${index}`, PRIORITY.routine));
     for (const m of routine) queue.add(m);
-    expect(drain(queue, 0)).toEqual([routine[0]?.key, routine[1]?.key]);
-    const crisis = message('d', PRIORITY.crisis);
+    // Nine of ten: one is held back for a crisis.
+    expect(drain(queue, 0)).toEqual(routine.slice(0, 9).map((m) => m.key));
+    const crisis = message('c', PRIORITY.crisis);
     queue.add(crisis);
-    expect(queue.next(400)).toEqual({ type: 'wait', untilMs: 1000 });
-    expect(drain(queue, 1000)).toEqual([crisis.key, routine[2]?.key]);
-    expect(drain(queue, 1500)).toEqual([]);
-    expect(drain(queue, 2000)).toEqual([routine[3]?.key]);
+    expect(drain(queue, 400)).toEqual([crisis.key]);
+    // The window is a little over a second: what leaves evenly may reach Telegram bunched up.
+    expect(queue.next(400)).toEqual({ type: 'wait', untilMs: 1100 });
+    expect(drain(queue, 1100)).toEqual([routine[9]?.key]);
   });
 
-  it("keeps a chat's pace after its burst, while other chats go on", () => {
-    const queue = createSendQueue({ perSecond: 0, perChatPerSecond: 1, chatBurst: 2 });
+  it("keeps a chat's pace after its burst, a little under Telegram's, with room for a crisis message", () => {
+    const queue = createSendQueue({ perSecond: 0, perChatPerSecond: 1, chatBurst: 5 });
     const busy = [1, 2, 3].map(() => message('busy', PRIORITY.routine));
     const quiet = message('quiet', PRIORITY.routine);
     for (const m of [...busy, quiet]) queue.add(m);
+    // A burst of four less two held back for a crisis.
     expect(drain(queue, 0)).toEqual([busy[0]?.key, busy[1]?.key, quiet.key]);
-    expect(queue.next(0)).toEqual({ type: 'wait', untilMs: 1000 });
-    expect(drain(queue, 1000)).toEqual([busy[2]?.key]);
+    const crisis = message('busy', PRIORITY.crisis);
+    queue.add(crisis);
+    expect(drain(queue, 0)).toEqual([crisis.key]);
+    // Two more tokens must come back first (0.9 a second): one for it, and the crisis reserve.
+    expect(queue.next(0)).toEqual({ type: 'wait', untilMs: 2223 });
+    expect(drain(queue, 2223)).toEqual([busy[2]?.key]);
   });
 
-  it('after a 429, less urgent messages wait out its retry_after; as urgent or more go on', () => {
+  it("after a chat's 429, that chat waits out its retry_after; the others go on", () => {
     const queue = createSendQueue(NO_LIMITS);
-    const refused = message('a', PRIORITY.relay);
-    const routine = message('b', PRIORITY.routine);
-    const crisis = message('c', PRIORITY.crisis);
+    const refused = message('a', PRIORITY.routine);
+    const sameChat = message('a', PRIORITY.crisis);
+    const otherChat = message('b', PRIORITY.routine);
     queue.add(refused);
     expect(queue.next(0)).toMatchObject({ message: { key: refused.key } });
-    queue.retry(refused.key, { atMs: 3000, isRateLimited: true });
+    queue.retry(refused.key, { atMs: 3000, isRateLimited: true, nowMs: 0 });
+    queue.add(sameChat);
+    queue.add(otherChat);
+    expect(drain(queue, 100)).toEqual([otherChat.key]);
+    expect(queue.next(100)).toEqual({ type: 'wait', untilMs: 3000 });
+    expect(drain(queue, 3000)).toEqual([sameChat.key, refused.key]);
+  });
+
+  it('after 429s from several chats at once (the bot’s limit), less urgent messages wait; as urgent or more go on', () => {
+    const queue = createSendQueue(NO_LIMITS);
+    const refused = ['a', 'b', 'c'].map((lane) => message(lane, PRIORITY.relay));
+    for (const m of refused) queue.add(m);
+    for (const _ of refused) expect(queue.next(0).type).toBe('send');
+    for (const m of refused) queue.retry(m.key, { atMs: 3000, isRateLimited: true, nowMs: 0 });
+    const routine = message('d', PRIORITY.routine);
+    const crisis = message('e', PRIORITY.crisis);
     queue.add(routine);
     queue.add(crisis);
     expect(drain(queue, 100)).toEqual([crisis.key]);
     expect(queue.next(100)).toEqual({ type: 'wait', untilMs: 3000 });
-    expect(drain(queue, 3000)).toEqual([refused.key, routine.key]);
+    expect(drain(queue, 3000).sort()).toEqual([...refused.map((m) => m.key), routine.key].sort());
   });
 
   it('retryNow lets what waits go at once', () => {
@@ -123,7 +144,7 @@ describe('createSendQueue', () => {
     const stuck = message('a', PRIORITY.routine);
     queue.add(stuck);
     queue.next(0);
-    queue.retry(stuck.key, { atMs: 60_000, isRateLimited: true });
+    queue.retry(stuck.key, { atMs: 60_000, isRateLimited: true, nowMs: 0 });
     queue.retryNow();
     expect(drain(queue, 1)).toEqual([stuck.key]);
     expect(queue.size()).toBe(0);
