@@ -170,7 +170,11 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     expect(calls.map((call) => [call.method, call.payload])).toEqual(
       [first, second].map(({ caseId }, index) => [
         'editMessageText',
-        { chat_id: ann.person.id, message_id: pages[index], text: notice.en('notices.erased', { id: caseId }) },
+        {
+          chat_id: ann.person.id,
+          message_id: pages[index],
+          text: notice.en('notices.erased', { id: caseId }),
+        },
       ]),
     );
     expect(ann.read()).toEqual([]);
@@ -212,7 +216,15 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     });
     const later = new Date(Date.now() + policy.acknowledgeTimeout.high + 60_000);
     await runEscalationSweep(
-      { prisma: app.prisma, protector: app.protector, i18n, logger, policy, scripts: app.scripts, outboxSender: other },
+      {
+        prisma: app.prisma,
+        protector: app.protector,
+        i18n,
+        logger,
+        policy,
+        scripts: app.scripts,
+        outboxSender: other,
+      },
       { now: later },
     );
     await inFlight;

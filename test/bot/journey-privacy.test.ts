@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationStorageKey } from '../../src/bot/deps.ts';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
-import { deliverOutbox } from '../helpers/outbox.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
 import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
+import { deliverOutbox } from '../helpers/outbox.ts';
 import { dumpText, readEveryTable, schemaModelNames } from '../helpers/tables.ts';
 import { callbackUpdate, messageUpdate, type TPerson, UNSUPPORTED_CONTENT } from '../helpers/updates.ts';
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import type { Update } from 'grammy/types';
 import { Api } from 'grammy';
+import type { Update } from 'grammy/types';
 import { createBot } from '../../src/bot/index.ts';
 import { DEFAULT_ESCALATION_POLICY, type TEscalationPolicy } from '../../src/domain/escalation/index.ts';
 import { createI18n } from '../../src/i18n.ts';
@@ -9,8 +9,8 @@ import { createServer } from '../../src/server/index.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { createEmergencyNumbers } from '../../src/services/emergency-numbers.ts';
-import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { loadRiskData } from '../../src/services/load-risk-data.ts';
+import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript } from '../../src/services/script-registry.ts';
 import { createTestDatabase } from './database.ts';
 

@@ -96,7 +96,9 @@ describe('a failure while handling an update', () => {
     }
     expect(response.status).toBe(500);
     expect(await processedCount(update.update_id)).toBe(0);
-    expect(app.api.textsTo(RESIDENT_EN.id)).toEqual([expect.stringMatching(/something went wrong[\s\S]*112/)]);
+    expect(app.api.textsTo(RESIDENT_EN.id)).toEqual([
+      expect.stringMatching(/something went wrong[\s\S]*112/),
+    ]);
 
     expect((await app.send(update)).status).toBe(200);
     expect(await processedCount(update.update_id)).toBe(1);
@@ -122,13 +124,18 @@ describe('Telegram failing or slow', () => {
       const started = performance.now();
       const response = await slow.app.request('/webhook', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': TEST_WEBHOOK_SECRET },
+        headers: {
+          'content-type': 'application/json',
+          'X-Telegram-Bot-Api-Secret-Token': TEST_WEBHOOK_SECRET,
+        },
         body: JSON.stringify(update),
       });
       const answeredMs = performance.now() - started;
       expect(response.status).toBe(200);
       expect(answeredMs).toBeLessThan(1500);
-      expect(await slow.prisma.processedUpdate.count({ where: { updateId: BigInt(update.update_id) } })).toBe(1);
+      expect(await slow.prisma.processedUpdate.count({ where: { updateId: BigInt(update.update_id) } })).toBe(
+        1,
+      );
       // The reply is on its way, not yet answered; it arrives once the round trip is over.
       expect(slow.api.callsOf('sendMessage')).toHaveLength(1);
       expect(slow.api.callsOf('sendMessage')[0]?.result).toBeUndefined();
