@@ -210,7 +210,11 @@ describe(describeDatabase('the outbox dispatcher'), () => {
     await dispatcher.idle();
     const page = fake.callsOf('sendMessage')[0];
     expect(fake.callsOf('editMessageText').map((call) => call.payload)).toEqual([
-      { chat_id: chatId, message_id: (page?.result as { message_id: number }).message_id, text: 'claimed' },
+      {
+        chat_id: chatId,
+        message_id: (page?.result as { message_id?: number } | undefined)?.message_id,
+        text: 'claimed',
+      },
     ]);
   });
 
