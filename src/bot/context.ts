@@ -24,6 +24,8 @@ export type TUpdateData = {
   worker: Worker | null;
   /** A feature already offered this resident a worker for this message: nothing more needs saying. */
   isOfferedWorker: boolean;
+  /** This message already went to the worker holding the resident's case. */
+  isRelayedToWorker?: boolean;
   /** What this update says, sent once its transaction commits (never `ctx.reply`, which calls Telegram at once). */
   outbox: TReplies;
 };

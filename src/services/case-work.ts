@@ -175,7 +175,8 @@ async function caseRepliedTo(
 }
 
 export type TResidentRelayOutcome =
-  | { type: 'relayed'; caseId: number }
+  /** `isScreeningWaiting`: a screening question also waits for an answer, which this text may be. */
+  | { type: 'relayed'; caseId: number; isScreeningWaiting: boolean }
   /** No open case: the message is not for a worker. */
   | { type: 'no-case' }
   /**
@@ -195,7 +196,8 @@ export type TResidentRelayOutcome =
  * Stored sealed in the transcript, audited, and delivered through the outbox.
  *
  * Once a worker holds the case, typed text is for them even while a screening question waits (a case opened
- * mid-screening); the screening keeps waiting and its buttons still answer it. While the case only waits,
+ * mid-screening); it may also answer that question (`isScreeningWaiting`: the screening is asked next). While
+ * the case only waits,
  * text belongs to the screening if one is under way; otherwise it is kept sealed in the transcript and passed
  * on to whoever claims the case ({@link passOnKeptMessages}).
  *
@@ -216,11 +218,10 @@ export async function relayFromResident(
   const open = await db.case.findUniqueOrThrow({ where: { id: candidate.id }, include: { claimedBy: true } });
   if (!(OPEN_CASE_STATUSES as readonly string[]).includes(open.status)) return { type: 'no-case' };
   const worker = open.status === 'claimed' && open.claimedBy?.isActive ? open.claimedBy : null;
+  const isScreeningWaiting =
+    (await db.screening.count({ where: { residentId: input.residentId, status: 'active' } })) > 0;
   if (!worker) {
-    const screenings = await db.screening.count({
-      where: { residentId: input.residentId, status: 'active' },
-    });
-    if (screenings > 0) return { type: 'screening' };
+    if (isScreeningWaiting) return { type: 'screening' };
     if (input.text === undefined) return { type: 'waiting', caseId: open.id, isKept: false };
     if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
     await keepForClaimer(deps, {
@@ -263,7 +264,7 @@ export async function relayFromResident(
       text: input.isCrisis ? `${t('relay.crisis_flag', { id: open.id })}\n${label}` : label,
     },
   });
-  return { type: 'relayed', caseId: open.id };
+  return { type: 'relayed', caseId: open.id, isScreeningWaiting };
 }
 
 /** A resident's text while their case waits: sealed in the transcript, with no worker yet (`workerId` null). */

@@ -127,7 +127,7 @@ describe(describeDatabase('a resident mid-screening whose case a worker claimed'
   const questionText = (id: string) =>
     scriptText(defaultScript().questions.find((question) => question.id === id)?.text, 'en');
 
-  it('types to the worker; the question keeps waiting and its buttons still answer it', async () => {
+  it('types to the worker; what is no answer leaves the question waiting, what is one answers it too', async () => {
     const resident = newResident();
     await resident.consent();
     // The first "yes" to a suicide item opens a high case; the screening carries on.
@@ -145,19 +145,27 @@ describe(describeDatabase('a resident mid-screening whose case a worker claimed'
       app.prisma.screening.findFirstOrThrow({ where: { residentId: resident.residentId, status: 'active' } });
     const before = await screening();
 
+    // Not an answer: it reaches the worker, and the resident is told so (not "I couldn't match that").
     await resident.send('Is someone reading this?');
-    expect(resident.read()).toEqual([]);
+    expect(resident.read()).toEqual([en('relay.passed_on')]);
     expect(await screening()).toEqual(before);
-    await deliverOutbox(app);
     expect(ann.read()).toEqual([
       w('relay.from_resident', { id: caseRow.id, text: 'Is someone reading this?' }),
     ]);
 
+    // An answer typed to the question on screen: the worker reads it, and it answers the question.
+    await resident.send('no');
+    expect(ann.read()).toEqual([w('relay.from_resident', { id: caseRow.id, text: 'no' })]);
+    const answered = await screening();
+    expect(answered.stateSealed).not.toBe(before.stateSealed);
+    expect(resident.read().at(-1)).toContain(questionText('asq_attempt'));
+
+    // Its buttons answer it as well, and those go to nobody but the screening.
     await resident.pressOption('no');
     const after = await screening();
-    expect(after.stateSealed).not.toBe(before.stateSealed);
-    expect(after.promptMessageId).not.toBe(before.promptMessageId);
-    expect(resident.read().at(-1)).toContain(questionText('asq_attempt'));
+    expect(after.stateSealed).not.toBe(answered.stateSealed);
+    expect(after.promptMessageId).not.toBe(answered.promptMessageId);
+    expect(resident.read().at(-1)).toContain(questionText('asq_now'));
     await deliverOutbox(app);
     expect(ann.read()).toEqual([]);
   });

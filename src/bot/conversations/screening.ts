@@ -102,7 +102,11 @@ async function takeAnswer(deps: TBotDeps, ctx: TBotContext): Promise<TTurn> {
   if (pressed) await ctx.outbox.answerCallback();
   if (step.type === 'reask') {
     const max = step.question.maxLength ?? 0;
-    await ctx.outbox.reply(ctx.t(`screening.reask.${step.reason}`, { max }));
+    // Not an answer, but words for the worker who has their case: no cold "couldn't match" for those.
+    const reply = ctx.isRelayedToWorker
+      ? ctx.t('relay.passed_on')
+      : ctx.t(`screening.reask.${step.reason}`, { max });
+    await ctx.outbox.reply(reply);
     return 'again';
   }
   await markAnswered(ctx, outcome, step);

@@ -106,8 +106,11 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     switch (relayed.type) {
       case 'relayed':
         ctx.logger.info({ case_id: relayed.caseId }, 'resident message relayed');
-        // Never on to the screening: relayed text is not an answer.
-        return;
+        if (!relayed.isScreeningWaiting) return;
+        // The worker has it; it may also be the answer to the question on screen, which the screening takes
+        // (and, if it is not, says it was passed on rather than asking again).
+        ctx.isRelayedToWorker = true;
+        return next();
       case 'not-text':
       case 'too-long':
         await ctx.outbox.reply(
