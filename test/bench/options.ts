@@ -1,0 +1,113 @@
+/**
+ * The bench's command line. Checked at the edge: a bad argument gets one clear message and exit code 2,
+ * before any bot starts.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export const SCENARIOS = ['throughput', 'open-loop', 'limits', 'database-size', 'memory'] as const;
+export type TScenario = (typeof SCENARIOS)[number];
+
+export type TBenchOptions = {
+  isQuick: boolean;
+  rttMs: number;
+  jsonFile: string | undefined;
+  only: ReadonlySet<TScenario>;
+  /** The Bridgeline checkout to run (`src/main.ts`, `src/cli/admin.ts`). */
+  botDir: string;
+};
+
+export const USAGE = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--json <file>] [--only <scenario,...>] [--bot-dir <dir>]
+
+  --quick            a run of under a minute: fewer residents, shorter runs, scenarios 2, 4 and 5 shrunk or left out
+  --rtt <ms>         the Bot API round trip the fake Telegram adds to every call (default 100)
+  --json <file>      also write every raw figure to <file>
+  --only <list>      run only these scenarios: ${SCENARIOS.join(', ')}
+  --bot-dir <dir>    the Bridgeline checkout to measure (default: this one)`;
+
+/** A bad command line: its message is shown with the usage, and the bench exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * @throws {UsageError} naming the first problem.
+ * @example
+ * parseOptions(['--quick', '--rtt', '50'], '/work/main'); // { isQuick: true, rttMs: 50, … }
+ */
+export function parseOptions(args: readonly string[], defaultBotDir: string): TBenchOptions | 'help' {
+  let isQuick = false;
+  let rttMs = 100;
+  let jsonFile: string | undefined;
+  let only: Set<TScenario> = new Set(SCENARIOS);
+  let botDir = defaultBotDir;
+  const seen = new Set<string>();
+
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? splitOnce(arg) : [arg, undefined];
+    if (flag === '--help' || flag === '-h') return 'help';
+    if (seen.has(flag)) throw new UsageError(`${flag} is given twice.`);
+    seen.add(flag);
+    const value = (): string => {
+      const next = inline ?? args[++i];
+      if (next === undefined || (inline === undefined && next.startsWith('--'))) {
+        throw new UsageError(`${flag} needs a value.`);
+      }
+      return next;
+    };
+    switch (flag) {
+      case '--quick':
+        if (inline !== undefined) throw new UsageError('--quick takes no value.');
+        isQuick = true;
+        break;
+      case '--rtt': {
+        const text = value();
+        if (!/^\d+$/.test(text) || Number(text) > 10_000) {
+          throw new UsageError(
+            `--rtt must be a whole number of milliseconds from 0 to 10000, not "${text}".`,
+          );
+        }
+        rttMs = Number(text);
+        break;
+      }
+      case '--json':
+        jsonFile = resolve(value());
+        if (!existsSync(dirname(jsonFile))) {
+          throw new UsageError(`--json ${jsonFile}: the folder ${dirname(jsonFile)} does not exist.`);
+        }
+        break;
+      case '--only': {
+        const names = value()
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
+        const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+        if (names.length === 0 || unknown.length > 0) {
+          throw new UsageError(
+            `--only takes scenario names from: ${SCENARIOS.join(', ')}${unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}.`,
+          );
+        }
+        only = new Set(names as TScenario[]);
+        break;
+      }
+      case '--bot-dir':
+        botDir = resolve(value());
+        if (!existsSync(join(botDir, 'src', 'main.ts'))) {
+          throw new UsageError(`--bot-dir ${botDir} has no src/main.ts.`);
+        }
+        break;
+      default:
+        throw new UsageError(`Unknown argument "${arg}".`);
+    }
+  }
+  return { isQuick, rttMs, jsonFile, only, botDir };
+}
+
+function splitOnce(arg: string): [string, string] {
+  const at = arg.indexOf('=');
+  return [arg.slice(0, at), arg.slice(at + 1)];
+}

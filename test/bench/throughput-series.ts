@@ -1,0 +1,332 @@
+/**
+ * Scenarios 1 and 2 for every bot, one process after another: the closed-loop rounds (then, in the same
+ * process, the open-loop run) in webhook mode, and one closed-loop round in long-polling mode. The bot's
+ * idle memory is read as soon as it is ready, before any traffic.
+ */
+import { describeFailure, logSession, sessionOptions, type TBenchContext } from './bench-context.ts';
+import { botLabel, openSession, type TBotSpec, type TSession } from './bots.ts';
+import { runClosedLoopRound, type TClosedLoopOptions, type TRoundFigures } from './closed-loop.ts';
+import { FIGURE } from './figures.ts';
+import { runOpenLoop } from './open-loop.ts';
+import { columnOf, type TColumn } from './results.ts';
+import { formatNumber, medianOf, percentile, ratio } from './stats.ts';
+
+const BOTS: TBotSpec[] = [
+  { kind: 'bridgeline', database: 'pglite', mode: 'webhook' },
+  { kind: 'bridgeline', database: 'postgres', mode: 'webhook' },
+  { kind: 'typical', database: 'pglite', mode: 'webhook' },
+  { kind: 'typical', database: 'postgres', mode: 'webhook' },
+  { kind: 'echo', mode: 'webhook' },
+];
+
+const PROC_UNREADABLE = 'could not read /proc/<pid>';
+
+/** About as many updates as a low screening takes (start, consent, 14 answers). */
+const ECHO_MESSAGES = 16;
+
+const CLOSED_LOOP_FIGURES = [
+  FIGURE.throughput,
+  FIGURE.webhookP50,
+  FIGURE.webhookP95,
+  FIGURE.webhookP99,
+  FIGURE.cpu,
+  FIGURE.databaseCpu,
+  FIGURE.peakRss,
+  FIGURE.statements,
+  FIGURE.firstThree,
+  FIGURE.lastThree,
+  FIGURE.flatness,
+  FIGURE.errors,
+];
+const OPEN_LOOP_FIGURES = [FIGURE.openP50, FIGURE.openP99, FIGURE.openDeliveryP99];
+
+/**
+ * @example
+ * await runWebhookSeries(context);
+ */
+export async function runWebhookSeries(context: TBenchContext): Promise<void> {
+  const { plan, results } = context;
+  const hasThroughput = plan.scenarios.has('throughput');
+  const figures = [
+    FIGURE.idleRss,
+    ...(hasThroughput ? CLOSED_LOOP_FIGURES : []),
+    ...(plan.openLoop ? OPEN_LOOP_FIGURES : []),
+  ];
+  for (const spec of BOTS) {
+    const column = columnOf(spec);
+    const label = botLabel(spec);
+    if (spec.database === 'postgres' && context.postgresProblem) {
+      results.missingAll(figures, column, context.postgresProblem);
+      continue;
+    }
+    let session: TSession | undefined;
+    const notes: string[] = [];
+    try {
+      context.log(`${label}: starting`);
+      session = await openSession(spec, sessionOptions(context));
+      context.log(`${label}: ready in ${formatNumber(session.bot.readyMs / 1000)} s`);
+      results.record(FIGURE.idleRss, column, session.bot.memory()?.rssMb, { missing: PROC_UNREADABLE });
+      let isQuiet = true;
+      if (hasThroughput) {
+        const outcome = await measureRounds(context, session, column);
+        isQuiet = outcome.isQuiet;
+        notes.push(outcome.note);
+      }
+      if (plan.openLoop) {
+        if (!isQuiet) {
+          // Updates the closed loop left in flight would still be running: start afresh on the same data.
+          context.log(`${label}: restarting before the open loop (updates still in flight)`);
+          await session.close({ keepDatabase: true });
+          logSession(context, session, notes.join('; '));
+          notes.length = 0;
+          const database = session.database;
+          session = undefined;
+          session = await openSession(spec, sessionOptions(context, database ? { database } : {})).catch(
+            async (error: unknown) => {
+              await database?.drop();
+              throw error;
+            },
+          );
+        }
+        notes.push(await measureOpenLoop(context, session, column));
+      }
+      const stop = await session.close();
+      notes.push(
+        stop.wasKilled ? 'had to be killed after SIGTERM' : `stopped in ${formatNumber(stop.stopMs)} ms`,
+      );
+      logSession(context, session, notes.join('; '));
+      session = undefined;
+    } catch (error) {
+      results.missingAll(figures, column, describeFailure(context, label, error));
+      if (session)
+        logSession(context, session, `failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await session?.close().catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * One round per bot in long-polling mode (grammY's own `bot.start()` for the references, Bridgeline as it
+ * ships), and polling ÷ webhook throughput.
+ */
+export async function runPollingSeries(context: TBenchContext): Promise<void> {
+  const { plan, results } = context;
+  const polling = plan.throughput.polling;
+  if (!polling) return;
+  for (const webhookSpec of BOTS) {
+    const spec: TBotSpec = { ...webhookSpec, mode: 'polling' };
+    const column = columnOf(spec);
+    const label = botLabel(spec);
+    if (spec.database === 'postgres' && context.postgresProblem) {
+      results.missingAll([FIGURE.pollingThroughput, FIGURE.pollingRatio], column, context.postgresProblem);
+      continue;
+    }
+    let session: TSession | undefined;
+    try {
+      context.log(`${label}: starting`);
+      session = await openSession(spec, sessionOptions(context));
+      const round = await runClosedLoopRound(
+        session,
+        roundOptions(context, spec, plan.throughput.residents, polling.timeBoxMs),
+      );
+      context.log(`${label}: ${describeRound(round)}`);
+      const remark = round.isCutOff ? cutOffRemark(plan.throughput.residents, polling.timeBoxMs) : undefined;
+      results.record(FIGURE.pollingThroughput, column, round.throughput, {
+        missing: 'too few updates to measure',
+        remark,
+      });
+      const webhook = results.value(FIGURE.throughput, columnOf({ ...spec, mode: 'webhook' } as TBotSpec));
+      results.record(FIGURE.pollingRatio, column, ratio(round.throughput, webhook), {
+        missing: webhook === undefined ? 'no webhook throughput to compare with' : 'no polling throughput',
+      });
+      context.raw[label] = { rounds: [rawRound(round)] };
+      const stop = await session.close();
+      logSession(
+        context,
+        session,
+        `${describeRound(round)}; ${stop.wasKilled ? 'had to be killed after SIGTERM' : `stopped in ${formatNumber(stop.stopMs)} ms`}`,
+      );
+      session = undefined;
+    } catch (error) {
+      results.missingAll(
+        [FIGURE.pollingThroughput, FIGURE.pollingRatio],
+        column,
+        describeFailure(context, label, error),
+      );
+    } finally {
+      await session?.close().catch(() => undefined);
+    }
+  }
+}
+
+function roundOptions(
+  context: TBenchContext,
+  spec: TBotSpec,
+  residents: number,
+  timeBoxMs: number,
+): TClosedLoopOptions {
+  const t = context.plan.throughput;
+  return {
+    residents,
+    behaviour: spec.kind === 'echo' ? 'echo' : 'screening',
+    timeBoxMs,
+    drainMs: t.drainMs,
+    stepTimeoutMs: t.stepTimeoutMs,
+    typedShare: t.typedShare,
+    users: context.users,
+    random: context.random,
+    echoMessages: ECHO_MESSAGES,
+  };
+}
+
+/** Warm-up, then the measured rounds; records the closed-loop figures. */
+async function measureRounds(
+  context: TBenchContext,
+  session: TSession,
+  column: TColumn,
+): Promise<{ isQuiet: boolean; note: string }> {
+  const { plan, results } = context;
+  const t = plan.throughput;
+  const label = session.label;
+  if (t.warmup) {
+    context.log(`${label}: warm-up (${t.warmup.residents} residents)`);
+    await runClosedLoopRound(
+      session,
+      roundOptions(context, session.spec, t.warmup.residents, t.warmup.timeBoxMs),
+    );
+  }
+  const rounds: TRoundFigures[] = [];
+  for (let i = 0; i < t.rounds; i++) {
+    const round = await runClosedLoopRound(
+      session,
+      roundOptions(context, session.spec, t.residents, t.timeBoxMs),
+    );
+    rounds.push(round);
+    context.log(`${label}: round ${i + 1}/${t.rounds}: ${describeRound(round)}`);
+    // A round the bot could not finish says what another would: stop rather than pile more on.
+    if (round.isCutOff || !round.isDrained) break;
+  }
+  context.raw[label] = { rounds: rounds.map(rawRound) };
+
+  const last = rounds[rounds.length - 1];
+  const isCutOff = rounds.some((r) => r.isCutOff);
+  const remark = isCutOff
+    ? `${cutOffRemark(t.residents, t.timeBoxMs)}${rounds.length < t.rounds ? `; 1 round instead of ${t.rounds}` : ''}`
+    : undefined;
+  results.record(FIGURE.throughput, column, medianOf(rounds.map((r) => r.throughput)), {
+    missing: 'too few updates to measure',
+    remark,
+  });
+  const webhookMs = rounds.flatMap((r) => r.webhookMs);
+  const noAnswers = { missing: 'no webhook answered 2xx' };
+  results.record(FIGURE.webhookP50, column, percentile(webhookMs, 50), noAnswers);
+  results.record(FIGURE.webhookP95, column, percentile(webhookMs, 95), noAnswers);
+  results.record(FIGURE.webhookP99, column, percentile(webhookMs, 99), {
+    ...noAnswers,
+    remark: webhookMs.length < 100 ? `only ${webhookMs.length} samples` : undefined,
+  });
+  results.record(FIGURE.cpu, column, medianOf(rounds.map((r) => r.cpuMsPerUpdate)), {
+    missing: PROC_UNREADABLE,
+  });
+  results.record(FIGURE.databaseCpu, column, medianOf(rounds.map((r) => r.databaseCpuMsPerUpdate)), {
+    missing:
+      session.spec.database === 'postgres'
+        ? 'could not read the backends from pg_stat_activity and /proc'
+        : session.spec.database === 'pglite'
+          ? 'the embedded database runs in the bot process: counted in the row above'
+          : 'no database',
+  });
+  results.record(FIGURE.peakRss, column, session.bot.memory()?.peakRssMb, { missing: PROC_UNREADABLE });
+  results.record(FIGURE.statements, column, medianOf(rounds.map((r) => r.statementsPerUpdate)), {
+    missing: 'GET /metrics answered 404 (or without counts): statements not counted',
+  });
+  const isEcho = session.spec.kind === 'echo';
+  const echoRemark = isEcho ? 'an echo reply, not a question' : undefined;
+  const firstThree = medianOf(rounds.map((r) => r.firstThreeP50));
+  const lastThree = medianOf(rounds.map((r) => r.lastThreeP50));
+  const noneFinished = 'no resident finished the screening within the time box';
+  results.record(FIGURE.firstThree, column, firstThree, {
+    missing: 'no resident got a question within the time box',
+    remark: echoRemark,
+  });
+  results.record(FIGURE.lastThree, column, lastThree, { missing: noneFinished, remark: echoRemark });
+  results.record(FIGURE.flatness, column, ratio(lastThree, firstThree), {
+    missing: lastThree === undefined ? noneFinished : 'no resident got a question within the time box',
+  });
+  const timedOut = rounds.reduce((sum, r) => sum + r.timedOut, 0);
+  const failures = rounds.reduce((sum, r) => sum + r.webhookFailures, 0);
+  const example = rounds.find((r) => r.timeoutExample)?.timeoutExample;
+  results.record(FIGURE.errors, column, timedOut + failures, {
+    missing: 'not counted',
+    remark:
+      timedOut + failures > 0
+        ? `${timedOut} resident(s) timed out${example ? ` (e.g. waiting for ${example})` : ''}, ${failures} webhook answer(s) not 2xx`
+        : undefined,
+  });
+  return {
+    isQuiet: last?.isDrained ?? true,
+    note: `${rounds.length} round(s): ${rounds.map(describeRound).join(' | ')}`,
+  };
+}
+
+async function measureOpenLoop(context: TBenchContext, session: TSession, column: TColumn): Promise<string> {
+  const { plan, results } = context;
+  const o = plan.openLoop;
+  if (!o) return '';
+  context.log(`${session.label}: open loop, ${o.ratePerSecond}/s for ${o.durationMs / 1000} s`);
+  const figures = await runOpenLoop(session, {
+    behaviour: session.spec.kind === 'echo' ? 'echo' : 'screening',
+    ratePerSecond: o.ratePerSecond,
+    durationMs: o.durationMs,
+    drainMs: o.drainMs,
+    stepTimeoutMs: o.durationMs + o.drainMs,
+    typedShare: plan.throughput.typedShare,
+    users: context.users,
+    random: context.random,
+  });
+  const remarks: string[] = [];
+  if (figures.unanswered > 0) {
+    remarks.push(
+      `${figures.unanswered} of ${figures.offered} offered updates unanswered ${o.drainMs / 1000} s after the load stopped (not in the percentiles)`,
+    );
+  }
+  if (figures.webhookFailures > 0) remarks.push(`${figures.webhookFailures} webhook answer(s) not 2xx`);
+  const remark = remarks.length > 0 ? remarks.join('; ') : undefined;
+  results.record(FIGURE.openP50, column, figures.webhookP50, { missing: 'no webhook answered 2xx' });
+  results.record(FIGURE.openP99, column, figures.webhookP99, { missing: 'no webhook answered 2xx', remark });
+  results.record(FIGURE.openDeliveryP99, column, figures.deliveryP99, {
+    missing: 'no update answered',
+    remark,
+  });
+  const { webhookMs, deliveryMs, ...summary } = figures;
+  context.raw[`${session.label} open loop`] = {
+    ...summary,
+    webhookMs: rounded(webhookMs),
+    deliveryMs: rounded(deliveryMs),
+  };
+  const note = `open loop: ${formatNumber(figures.offeredRate)} updates/s offered to ${figures.residents} residents, p99 ${figures.webhookP99 === undefined ? 'n/a' : formatNumber(figures.webhookP99)} ms`;
+  context.log(`${session.label}: ${note}`);
+  return note;
+}
+
+function cutOffRemark(residents: number, timeBoxMs: number): string {
+  return `its time box (${timeBoxMs / 1000} s) ended before all ${residents} residents finished: measured on what was done`;
+}
+
+function describeRound(round: TRoundFigures): string {
+  const throughput = round.throughput === undefined ? 'n/a' : formatNumber(round.throughput);
+  return (
+    `${round.updatesDone} updates, ${throughput}/s, ${round.finished}/${round.residents} finished` +
+    `${round.isCutOff ? ', cut off' : ''}${round.timedOut > 0 ? `, ${round.timedOut} timed out` : ''}` +
+    `${round.isDrained ? '' : ', updates still in flight'}`
+  );
+}
+
+function rawRound(round: TRoundFigures) {
+  return { ...round, webhookMs: rounded(round.webhookMs), perQuestionP50: rounded(round.perQuestionP50) };
+}
+
+function rounded(values: number[]): number[] {
+  return values.map((value) => Math.round(value * 10) / 10);
+}
