@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const dispatcher = createOutboxDispatcher({
     prisma: db.prisma,
     protector,
-    api: new Api(config.botToken ?? '', { apiRoot: config.telegramApiRoot }),
+    // Node's own fetch, as the bot's client uses: grammY's default HTTP client costs more per call.
+    api: new Api(config.botToken ?? '', { apiRoot: config.telegramApiRoot, fetch }),
     logger,
     policy,
     i18n,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { currentClient, unitCache } from '../db/unit-of-work.ts';
+import { currentClient, deferWrite, unitCache } from '../db/unit-of-work.ts';
 import { scoreGrievance } from '../domain/risk/grievance.ts';
 import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
 import { compareLevels, maxLevel, type TRiskLevel } from '../domain/risk/level.ts';
@@ -18,7 +18,7 @@ import {
   type TScriptState,
   type TStep,
 } from '../domain/script/index.ts';
-import type { Prisma, PrismaClient, Screening } from '../generated/prisma/client.ts';
+import { Prisma, type PrismaClient, type Screening } from '../generated/prisma/client.ts';
 import { findOpenCase, hasOpenCase, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import type { TScriptRegistry } from './script-registry.ts';
@@ -332,9 +332,17 @@ async function readState(deps: TScreeningDeps, screeningId: string, sealed: stri
   return JSON.parse(deps.protector.open(sealed, stateContext(screeningId))) as TScriptState;
 }
 
+/**
+ * Stores the engine's new state, sealed. Written at the commit, with the update's other writes in one
+ * statement: nothing in the unit reads it back from the database (they read the unit's copy, kept here).
+ */
 async function saveState(deps: TScreeningDeps, screeningId: string, state: TScriptState): Promise<void> {
   const stateSealed = sealState(deps, screeningId, state);
-  await currentClient(deps.prisma).screening.update({ where: { id: screeningId }, data: { stateSealed } });
+  await deferWrite(
+    deps.prisma,
+    `screening-state:${screeningId}`,
+    Prisma.sql`UPDATE "Screening" SET "stateSealed" = ${stateSealed} WHERE id = ${screeningId}`,
+  );
   for (const row of activeScreenings()?.values() ?? [])
     if (row?.id === screeningId) row.stateSealed = stateSealed;
 }

@@ -205,6 +205,7 @@ describe('a critical answer mid-script', () => {
     // (Paging is on the timeline too: the case pages its first step as it opens.)
     const events = await app.prisma.caseEvent.findMany({
       where: { caseId: cases[0]?.id ?? -1, type: { notIn: ['paged', 'page-skipped'] } },
+      orderBy: { id: 'asc' },
     });
     expect(events.map((event) => event.type)).toEqual(['created', 'signal']);
   });

@@ -82,6 +82,8 @@ export async function createTestApp(
     policy,
     i18n,
     limits: options.sendLimits ?? { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
+    // Tests wait for deliveries to be recorded: no need to gather them.
+    recordDelayMs: 1,
   });
   const bot = createBot({
     token: FAKE_BOT_TOKEN,
