@@ -24,8 +24,12 @@ export type TUpdateData = {
   worker: Worker | null;
   /** A feature already offered this resident a worker for this message: nothing more needs saying. */
   isOfferedWorker: boolean;
-  /** This message already went to the worker holding the resident's case. */
-  isRelayedToWorker?: boolean;
+  /**
+   * This text is for the resident's open case as well as, perhaps, an answer to the question on screen:
+   * `isRelayed`, it already went to the worker holding the case; otherwise the case waits, and the screening
+   * keeps it for the claimer if it does not answer the question.
+   */
+  caseOfText?: { caseId: number; isRelayed: boolean };
   /** What this update says, sent once its transaction commits (never `ctx.reply`, which calls Telegram at once). */
   outbox: TReplies;
 };

@@ -3,9 +3,10 @@ import { currentClient } from '../db/unit-of-work.ts';
 import { compareForQueue, formatWaiting, renderCaseSummary } from '../domain/escalation/index.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
-import { workerTexts } from './case-work.ts';
+import { crisisMessagesOf, workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { caseViewOf, pagesTranslator } from './pages.ts';
+import { freeTextAnswersOf } from './screenings.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 import { workerActor } from './workers.ts';
 
@@ -45,8 +46,9 @@ export type TViewOutcome =
   | { type: 'not-found'; caseId: number };
 
 /**
- * Opens a case for a worker (the Details button): the summary the pages show (scores, the rules and answers
- * behind the level, signals) and where the case stands, in the worker's language. Every opening is recorded
+ * Opens a case for a worker (the Details button): the message that opened or raised it first, the summary
+ * the pages show (scores, the rules and answers behind the level, signals), the screening's free-text
+ * answers, and where the case stands, in the worker's language. Every opening is recorded
  * on the case's timeline with who and when, in the same transaction as the answer.
  */
 export async function viewCase(
@@ -66,9 +68,13 @@ export async function viewCase(
     now: input.now,
   });
   const t = workerTexts(deps, input.worker.locale);
+  const words = {
+    messages: await crisisMessagesOf(deps, row.id),
+    answers: row.screeningId ? await freeTextAnswersOf(deps, row.screeningId) : [],
+  };
   const summary = renderCaseSummary(
     pagesTranslator(deps.i18n, input.worker.locale),
-    caseViewOf(deps.protector, row),
+    { ...caseViewOf(deps.protector, row), words },
     {
       now: input.now,
       labels: await deps.scripts.labels(row.scriptId, row.scriptVersion, input.worker.locale),

@@ -1,5 +1,6 @@
 import type { i18n, TFunction } from 'i18next';
 import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import { splitText } from '../domain/outbox/split-text.ts';
 import type { TCrisisReason } from '../domain/risk/crisis.ts';
 import type { PrismaClient, Resident, Worker } from '../generated/prisma/client.ts';
 import { isLocale, type TLocale } from '../i18n.ts';
@@ -29,8 +30,9 @@ export const DEFAULT_RESOLVE_OUTCOMES = [
 ] as const;
 
 /**
- * Longest relayed text. Telegram takes 4,096 characters per message and the label ("Social worker: …",
- * "Case #12 · resident: …") needs room.
+ * Longest relayed text in one message. Telegram takes 4,096 characters per message and the label ("Social
+ * worker: …", "Case #12 · resident: …", a part number) needs room. A worker is asked to split a longer text;
+ * a resident's is split for them.
  */
 export const MAX_RELAY_LENGTH = 3_900;
 
@@ -174,6 +176,13 @@ async function caseRepliedTo(
   return row?.caseId ?? undefined;
 }
 
+/**
+ * Why a resident's message is kept on their case: `relay`, written to the worker (or for whoever claims the
+ * case); `crisis`, the message that opened or raised it — shown first in Details and passed on first at
+ * every claim.
+ */
+export type TCaseMessagePurpose = 'relay' | 'crisis';
+
 export type TResidentRelayOutcome =
   /** `isScreeningWaiting`: a screening question also waits for an answer, which this text may be. */
   | { type: 'relayed'; caseId: number; isScreeningWaiting: boolean }
@@ -184,22 +193,25 @@ export type TResidentRelayOutcome =
    * it; false for anything but text.
    */
   | { type: 'waiting'; caseId: number; isKept: boolean }
-  /** A screening question is waiting for an answer and nobody holds the case: the message belongs to it. */
-  | { type: 'screening' }
+  /**
+   * A screening question waits for an answer and nobody holds the case: the text goes to the screening
+   * first, and what does not answer it is kept for the claimer ({@link keepForClaimer}).
+   */
+  | { type: 'screening'; caseId: number }
   /** A sticker, photo, voice …: only text is relayed. */
-  | { type: 'not-text'; caseId: number }
-  | { type: 'too-long'; max: number };
+  | { type: 'not-text'; caseId: number };
 
 /**
  * A resident's message to the worker who claimed their open case, labelled with the case id in the worker's
- * language (and flagged when it reads as a crisis). Text only (`text` undefined: another kind of message).
- * Stored sealed in the transcript, audited, and delivered through the outbox.
+ * language (and flagged when it reads as a crisis); longer than a message can carry, it goes in parts. Text
+ * only (`text` undefined: another kind of message). Stored sealed in the transcript, audited, and delivered
+ * through the outbox.
  *
  * Once a worker holds the case, typed text is for them even while a screening question waits (a case opened
  * mid-screening); it may also answer that question (`isScreeningWaiting`: the screening is asked next). While
- * the case only waits,
- * text belongs to the screening if one is under way; otherwise it is kept sealed in the transcript and passed
- * on to whoever claims the case ({@link passOnKeptMessages}).
+ * the case only waits, text goes to the screening if one is under way; otherwise it is kept sealed in the
+ * transcript and passed on to whoever claims the case ({@link passOnKeptMessages}). The message that opened
+ * or raised the case (`purpose: 'crisis'`) is never an answer: it is relayed or kept whatever else waits.
  *
  * @example
  * const relayed = await relayFromResident(deps, { residentId, text: 'Are you there?', now });
@@ -207,7 +219,13 @@ export type TResidentRelayOutcome =
  */
 export async function relayFromResident(
   deps: TCaseWorkDeps,
-  input: { residentId: string; text: string | undefined; isCrisis?: boolean; now: Date },
+  input: {
+    residentId: string;
+    text: string | undefined;
+    isCrisis?: boolean;
+    purpose?: TCaseMessagePurpose;
+    now: Date;
+  },
 ): Promise<TResidentRelayOutcome> {
   const db = currentClient(deps.prisma);
   const candidate = await findOpenCase(deps, input.residentId);
@@ -218,27 +236,29 @@ export async function relayFromResident(
   const open = await db.case.findUniqueOrThrow({ where: { id: candidate.id }, include: { claimedBy: true } });
   if (!(OPEN_CASE_STATUSES as readonly string[]).includes(open.status)) return { type: 'no-case' };
   const worker = open.status === 'claimed' && open.claimedBy?.isActive ? open.claimedBy : null;
+  const purpose = input.purpose ?? 'relay';
   const isScreeningWaiting =
+    purpose === 'relay' &&
     (await db.screening.count({ where: { residentId: input.residentId, status: 'active' } })) > 0;
   if (!worker) {
-    if (isScreeningWaiting) return { type: 'screening' };
+    if (isScreeningWaiting) return { type: 'screening', caseId: open.id };
     if (input.text === undefined) return { type: 'waiting', caseId: open.id, isKept: false };
-    if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
     await keepForClaimer(deps, {
       caseId: open.id,
       text: input.text,
       isCrisis: input.isCrisis,
+      purpose,
       now: input.now,
     });
     return { type: 'waiting', caseId: open.id, isKept: true };
   }
   if (input.text === undefined) return { type: 'not-text', caseId: open.id };
-  if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
 
   await db.caseMessage.create({
     data: {
       caseId: open.id,
       direction: 'from-resident',
+      purpose,
       // The worker it went to; null marks a message still kept for whoever claims the case.
       workerId: worker.id,
       textSealed: deps.protector.seal(input.text, messageContext(open.id)),
@@ -253,29 +273,36 @@ export async function relayFromResident(
     detail: { direction: 'to-worker', ...(input.isCrisis ? { crisis: true } : {}) },
   });
   const t = workerTexts(deps, worker.locale);
-  const label = t('relay.from_resident', { id: open.id, text: input.text });
-  await enqueueOutbox(deps, {
-    kind: 'relay-to-worker',
+  await enqueueRelayToWorker(deps, {
     caseId: open.id,
-    workerId: worker.id,
-    payload: {
-      type: 'send',
-      chatId: workerChatId(worker),
-      text: input.isCrisis ? `${t('relay.crisis_flag', { id: open.id })}\n${label}` : label,
-    },
+    worker,
+    texts: relayParts(input.text).map((part, index) => {
+      const label = t('relay.from_resident', { id: open.id, text: part });
+      return input.isCrisis && index === 0 ? `${t('relay.crisis_flag', { id: open.id })}\n${label}` : label;
+    }),
   });
   return { type: 'relayed', caseId: open.id, isScreeningWaiting };
 }
 
-/** A resident's text while their case waits: sealed in the transcript, with no worker yet (`workerId` null). */
-async function keepForClaimer(
+/**
+ * A resident's text while their case waits, sealed in the transcript with no worker yet (`workerId` null):
+ * the claimer gets it ({@link passOnKeptMessages}).
+ */
+export async function keepForClaimer(
   deps: TCaseWorkDeps,
-  input: { caseId: number; text: string; isCrisis: boolean | undefined; now: Date },
+  input: {
+    caseId: number;
+    text: string;
+    isCrisis?: boolean | undefined;
+    purpose?: TCaseMessagePurpose;
+    now: Date;
+  },
 ): Promise<void> {
   await currentClient(deps.prisma).caseMessage.create({
     data: {
       caseId: input.caseId,
       direction: 'from-resident',
+      purpose: input.purpose ?? 'relay',
       textSealed: deps.protector.seal(input.text, messageContext(input.caseId)),
       createdAt: input.now,
     },
@@ -290,9 +317,11 @@ async function keepForClaimer(
 }
 
 /**
- * On a claim: the resident's messages kept while the case waited (since it was opened, or since its last
- * release) go to the claimer through the outbox, oldest first, each labelled as written while waiting, and
- * are marked as theirs so a later claim does not send them again. Returns how many.
+ * On a claim, what the resident wrote reaches the claimer through the outbox: first the messages that opened
+ * or raised the case (again, if an earlier claimer released it: the new one must read them too), then the
+ * ones kept while it waited (since it was opened, or since its last release), oldest first — each labelled
+ * for what it is. Kept ones are marked as the claimer's so a later claim does not send them again. Returns
+ * how many messages.
  *
  * @example
  * const kept = await passOnKeptMessages(deps, { caseId: 12, worker, now });
@@ -302,38 +331,83 @@ export async function passOnKeptMessages(
   input: { caseId: number; worker: Worker; now: Date },
 ): Promise<number> {
   const db = currentClient(deps.prisma);
-  const kept = await db.caseMessage.findMany({
-    where: { caseId: input.caseId, direction: 'from-resident', workerId: null },
-    orderBy: { id: 'asc' },
-    select: { id: true, textSealed: true },
-  });
-  if (kept.length === 0) return 0;
-  const t = workerTexts(deps, input.worker.locale);
-  for (const message of kept) {
-    const text = deps.protector.open(message.textSealed, messageContext(input.caseId));
-    await enqueueOutbox(deps, {
-      kind: 'relay-to-worker',
+  const messages = await db.caseMessage.findMany({
+    where: {
       caseId: input.caseId,
-      workerId: input.worker.id,
-      payload: {
-        type: 'send',
-        chatId: workerChatId(input.worker),
-        text: t('relay.from_resident_kept', { id: input.caseId, text }),
-      },
+      direction: 'from-resident',
+      OR: [{ workerId: null }, { purpose: 'crisis' }],
+    },
+    orderBy: { id: 'asc' },
+    select: { id: true, purpose: true, workerId: true, textSealed: true },
+  });
+  if (messages.length === 0) return 0;
+  const inOrder = [
+    ...messages.filter((message) => message.purpose === 'crisis'),
+    ...messages.filter((message) => message.purpose !== 'crisis'),
+  ];
+  const t = workerTexts(deps, input.worker.locale);
+  for (const message of inOrder) {
+    const text = deps.protector.open(message.textSealed, messageContext(input.caseId));
+    const key = message.purpose === 'crisis' ? 'relay.from_resident_crisis' : 'relay.from_resident_kept';
+    await enqueueRelayToWorker(deps, {
+      caseId: input.caseId,
+      worker: input.worker,
+      texts: relayParts(text).map((part) => t(key, { id: input.caseId, text: part })),
     });
   }
-  await db.caseMessage.updateMany({
-    where: { id: { in: kept.map((message) => message.id) } },
-    data: { workerId: input.worker.id },
-  });
+  const kept = messages.filter((message) => message.workerId === null).map((message) => message.id);
+  if (kept.length > 0)
+    await db.caseMessage.updateMany({ where: { id: { in: kept } }, data: { workerId: input.worker.id } });
   await recordCaseEvent(deps, {
     caseId: input.caseId,
     type: 'relayed',
     actor: 'system',
     now: input.now,
-    detail: { direction: 'to-worker', kept: kept.length, workerId: input.worker.id },
+    detail: { direction: 'to-worker', kept: messages.length, workerId: input.worker.id },
   });
-  return kept.length;
+  return messages.length;
+}
+
+/** The resident's messages that opened or raised a case, opened, oldest first (those that no longer open left out). */
+export async function crisisMessagesOf(
+  deps: Pick<TCaseWorkDeps, 'prisma' | 'protector'>,
+  caseId: number,
+): Promise<string[]> {
+  const rows = await currentClient(deps.prisma).caseMessage.findMany({
+    where: { caseId, direction: 'from-resident', purpose: 'crisis' },
+    orderBy: { id: 'asc' },
+    select: { textSealed: true },
+  });
+  return rows.flatMap((row) => {
+    try {
+      return [deps.protector.open(row.textSealed, messageContext(caseId))];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * A resident's message as it travels to a worker: whole when it fits one Telegram message beside its label,
+ * else in numbered parts.
+ */
+function relayParts(text: string): string[] {
+  const parts = splitText(text, MAX_RELAY_LENGTH);
+  return parts.length === 1 ? parts : parts.map((part, index) => `(${index + 1}/${parts.length}) ${part}`);
+}
+
+async function enqueueRelayToWorker(
+  deps: TCaseWorkDeps,
+  input: { caseId: number; worker: Worker; texts: readonly string[] },
+): Promise<void> {
+  for (const text of input.texts) {
+    await enqueueOutbox(deps, {
+      kind: 'relay-to-worker',
+      caseId: input.caseId,
+      workerId: input.worker.id,
+      payload: { type: 'send', chatId: workerChatId(input.worker), text },
+    });
+  }
 }
 
 export type TCrisisAlertOutcome =

@@ -289,6 +289,31 @@ function grievanceSignals(deps: TScreeningDeps, done: TDoneStep) {
   return texts.length === 0 ? undefined : { grievance: scoreGrievance(texts.join('\n'), lexicon) };
 }
 
+/**
+ * The free-text answers of a screening, in the order they were asked: a case's worker reads them as the
+ * resident wrote them. Empty when the screening is gone (discarded, erased) or its state no longer opens.
+ */
+export async function freeTextAnswersOf(
+  deps: Pick<TScreeningDeps, 'prisma' | 'protector'>,
+  screeningId: string,
+): Promise<Array<{ questionId: string; text: string }>> {
+  const row = await currentClient(deps.prisma).screening.findUnique({
+    where: { id: screeningId },
+    select: { stateSealed: true },
+  });
+  if (!row) return [];
+  let state: TScriptState;
+  try {
+    state = await readState(deps, screeningId, row.stateSealed);
+  } catch {
+    return [];
+  }
+  return state.path.flatMap((questionId) => {
+    const answer = state.answers[questionId];
+    return answer?.type === 'text' && answer.text.trim() !== '' ? [{ questionId, text: answer.text }] : [];
+  });
+}
+
 const ACTIVE_SCREENINGS = Symbol('active-screenings');
 
 /** The active screening row of each resident, as this unit of work read it (and wrote it since). */
@@ -328,7 +353,11 @@ async function loadActive(deps: TScreeningDeps, residentId: string): Promise<TAc
   };
 }
 
-async function readState(deps: TScreeningDeps, screeningId: string, sealed: string): Promise<TScriptState> {
+async function readState(
+  deps: Pick<TScreeningDeps, 'protector'>,
+  screeningId: string,
+  sealed: string,
+): Promise<TScriptState> {
   return JSON.parse(deps.protector.open(sealed, stateContext(screeningId))) as TScriptState;
 }
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
+import { splitText } from '../../src/domain/outbox/split-text.ts';
 import { createI18n, type TFunction } from '../../src/i18n.ts';
+import { MAX_RELAY_LENGTH } from '../../src/services/case-work.ts';
 import { assessMessage } from '../../src/services/crisis.ts';
 import { loadRiskData } from '../../src/services/load-risk-data.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
@@ -211,33 +213,36 @@ describe(describeDatabase('imminent crisis language in a claimed case'), () => {
     });
   });
 
-  it('alerts for a photo caption, an edit and a text too long to relay, none of which is relayed', async () => {
+  it('alerts for a photo caption, an edit and a text too long for one message, and passes each one on', async () => {
     const long = `${'I have been thinking. '.repeat(180)}${IMMINENT_EN}`;
-    for (const [update, residentSees] of [
+    const flagged = (text: string) =>
+      `${w('relay.crisis_flag', { id: caseId })}\n${w('relay.from_resident', { id: caseId, text })}`;
+    const [first, second] = splitText(long, MAX_RELAY_LENGTH);
+    for (const [update, annReads] of [
       [
         messageUpdate(resident.person, { ...UNSUPPORTED_CONTENT.photo, caption: IMMINENT_EN }),
-        // The numbers come first: no note about relaying before them.
-        [en('crisis.imminent', numbers), en('crisis.escalated')],
+        [flagged(IMMINENT_EN)],
       ],
-      [
-        editedTextUpdate(resident.person, IMMINENT_EN),
-        [en('crisis.imminent', numbers), en('crisis.escalated')],
-      ],
+      [editedTextUpdate(resident.person, IMMINENT_EN), [flagged(IMMINENT_EN)]],
+      // Longer than a message can carry with its label: in two parts, nothing lost.
       [
         messageUpdate(resident.person, { text: long }),
-        [en('crisis.imminent', numbers), en('crisis.escalated')],
+        [flagged(`(1/2) ${first}`), w('relay.from_resident', { id: caseId, text: `(2/2) ${second}` })],
       ],
     ] as const) {
       await app.send(update);
-      expect(resident.read()).toEqual(residentSees);
+      // The numbers come first: no note about relaying before them.
+      expect(resident.read()).toEqual([en('crisis.imminent', numbers), en('crisis.escalated')]);
       await deliverOutbox(app);
       expect(ann.read()).toEqual([
         w('alert.crisis_yours', { id: caseId, reasons: alertReasons(w, IMMINENT_EN) }),
+        ...annReads,
       ]);
       expect(cai.read()).toEqual([
         wZh('alert.crisis', { id: caseId, name: 'Annabel Lee', reasons: alertReasons(wZh, IMMINENT_EN) }),
       ]);
     }
+    expect(`${first} ${second}`).toBe(long);
     expect(await eventsOf(caseId, 'crisis-alert')).toHaveLength(4);
   });
 

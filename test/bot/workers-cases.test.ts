@@ -284,11 +284,13 @@ describe(describeDatabase('working a case'), () => {
     expect(resident.read()).toEqual([en('relay.waiting', { numbers: en('emergency.default') })]);
   });
 
-  it('what the resident wrote while waiting reaches whoever claims the case next', async () => {
+  it('what raised the case, then what the resident wrote while waiting, reach whoever claims it next', async () => {
     ben.read();
     await ben.press(CALLBACK.claim(caseId), ben.claimMessageId(caseId));
+    // The message that raised the case comes first, though Annabel had it: Ben must read it too.
     expect(ben.read()).toEqual([
-      `${w('claim.won', { id: caseId, level: w('levels.imminent') })}\n\n${w('claim.kept', { count: 1 })}`,
+      `${w('claim.won', { id: caseId, level: w('levels.imminent') })}\n\n${w('claim.kept', { count: 2 })}`,
+      w('relay.from_resident_crisis', { id: caseId, text: IMMINENT_EN }),
       w('relay.from_resident_kept', { id: caseId, text: 'Hello?' }),
     ]);
   });

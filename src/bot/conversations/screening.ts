@@ -1,10 +1,11 @@
 import type { Conversation } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import type { TDoneStep, TQuestionStep, TStep } from '../../domain/script/index.ts';
+import { keepForClaimer } from '../../services/case-work.ts';
 import type { TButton } from '../../services/outbox.ts';
 import { answerScreening, currentScreeningStep, type TAnswerOutcome } from '../../services/screenings.ts';
 import type { TBotContext } from '../context.ts';
-import type { TBotDeps } from '../deps.ts';
+import { nowOf, type TBotDeps } from '../deps.ts';
 import { CALLBACK, parseAnswerButton } from '../keyboards.ts';
 import type { TReplyOptions } from '../outbox-replies.ts';
 
@@ -101,12 +102,7 @@ async function takeAnswer(deps: TBotDeps, ctx: TBotContext): Promise<TTurn> {
   }
   if (pressed) await ctx.outbox.answerCallback();
   if (step.type === 'reask') {
-    const max = step.question.maxLength ?? 0;
-    // Not an answer, but words for the worker who has their case: no cold "couldn't match" for those.
-    const reply = ctx.isRelayedToWorker
-      ? ctx.t('relay.passed_on')
-      : ctx.t(`screening.reask.${step.reason}`, { max });
-    await ctx.outbox.reply(reply);
+    await ctx.outbox.reply(await reaskOrPassOn(deps, ctx, step));
     return 'again';
   }
   await markAnswered(ctx, outcome, step);
@@ -115,6 +111,27 @@ async function takeAnswer(deps: TBotDeps, ctx: TBotContext): Promise<TTurn> {
   if (step.type === 'done') return 'finished';
   await ask(ctx, outcome.screeningId, step);
   return 'next';
+}
+
+/**
+ * Typed text that does not answer the question. With a case open it is words for the case's worker —
+ * relayed already, or kept now for whoever claims the case — and the resident is told where it went rather
+ * than given a cold "couldn't match". While the case waits, a near miss (it fits two answers) is only asked
+ * again.
+ */
+async function reaskOrPassOn(
+  deps: TBotDeps,
+  ctx: TBotContext,
+  step: Extract<TStep, { type: 'reask' }>,
+): Promise<string> {
+  const text = ctx.message?.text;
+  const forCase = ctx.caseOfText;
+  if (forCase?.isRelayed && text !== undefined) return ctx.t('relay.passed_on');
+  if (!forCase || text === undefined || step.reason === 'ambiguous' || step.reason === 'empty')
+    return ctx.t(`screening.reask.${step.reason}`, { max: step.question.maxLength ?? 0 });
+  await keepForClaimer(deps, { caseId: forCase.caseId, text, now: nowOf(deps) });
+  ctx.logger.info({ case_id: forCase.caseId }, 'resident message kept for the worker');
+  return ctx.t('relay.kept_for_worker');
 }
 
 async function answerStale(ctx: TBotContext): Promise<void> {

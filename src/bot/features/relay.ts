@@ -63,12 +63,13 @@ export function createWorkerRelayFeature(deps: TBotDeps): Composer<TStaffContext
 
 /**
  * A resident's messages to the worker who claimed their case. Runs before the crisis guard so that a
- * resident talking with a worker is heard by that worker even when they write in crisis language; such a
- * message is flagged for the worker and then goes on to the guard (emergency numbers, the case raised).
- * Imminent crisis language in a claimed case also alerts the claimer and the supervisors on its own, whether
- * or not the message itself can be relayed (a caption, too long, an edit). Once the case is claimed, typed
- * text goes to the worker even mid-screening (buttons still answer the question); while it waits, text goes
- * to the screening under way, or is kept for whoever claims the case.
+ * resident talking with a worker is heard by that worker even when they write in crisis language. Imminent
+ * crisis language goes to the guard first (the emergency numbers, the case opened or raised), and then its
+ * words are kept on the case as the message that opened or raised it: relayed, flagged, to a claimer (who
+ * with the supervisors also gets an alert of its own), else kept for whoever claims the case. Once the case
+ * is claimed, typed text goes to the worker even mid-screening (buttons still answer the question); while
+ * it waits, text goes to the screening under way, which keeps for the claimer what does not answer it, or
+ * is kept for the claimer at once.
  */
 export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
@@ -78,23 +79,10 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     const text = ctx.message.text;
     const crisis = crisisReadingOf(deps, ctx);
     const isCrisis = crisis !== undefined && crisis.level !== 'none';
-    const isImminent = crisis?.level === 'imminent';
-    if (isImminent) {
+    if (crisis?.level === 'imminent') {
       // The numbers first: the guard answers and raises the case before anything here waits on a case lock.
-      // Then the worker holding an earlier case is alerted, and the words reach them (or are kept for
-      // whoever claims it). A case the guard has just opened holds the words in its signals already.
-      const hadOpenCase = await hasOpenCase(deps, ctx.residentId);
       await next();
-      if (!hadOpenCase) return;
-      await alertIfClaimed(deps, ctx, crisis);
-      const relayed = await relayFromResident(deps, {
-        residentId: ctx.residentId,
-        text,
-        isCrisis,
-        now: nowOf(deps),
-      });
-      if (relayed.type === 'relayed')
-        ctx.logger.info({ case_id: relayed.caseId }, 'resident message relayed');
+      await keepCrisisWords(deps, ctx, crisis);
       return;
     }
     const relayed = await relayFromResident(deps, {
@@ -109,21 +97,20 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
         if (!relayed.isScreeningWaiting) return;
         // The worker has it; it may also be the answer to the question on screen, which the screening takes
         // (and, if it is not, says it was passed on rather than asking again).
-        ctx.isRelayedToWorker = true;
+        ctx.caseOfText = { caseId: relayed.caseId, isRelayed: true };
+        return next();
+      case 'screening':
+        // Perhaps an answer; if not, the screening keeps it for the claimer and says so.
+        ctx.caseOfText = { caseId: relayed.caseId, isRelayed: false };
         return next();
       case 'not-text':
-      case 'too-long':
-        await ctx.outbox.reply(
-          relayed.type === 'too-long'
-            ? ctx.t('relay.too_long', { max: relayed.max })
-            : ctx.t('relay.not_relayed'),
-        );
+        await ctx.outbox.reply(ctx.t('relay.not_relayed'));
         if (isCrisis) return next();
         return;
       case 'waiting':
         if (relayed.isKept)
           ctx.logger.info({ case_id: relayed.caseId }, 'resident message kept for the worker');
-        // Nobody to relay to yet. Crisis language goes to the guard (it raises the case); anything else
+        // Nobody to relay to yet. Crisis language goes to the guard (it offers a worker); anything else
         // is answered with where things stand.
         if (isCrisis || text === undefined) return next();
         await ctx.outbox.reply(ctx.t('relay.waiting', { numbers: ctx.emergencyNumbers }));
@@ -133,15 +120,35 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     }
   });
 
-  // An edit is never relayed, but imminent words written into one must still reach the case's worker
-  // (the crisis guard then gives the resident the emergency numbers).
+  // An edit is never relayed as such, but imminent words written into one must still reach the case's
+  // worker (the crisis guard gives the resident the emergency numbers and raises the case).
   feature.on(['edited_message:text', 'edited_message:caption'], async (ctx, next) => {
-    if (!ctx.residentId) return next();
     const crisis = crisisReadingOf(deps, ctx);
-    if (crisis?.level === 'imminent') await alertIfClaimed(deps, ctx, crisis);
-    return next();
+    if (!ctx.residentId || crisis?.level !== 'imminent') return next();
+    await next();
+    await keepCrisisWords(deps, ctx, crisis);
   });
   return feature;
+}
+
+/**
+ * After the guard opened or raised the case: the words themselves for its worker, and for a claimed case an
+ * alert to the claimer and the supervisors (the words may be an edit, a caption, or never arrive).
+ */
+async function keepCrisisWords(deps: TBotDeps, ctx: TBotContext, crisis: TCrisisSignals): Promise<void> {
+  const words = ctx.msg?.text ?? ctx.msg?.caption;
+  if (!ctx.residentId || words === undefined) return;
+  await alertIfClaimed(deps, ctx, crisis);
+  const kept = await relayFromResident(deps, {
+    residentId: ctx.residentId,
+    text: words,
+    isCrisis: true,
+    purpose: 'crisis',
+    now: nowOf(deps),
+  });
+  if (kept.type === 'relayed') ctx.logger.info({ case_id: kept.caseId }, 'crisis message relayed');
+  if (kept.type === 'waiting')
+    ctx.logger.info({ case_id: kept.caseId }, 'crisis message kept for the worker');
 }
 
 async function alertIfClaimed(deps: TBotDeps, ctx: TBotContext, crisis: TCrisisSignals): Promise<void> {

@@ -5,9 +5,10 @@ import type { TAudience } from './policy.ts';
 /**
  * What a worker reads about a waiting case: on a page, in `/queue` and in Details. Built from what the case
  * row holds (level, scores and explanation JSON, the unsealed signals), translated by the caller's `t`, so it
- * stays pure and the same text reaches every place. It never holds what the resident wrote: answers show as
- * the script's question and option labels (choices, never free text), crisis signals as the pattern's explanation (never the matched words), grievance
- * signals as lexicon terms (never the resident's own forms).
+ * stays pure and the same text reaches every place. A page, which goes to many, never holds what the
+ * resident wrote: answers show as the script's question and option labels, crisis signals as the pattern's
+ * explanation (never the matched words), grievance signals as lexicon terms. Details, opened by one worker
+ * and audited, adds the resident's own words ({@link TCaseWords}).
  */
 
 /** A translation function bound to the worker's locale and the `pages` namespace. */
@@ -26,6 +27,16 @@ export type TCaseView = {
   explanation: unknown;
   /** `Case.signalsSealed`, opened and parsed: `{ crisis?, grievance? }`. */
   signals: unknown;
+  /** What the resident wrote, opened: Details only. */
+  words?: TCaseWords;
+};
+
+/** The resident's own words on a case, as Details shows them to the worker deciding or holding it. */
+export type TCaseWords = {
+  /** The messages that opened or raised the case, oldest first. */
+  messages: readonly string[];
+  /** The screening's free-text answers, in the order asked. */
+  answers: ReadonlyArray<{ questionId: string; text: string }>;
 };
 
 export type TSummaryOptions = {
@@ -44,6 +55,9 @@ const MAX_CRISIS_REASONS = 4;
 const MAX_REASON_CHARS = 160;
 const MAX_GRIEVANCE_CATEGORIES = 3;
 const MAX_TERMS = 3;
+const MAX_WORDS_MESSAGES = 3;
+const MAX_MESSAGE_CHARS = 700;
+const MAX_ANSWER_CHARS = 400;
 
 const ZScores = z.record(
   z.string(),
@@ -125,9 +139,11 @@ export function renderCaseSummary(t: TTranslate, view: TCaseView, options: TSumm
   }
   const labels = options.labels ?? ID_LABELS;
   for (const section of [
+    messageLines(t, view.words),
     scoreLines(t, labels, view.scores),
     explanationLines(t, labels, view.explanation),
     signalLines(t, view.signals),
+    answerLines(t, labels, view.words),
   ]) {
     if (section.length > 0) lines.push('', ...section);
   }
@@ -146,6 +162,32 @@ export function formatWaiting(t: TTranslate, ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return t('waiting.hours', { hours, minutes: minutes % 60 });
   return t('waiting.days', { days: Math.floor(hours / 24), hours: hours % 24 });
+}
+
+/** First in Details: what the resident wrote that opened or raised the case, newest last. */
+function messageLines(t: TTranslate, words: TCaseWords | undefined): string[] {
+  if (!words || words.messages.length === 0) return [];
+  const shown = words.messages.slice(-MAX_WORDS_MESSAGES);
+  const hidden = words.messages.length - shown.length;
+  return [
+    t('words.heading'),
+    ...(hidden > 0 ? [t('words.more', { n: hidden })] : []),
+    ...shown.map((text) => t('words.message', { text: shorten(text, MAX_MESSAGE_CHARS) })),
+  ];
+}
+
+/** The screening's free-text answers, under their questions. */
+function answerLines(t: TTranslate, labels: TScriptLabels, words: TCaseWords | undefined): string[] {
+  if (!words || words.answers.length === 0) return [];
+  return [
+    t('words.answers_heading'),
+    ...words.answers.map((answer) =>
+      t('words.answer', {
+        question: labels.question(answer.questionId),
+        text: shorten(answer.text, MAX_ANSWER_CHARS),
+      }),
+    ),
+  ];
 }
 
 function scoreLines(t: TTranslate, labels: TScriptLabels, json: unknown): string[] {
