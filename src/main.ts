@@ -6,6 +6,7 @@ import { startPolling, type TPolling } from './bot/polling.ts';
 import { ConfigError, loadConfig, type TConfig } from './config.ts';
 import { DatabaseError, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
+import { releaseAbandonedRows } from './db/outbox-queue.ts';
 import { createI18n } from './i18n.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServer } from './server/index.ts';
@@ -44,6 +45,11 @@ async function main(): Promise<void> {
   logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
 
   const i18n = createI18n();
+  if (db.kind === 'pglite') {
+    // Nobody else sends from an embedded database: what the last run left on its way goes again now.
+    const released = await releaseAbandonedRows(db.prisma, new Date());
+    if (released > 0) logger.warn({ rows: released }, 'messages the last run left unsent are sent again');
+  }
   // The one sender of this process: every update's messages, pages and relays, most urgent first.
   const dispatcher = createOutboxDispatcher({
     prisma: db.prisma,

@@ -26,6 +26,9 @@ export type TBot = Bot<TBotContext>;
 /** The commands in the menu, in menu order. */
 const MENU_COMMANDS = ['start', 'help', 'language', 'privacy', 'cancel', 'delete'] as const;
 
+/** Updates whose failure was apologised for, remembered so a new try of one does not apologise twice. */
+const APOLOGIES_REMEMBERED = 10_000;
+
 /** Set on an update whose worker feature failed: the apology after the rollback is a worker's. */
 const FAILED = Symbol('failed-feature');
 type TFailedContext = TBotContext & { [FAILED]?: 'resident' | 'worker' };
@@ -54,6 +57,7 @@ export function createBot(deps: TBotDeps): TBot {
     client: { apiRoot: deps.apiRoot, fetch: refuseInsideTransactions(deps.fetch ?? fetch) },
   });
 
+  const apologised = createRecentSet(APOLOGIES_REMEMBERED);
   bot.use(async (ctx, next) => {
     if (deps.isAccepting && !deps.isAccepting()) return;
     try {
@@ -64,7 +68,8 @@ export function createBot(deps: TBotDeps): TBot {
       );
       if (outcome === 'handled' && deps.counters) deps.counters.updates += 1;
     } catch (error) {
-      apologiseAfterRollback(deps, ctx as TFailedContext);
+      // Once per update: a try again (polling's, or Telegram's after a 500) must not apologise again.
+      if (apologised.add(ctx.update.update_id)) apologiseAfterRollback(deps, ctx as TFailedContext);
       throw error;
     }
   });
@@ -140,13 +145,26 @@ function apologiseAfterRollback(deps: TBotDeps, ctx: TFailedContext): void {
   const chatId = ctx.chat?.id;
   if (ctx.chat?.type !== 'private' || chatId === undefined) return;
   const locale = (ctx.locale as TLocale | undefined) ?? resolveLocale(ctx.from?.language_code);
-  const text =
-    ctx[FAILED] === 'worker'
-      ? deps.i18n.getFixedT(locale, 'worker')('errors.generic')
-      : deps.i18n.getFixedT(locale)('errors.generic', { numbers: deps.emergencyNumbersFor(locale) });
+  const isWorker = ctx[FAILED] === 'worker' || (ctx.worker !== undefined && ctx.worker !== null);
+  const text = isWorker
+    ? deps.i18n.getFixedT(locale, 'worker')('errors.generic')
+    : deps.i18n.getFixedT(locale)('errors.generic', { numbers: deps.emergencyNumbersFor(locale) });
   deps.outboxSender.submit([
     outgoingOf(deps, { kind: 'resident-notice', payload: { type: 'send', chatId, text } }),
   ]);
+}
+
+/** A set that forgets its oldest members past `capacity`; `add` says whether the value is new. */
+function createRecentSet(capacity: number): { add(value: number): boolean } {
+  const values = new Set<number>();
+  return {
+    add(value) {
+      if (values.has(value)) return false;
+      values.add(value);
+      if (values.size > capacity) values.delete(values.values().next().value ?? value);
+      return true;
+    },
+  };
 }
 
 function createContextMiddleware(deps: TBotDeps): Middleware<TBotContext> {

@@ -23,8 +23,13 @@ export type TReplies = {
 export type TReplyOptions = {
   keyboard?: InlineKeyboard | TButton[][];
   kind?: 'reply' | 'staff-reply' | 'crisis-notice' | 'resident-notice';
-  /** The case the message belongs to: it can then reach the resident only while the case stands. */
+  /**
+   * The case the message belongs to: to a resident, it then goes only while the case stands; to a worker,
+   * it is blanked when the case's resident is erased.
+   */
   caseId?: number;
+  /** The worker it goes to, for a message of a case in a worker's chat (the blank is in their language). */
+  workerId?: number;
   /** A screening question: the screening records which message carries its keyboard. */
   screeningId?: string;
 };
@@ -49,6 +54,7 @@ export function createReplies(deps: TOutboxDeps, ctx: Context, replyKind: 'reply
       await enqueueOutbox(deps, {
         kind: options.kind ?? replyKind,
         ...(options.caseId === undefined ? {} : { caseId: options.caseId }),
+        ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
         payload: {
           type: 'send',
           chatId: chatId(),

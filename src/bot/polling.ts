@@ -33,6 +33,8 @@ type TSignal = Parameters<UpdateSupplier<Update>['supply']>[1];
 
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 const LONG_POLL_SECONDS = 30;
+/** Telegram's largest `getUpdates` batch. */
+const MAX_BATCH = 100;
 /** How long a fetch waits for the updates still being handled, so Telegram does not send them again. */
 const SETTLE_WAIT_MS = 50;
 const FETCH_RETRY_FIRST_MS = 200;
@@ -63,28 +65,31 @@ export function startPolling(bot: TBot, options: TPollingOptions): TPolling {
   const settle = new Map<number, () => void>();
   /** The first update id not fetched yet. */
   let frontier = 0;
-  /**
-   * A full batch of nothing new: an update stuck in its retries holds the offset down while more than a batch
-   * came after it. The next fetch moves past it (it is still being handled), so the others are not starved.
-   */
-  let isStarved = false;
 
   const supplier: UpdateSupplier<Update> = {
     async supply(batchSize, signal) {
       await bot.init();
-      const oldest = lowestKey(handling);
-      if (oldest !== undefined) await Promise.race([handling.get(oldest), setTimeout(SETTLE_WAIT_MS)]);
-      const stillHandling = isStarved ? undefined : lowestKey(handling);
-      const limit = Math.max(1, Math.min(batchSize, 100));
-      const updates = await fetchUpdates({ offset: stillHandling ?? frontier, limit }, signal);
-      const fresh = updates.filter((update) => update.update_id >= frontier);
-      isStarved = fresh.length === 0 && updates.length >= limit;
-      const last = updates.at(-1);
-      if (last !== undefined) frontier = Math.max(frontier, last.update_id + 1);
-      for (const update of fresh) {
-        handling.set(update.update_id, new Promise((resolve) => settle.set(update.update_id, resolve)));
+      for (;;) {
+        const oldest = lowestKey(handling);
+        if (oldest !== undefined) await Promise.race([handling.get(oldest), setTimeout(SETTLE_WAIT_MS)]);
+        // Never past an update still being handled: Telegram sends again what it has not been told is done.
+        const offset = lowestKey(handling) ?? frontier;
+        const limit = Math.max(1, Math.min(frontier - offset + batchSize, MAX_BATCH));
+        const updates = await fetchUpdates({ offset, limit }, signal);
+        const fresh = updates.filter((update) => update.update_id >= frontier).slice(0, batchSize);
+        if (fresh.length === 0 && updates.length >= MAX_BATCH && handling.size > 0) {
+          // A whole batch of updates still being handled, and the next ones only come after them: wait for
+          // the oldest to finish rather than confirm it unfinished (a crash would then lose it).
+          await handling.get(lowestKey(handling) ?? -1);
+          continue;
+        }
+        const last = fresh.at(-1);
+        if (last !== undefined) frontier = last.update_id + 1;
+        for (const update of fresh) {
+          handling.set(update.update_id, new Promise((resolve) => settle.set(update.update_id, resolve)));
+        }
+        return fresh;
       }
-      return fresh;
     },
   };
 

@@ -135,7 +135,14 @@ export type TDelivered = {
  */
 export async function recordDelivered(prisma: PrismaClient, delivered: readonly TDelivered[]): Promise<void> {
   if (delivered.length === 0) return;
-  const prompts = delivered.filter((row) => row.screeningId !== undefined && row.messageId !== null);
+  // The question on screen is the screening's latest prompt: Telegram numbers a chat's messages in order, so
+  // the highest message id wins — within this batch, and over one recorded before it (a retried batch).
+  const latestPrompt = new Map<string, number>();
+  for (const row of delivered) {
+    if (row.screeningId === undefined || row.messageId === null) continue;
+    latestPrompt.set(row.screeningId, Math.max(latestPrompt.get(row.screeningId) ?? 0, row.messageId));
+  }
+  const prompts = [...latestPrompt].map(([screeningId, messageId]) => ({ screeningId, messageId }));
   await prisma.$executeRaw`
     WITH d AS (
       SELECT * FROM unnest(
@@ -143,8 +150,8 @@ export async function recordDelivered(prisma: PrismaClient, delivered: readonly 
         ${delivered.map((row) => row.sentAt.toISOString())}::timestamp(3)[]
       ) AS d(id, message_id, sent_at)
     ), prompt AS (
-      UPDATE "Screening" s SET "promptMessageId" = p.message_id
-      FROM unnest(${prompts.map((row) => row.screeningId ?? '')}::text[], ${prompts.map((row) => row.messageId)}::int[])
+      UPDATE "Screening" s SET "promptMessageId" = GREATEST(s."promptMessageId", p.message_id)
+      FROM unnest(${prompts.map((row) => row.screeningId)}::text[], ${prompts.map((row) => row.messageId)}::int[])
         AS p(screening_id, message_id)
       WHERE s.id = p.screening_id AND s.status = 'active'
     )
@@ -175,6 +182,18 @@ export async function releaseRows(
     UPDATE "OutboxMessage"
     SET status = 'pending', "leaseOwner" = NULL, "lockedUntil" = NULL, "nextAttemptAt" = ${input.now}
     WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}`;
+}
+
+/**
+ * At the start of the only process that can send from this database (the embedded one): whatever a
+ * previous run left on its way was abandoned when it stopped — handed back now rather than when its lease
+ * passes, so no chat waits behind it. Returns how many.
+ */
+export async function releaseAbandonedRows(prisma: PrismaClient, now: Date): Promise<number> {
+  return prisma.$executeRaw`
+    UPDATE "OutboxMessage"
+    SET status = 'pending', "leaseOwner" = NULL, "lockedUntil" = NULL, "nextAttemptAt" = ${now}
+    WHERE status = 'sending'`;
 }
 
 /**

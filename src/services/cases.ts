@@ -1,4 +1,4 @@
-import { currentClient, unitCache } from '../db/unit-of-work.ts';
+import { currentClient, type TDbClient, unitCache } from '../db/unit-of-work.ts';
 import type { TOpenCase } from '../db/update-snapshot.ts';
 import { compareLevels, type TRiskLevel } from '../domain/risk/level.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
@@ -96,7 +96,10 @@ export async function openOrRaiseCase(
 ): Promise<TOpenCaseOutcome> {
   const db = currentClient(deps.prisma);
   const now = input.now ?? new Date();
-  const open = await findOpenCase(deps, input.residentId);
+  const read = await findOpenCase(deps, input.residentId);
+  // As it stands now, locked: a worker may have resolved it since the update read it, and a closed case is
+  // never raised (the crisis would page nobody) — a new one is opened instead.
+  const open = read ? await lockIfStillOpen(db, read) : null;
   const signalsSealed = sealCaseSignals(deps.protector, open?.signalsSealed ?? null, input.signals);
   forgetOpenCases();
 
@@ -157,6 +160,17 @@ export async function openOrRaiseCase(
   // A higher level pages from the start of its own, faster ladder (imminent: levels 1 and 2 at once).
   if (isHigher && open.status === 'waiting') await scheduleEscalation(deps, { caseId: open.id, now });
   return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged' };
+}
+
+/** The case locked, with what may have changed since it was read; null when it is no longer open. */
+async function lockIfStillOpen(db: TDbClient, read: TOpenCase): Promise<TOpenCase | null> {
+  const [row] = await db.$queryRaw<
+    Array<Pick<TOpenCase, 'level' | 'score' | 'status' | 'screeningId' | 'signalsSealed'>>
+  >`
+    SELECT level, score, status, "screeningId", "signalsSealed" FROM "Case"
+    WHERE id = ${read.id} AND status IN ('waiting', 'claimed')
+    FOR UPDATE`;
+  return row ? { ...read, ...row } : null;
 }
 
 /** The cases as the admin command line lists them: no personal content, ever. */

@@ -35,7 +35,13 @@ export type TErasure = {
 };
 
 /** Outbox kinds whose messages sit in a worker's chat and may quote the resident. */
-const SHOWN_TO_STAFF: readonly string[] = ['page', 'page-update', 'relay-to-worker', 'case-alert'];
+const SHOWN_TO_STAFF: readonly string[] = [
+  'page',
+  'page-update',
+  'relay-to-worker',
+  'case-alert',
+  'staff-reply',
+];
 
 /** A worker's message to blank: by its Telegram id, or (still in flight) by its outbox row. */
 type TBlank = {

@@ -43,6 +43,8 @@ export type TOutboxDispatcherDeps = {
    * statements under load; the cost is a message id known that much later.
    */
   recordDelayMs?: number;
+  /** Waits between tries to record what became of a message while the database is away. */
+  recordRetryDelaysMs?: readonly number[];
 };
 
 export type TOutboxDispatcher = TOutboxSender & {
@@ -70,9 +72,12 @@ export type TDispatcherStats = {
   failed: number;
 };
 
-/** How long a lease lasts; renewed while the row waits here. Longer than a call's timeout. */
-const LEASE_MS = 60_000;
-const RENEW_EVERY_MS = 20_000;
+/**
+ * How long a lease lasts; renewed while the row waits here. Longer than a call's timeout; short, since after
+ * a crash on PostgreSQL (where another instance may still be sending) a chat waits this long behind it.
+ */
+const LEASE_MS = 20_000;
+const RENEW_EVERY_MS = 5_000;
 /** A Bot API call that takes longer is abandoned and retried (grammY's own default is minutes). */
 const CALL_TIMEOUT_MS = 15_000;
 /** An edit whose message is still on its way (sent by another process) looks again this much later. */
@@ -182,12 +187,14 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
     },
     idle(options = {}) {
       if (options.retryNow) queue.retryNow();
+      if (isStopped) return Promise.resolve();
       return new Promise((resolve) => {
         waiters.push({ isIdle: true, resolve });
         pump();
       });
     },
     settled() {
+      if (isStopped) return Promise.resolve();
       return new Promise((resolve) => {
         waiters.push({ isIdle: false, resolve });
         pump();
@@ -208,6 +215,9 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         ),
       );
       held.clear();
+      // Nothing more will happen here: whoever waits for quiet has it.
+      for (const waiter of waiters) waiter.resolve();
+      waiters = [];
     },
     stats: () => ({ ...stats, held: held.size, inFlight: queue.inFlight() }),
   };
@@ -240,7 +250,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         wake(next.untilMs);
         break;
       }
-      track(deliver(next.message.key));
+      track(deliverOrLetGo(next.message.key));
     }
     wakeWaiters();
   }
@@ -277,6 +287,24 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
     for (const waiter of ready) waiter.resolve();
   }
 
+  /**
+   * Delivers, and never leaves a message stuck: if even recording what became of it fails (the database away
+   * through every try), it is let go — its row stays as it was, its lease passes, and a sweep takes it up
+   * again: sent twice at worst, never lost, and nothing else of its chat waits behind it meanwhile.
+   */
+  async function deliverOrLetGo(key: string): Promise<void> {
+    try {
+      await deliver(key);
+    } catch (error) {
+      const message = held.get(key);
+      log.error(
+        { err: error, outbox_id: message?.id, kind: message?.kind },
+        'could not record what became of a message: a sweep will take it up again',
+      );
+      forget(key);
+    }
+  }
+
   async function deliver(key: string): Promise<void> {
     const message = held.get(key);
     if (!message) {
@@ -295,6 +323,8 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
       if (current === 'case-moved-on') return await drop(message, messageLog, 'case no longer waiting');
       messageId = await call(message, current);
     } catch (error) {
+      if (error instanceof UnknownPayloadError)
+        return await drop(message, messageLog, 'a payload this version cannot send');
       return await failed(message, error, messageLog);
     }
     if (messageId === 'wait') {
@@ -405,22 +435,30 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
       return forget(message.key);
     }
     const id = message.id;
-    for (const [attempt, delayMs] of RECORD_RETRY_DELAYS_MS.entries()) {
+    const isKept = await withRetries(messageLog, 'a delivery', () =>
+      recordCaseDelivery(
+        { ...deps, outboxSender: dispatcher },
+        { message: { ...message, id }, messageId, now: clock() },
+      ),
+    );
+    messageLog.debug(isKept ? 'delivered' : 'delivered; its row was erased meanwhile');
+    forget(message.key);
+  }
+
+  /**
+   * A write of what became of a message, tried again while the database is briefly away; the last failure
+   * is thrown (see `deliverOrLetGo`).
+   */
+  async function withRetries<T>(messageLog: Logger, what: string, write: () => Promise<T>): Promise<T> {
+    for (const [attempt, delayMs] of (deps.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS).entries()) {
       try {
-        const isKept = await recordCaseDelivery(
-          { ...deps, outboxSender: dispatcher },
-          { message: { ...message, id }, messageId, now: clock() },
-        );
-        messageLog.debug(isKept ? 'delivered' : 'delivered; its row was erased meanwhile');
-        return forget(message.key);
+        return await write();
       } catch (error) {
-        messageLog.error({ err: error, attempt: attempt + 1 }, 'could not record a delivery; trying again');
+        messageLog.error({ err: error, attempt: attempt + 1 }, `could not record ${what}; trying again`);
         await setTimeout(delayMs);
       }
     }
-    // Its lease will pass and it will be sent again: at least once, as promised.
-    messageLog.error('gave up recording a delivery');
-    forget(message.key);
+    return write();
   }
 
   async function failed(message: THeld, error: unknown, messageLog: Logger): Promise<void> {
@@ -460,7 +498,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         // A page that can never go out leaves its worker as unaware as a blocked chat: page the next level.
         if (message.kind === 'page') return unreachable(message, failure.reason, errorCode, messageLog);
         stats.failed += 1;
-        await settle(message, 'failed', failure.reason);
+        await settle(message, messageLog, failure.reason);
         return forget(message.key);
       case 'unreachable':
         return unreachable(message, failure.reason, errorCode, messageLog);
@@ -475,9 +513,12 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
   ): Promise<void> {
     stats.unreachable += 1;
     if (message.id === undefined) return forget(message.key);
-    const result = await recordUnreachable(
-      { ...deps, outboxSender: dispatcher },
-      { message: { ...message, id: message.id }, reason, errorCode, now: clock() },
+    const id = message.id;
+    const result = await withRetries(messageLog, 'an unreachable person', () =>
+      recordUnreachable(
+        { ...deps, outboxSender: dispatcher },
+        { message: { ...message, id }, reason, errorCode, now: clock() },
+      ),
     );
     messageLog.warn(
       {
@@ -493,14 +534,18 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
 
   async function drop(message: THeld, messageLog: Logger, reason: string): Promise<void> {
     stats.dropped += 1;
-    await settle(message, 'failed', `dropped: ${reason}`);
+    await settle(message, messageLog, `dropped: ${reason}`);
     messageLog.info({ reason }, 'dropped');
     forget(message.key);
   }
 
-  async function settle(message: THeld, status: 'failed', lastError: string): Promise<void> {
-    if (message.id === undefined || isEphemeral(message.kind)) return;
-    await settleOutboxRow(deps.prisma, { id: message.id, owner, status, now: clock(), lastError });
+  /** Marks a message that will not go as failed, with why. */
+  async function settle(message: THeld, messageLog: Logger, lastError: string): Promise<void> {
+    const id = message.id;
+    if (id === undefined || isEphemeral(message.kind)) return;
+    await withRetries(messageLog, 'a failed message', () =>
+      settleOutboxRow(deps.prisma, { id, owner, status: 'failed', now: clock(), lastError }),
+    );
   }
 
   function forget(key: string): void {
@@ -537,6 +582,8 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         // Kept for the next try: until recorded, their leases are renewed and nothing sends them again.
         log.error({ err: error, rows: batch.length }, 'could not record deliveries; trying again');
         unrecorded.push(...batch);
+        // Stopped: their leases pass and they are sent again, at least once as promised.
+        if (isStopped) return;
         recordTimer ??= globalThis.setTimeout(() => {
           recordTimer = undefined;
           void flushRecords();
@@ -560,9 +607,13 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
   }
 }
 
+/** A payload written by a newer version (a rolling deploy): dropped, never retried, never logged whole. */
+class UnknownPayloadError extends Error {}
+
 function assertNever(message: TOutgoing, payload: never): never {
-  throw new Error(
-    `Outbox message of kind ${message.kind} has an unknown payload type: ${JSON.stringify(payload)}`,
+  const type = (payload as { type?: unknown }).type;
+  throw new UnknownPayloadError(
+    `Outbox message of kind ${message.kind} has an unknown payload type: ${String(type)}`,
   );
 }
 

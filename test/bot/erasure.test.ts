@@ -74,7 +74,7 @@ async function openedOutbox(): Promise<string> {
 }
 
 describe(describeDatabase('/delete and the messages in workers’ chats'), () => {
-  it('blanks every page, relayed message and alert that went out, removes their buttons, and tells the claimer', async () => {
+  it('blanks every page, relayed message, alert and Details that went out, removes their buttons, and tells the claimer', async () => {
     const { resident, caseId } = await pagedHighCase();
     await sweepAndDeliver(app);
     const page = ann.claimMessageId(caseId);
@@ -84,10 +84,14 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     await resident.send(WORDS);
     await resident.send(IMMINENT);
     await deliverOutbox(app);
-    // Annabel's relays and alert, the supervisor's alert: all through the outbox.
+    // Details, which quotes the message that raised the case.
+    await ann.press(CALLBACK.details(caseId), page);
+    await deliverOutbox(app);
+    // Annabel's relays, alert and Details, the supervisor's alert: all through the outbox.
     const annMessages = [page, ...sentTo(ann, claimed)];
     const caiMessages = sentTo(cai, claimed);
-    expect(annMessages).toHaveLength(4);
+    expect(annMessages).toHaveLength(5);
+    expect(app.api.textsTo(ann.person.id).at(-1)).toContain(IMMINENT);
     expect(caiMessages).toHaveLength(1);
     expect(app.api.textsTo(ann.person.id).some((text) => text.includes('Pemberton'))).toBe(true);
     ann.read();

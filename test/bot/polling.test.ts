@@ -137,4 +137,38 @@ describe('long polling', () => {
       'the handled updates confirmed',
     );
   });
+
+  it('with more updates in hand than Telegram sends at once, confirms none of them before it is done', async () => {
+    app = await createTestApp();
+    const inHand = new Set<number>();
+    const handled = new Set<number>();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    interceptHandling(app, async (update, handle) => {
+      inHand.add(update.update_id);
+      await released;
+      await handle();
+      inHand.delete(update.update_id);
+      handled.add(update.update_id);
+    });
+    polling = startPolling(app.bot, { logger: app.logger });
+    // A backlog after downtime: 150 people wrote while the bot was away.
+    const backlog = Array.from({ length: 150 }, (_, index) =>
+      textUpdate({ id: 24_100 + index, languageCode: 'en' }, '/help'),
+    );
+    for (const update of backlog) app.api.queueUpdate(update);
+
+    await until(() => inHand.size >= 100, 'a full batch in hand');
+    await setTimeout(300);
+    const confirmedEarly = app.api.confirmedUpdates.filter((confirmed) => !handled.has(confirmed.updateId));
+    expect(confirmedEarly).toEqual([]);
+
+    release();
+    await until(() => handled.size === backlog.length, 'the whole backlog handled');
+    const last = backlog.at(-1)?.update_id ?? 0;
+    await until(() => app?.api.confirmedUpdates.some((c) => c.updateId === last) === true, 'all confirmed');
+    expect(new Set(app.api.confirmedUpdates.map((c) => c.updateId)).size).toBe(backlog.length);
+  });
 });

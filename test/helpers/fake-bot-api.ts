@@ -44,6 +44,8 @@ export function createFakeBotApi(
   /** Per method, what its next calls do: fail, or (undefined) succeed. */
   const failures = new Map<string, Array<TApiFailure | undefined>>();
   const pendingUpdates: Update[] = [];
+  /** Updates a `getUpdates` offset has passed: Telegram forgets them, and will not send them again. */
+  const confirmedUpdates: Array<{ updateId: number; at: number }> = [];
   /** Chats whose person blocked the bot: Telegram answers 403 to anything sent there. */
   const blockedChats = new Set<number>();
   /** When recent messages were accepted, for the emulated limit. */
@@ -84,15 +86,23 @@ export function createFakeBotApi(
       case 'editMessageReplyMarkup':
         return message(payload, { message_id: payload.message_id, reply_markup: payload.reply_markup });
       case 'getUpdates':
-        return takeUpdates(Number(payload.offset ?? 0), Number(payload.timeout ?? 0));
+        return takeUpdates(
+          Number(payload.offset ?? 0),
+          Number(payload.timeout ?? 0),
+          Number(payload.limit ?? 100),
+        );
       default:
         // setWebhook, deleteWebhook, setMyCommands, answerCallbackQuery, sendChatAction, deleteMessage, …
         return true;
     }
   }
 
-  async function takeUpdates(offset: number, timeoutSeconds: number): Promise<Update[]> {
-    while (pendingUpdates.length > 0 && (pendingUpdates[0]?.update_id ?? 0) < offset) pendingUpdates.shift();
+  /** As Telegram does: an update is kept, and fetched again, until an offset passes it; at most `limit`. */
+  async function takeUpdates(offset: number, timeoutSeconds: number, limit: number): Promise<Update[]> {
+    while (pendingUpdates.length > 0 && (pendingUpdates[0]?.update_id ?? 0) < offset) {
+      const confirmed = pendingUpdates.shift();
+      if (confirmed) confirmedUpdates.push({ updateId: confirmed.update_id, at: Date.now() });
+    }
     if (pendingUpdates.length === 0 && timeoutSeconds > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(timeoutSeconds, 1) * 1000);
@@ -103,7 +113,7 @@ export function createFakeBotApi(
       });
       wakePoller = undefined;
     }
-    return pendingUpdates.splice(0, pendingUpdates.length);
+    return pendingUpdates.slice(0, Math.max(1, Math.min(limit, 100)));
   }
 
   async function respond(
@@ -197,6 +207,7 @@ export function createFakeBotApi(
       if (isBlocked) blockedChats.add(chatId);
       else blockedChats.delete(chatId);
     },
+    confirmedUpdates,
     /** Offer an update to a long-polling bot. */
     queueUpdate(update: Update): void {
       pendingUpdates.push(update);

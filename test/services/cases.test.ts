@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runUnitOfWork } from '../../src/db/unit-of-work.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
-import { openOrRaiseCase } from '../../src/services/cases.ts';
+import { findOpenCase, openOrRaiseCase, primeOpenCase } from '../../src/services/cases.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { TEST_DATA_KEY } from '../helpers/app.ts';
@@ -80,5 +81,36 @@ describe(describeDatabase('openOrRaiseCase'), () => {
     );
     row = await prisma.case.findUniqueOrThrow({ where: { id: caseId } });
     expect([row.screeningId, row.score, row.scores]).toEqual([first, 17, { distress: { total: 17 } }]);
+  });
+
+  it('a case resolved after the update read it is not raised: a new case is opened and paged', async () => {
+    const residentId = await newResident();
+    const { caseId: first } = await openOrRaiseCase(
+      { prisma, protector },
+      { residentId, level: 'high', source: 'screening' },
+    );
+    // The update's snapshot saw the case open …
+    const seen = await runUnitOfWork(prisma, () => findOpenCase({ prisma }, residentId));
+    expect(seen).toMatchObject({ id: first, status: 'waiting' });
+    // … and a worker resolved it before the crisis message raises it.
+    await prisma.case.update({ where: { id: first }, data: { status: 'resolved', closedAt: new Date() } });
+    const raised = await runUnitOfWork(prisma, async () => {
+      primeOpenCase(residentId, seen);
+      return openOrRaiseCase(
+        { prisma, protector },
+        { residentId, level: 'imminent', source: 'crisis-message', signals: crisis },
+      );
+    });
+    expect(raised.change).toBe('created');
+    expect(raised.caseId).not.toBe(first);
+    expect(await prisma.case.findUniqueOrThrow({ where: { id: first } })).toMatchObject({
+      status: 'resolved',
+      level: 'high',
+    });
+    expect(await prisma.case.findUniqueOrThrow({ where: { id: raised.caseId } })).toMatchObject({
+      status: 'waiting',
+      level: 'imminent',
+      nextEscalationAt: expect.any(Date),
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Api } from 'grammy';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { releaseAbandonedRows } from '../../src/db/outbox-queue.ts';
 import { runUnitOfWork } from '../../src/db/unit-of-work.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
@@ -47,10 +48,11 @@ const logger = createLogger({
 const dispatchers: TOutboxDispatcher[] = [];
 function createDispatcher(
   fake: TFakeBotApi,
-  options: { limits?: typeof NO_LIMITS; clock?: () => Date } = {},
+  options: { limits?: typeof NO_LIMITS; clock?: () => Date; prisma?: PrismaClient } = {},
 ) {
   const dispatcher = createOutboxDispatcher({
-    prisma,
+    prisma: options.prisma ?? prisma,
+    recordRetryDelaysMs: [10, 10],
     protector,
     api: new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch }),
     logger,
@@ -159,6 +161,23 @@ describe(describeDatabase('the outbox dispatcher'), () => {
     expect((await prisma.outboxMessage.findUniqueOrThrow({ where: { id: row?.id ?? -1 } })).status).toBe(
       'sent',
     );
+  });
+
+  it('an embedded database: the next start hands back what the last run left on its way, at once', async () => {
+    const fake = createFakeBotApi();
+    const dead: TOutboxSender = {
+      owner: 'last-run',
+      leaseMs: 20_000,
+      now: () => new Date(),
+      submit: () => undefined,
+    };
+    const chatId = nextChat++;
+    await commit(dead, [{ kind: 'crisis-notice', payload: message('the numbers', chatId) }]);
+    expect(await releaseAbandonedRows(prisma, new Date())).toBe(1);
+    const next = createDispatcher(fake);
+    expect(await next.sweep()).toBe(1);
+    await next.idle();
+    expect(accepted(fake)).toEqual(['the numbers']);
   });
 
   it('Telegram failing: tried again after a back-off, with the lease kept, and sent once', async () => {
@@ -280,5 +299,46 @@ describe(describeDatabase('the outbox dispatcher'), () => {
     expect(await next.sweep()).toBe(1);
     await next.idle();
     expect(accepted(fake)).toEqual(['held']);
+  });
+
+  it('the database away while a failure is recorded: no crash, the chat goes on, and a sweep takes it up again', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    let isDatabaseAway = false;
+    // Statements and transactions fail while the database is away.
+    const flaky = new Proxy(prisma, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (!['$queryRaw', '$transaction'].includes(String(property)) || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) =>
+          isDatabaseAway ? Promise.reject(new Error('database away')) : value.apply(target, args);
+      },
+    }) as PrismaClient;
+    const fake = createFakeBotApi();
+    let clock = new Date();
+    const dispatcher = createDispatcher(fake, { prisma: flaky, clock: () => clock });
+    const chatId = nextChat++;
+    fake.setBlocked(chatId, true);
+    await commit(dispatcher, [{ kind: 'reply', payload: message('to a blocked chat', chatId) }]);
+    isDatabaseAway = true;
+    await dispatcher.settled();
+    isDatabaseAway = false;
+    process.off('unhandledRejection', onRejection);
+    expect(rejections).toEqual([]);
+    expect(dispatcher.stats()).toMatchObject({ held: 0, inFlight: 0 });
+    expect(logLines.some((line) => line.includes('a sweep will take it up again'))).toBe(true);
+
+    // The chat is not wedged: the person unblocks the bot and the next message goes.
+    fake.setBlocked(chatId, false);
+    await commit(dispatcher, [{ kind: 'reply', payload: message('next', chatId) }]);
+    await dispatcher.idle();
+    expect(accepted(fake)).toEqual(['next']);
+    // The first, unrecorded, is taken up again once its lease passes: at least once, never lost.
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await dispatcher.sweep()).toBe(1);
+    await dispatcher.idle();
+    expect(accepted(fake)).toEqual(['next', 'to a blocked chat']);
   });
 });

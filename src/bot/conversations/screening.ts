@@ -208,9 +208,9 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
     replies.push({ text: ctx.t('outcome.imminent_first', numbers), kind: 'crisis-notice', caseId });
   replies.push({ text: [view.title, view.message].filter(Boolean).join('\n\n') });
   if (outcome.escalation) {
+    // After the script's own words, in the conversation's order (the numbers alone go ahead of everything).
     replies.push({
       text: ctx.t(level === 'imminent' ? 'outcome.escalated_imminent' : 'outcome.escalated_high'),
-      kind: 'resident-notice',
       caseId,
     });
   } else if (outcome.hasOpenCase) {

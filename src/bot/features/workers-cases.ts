@@ -107,7 +107,10 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     }
     await ctx.outbox.answerCallback();
     const isWaiting = viewed.status === 'waiting';
+    // Of the case: it quotes the resident, so their erasure blanks it in the worker's chat too.
     await ctx.outbox.reply(viewed.text, {
+      caseId,
+      workerId: ctx.worker.id,
       ...(isWaiting ? { keyboard: caseKeyboard(ctx.t, caseId, { canClaim: true }) } : {}),
     });
   });

@@ -12,7 +12,8 @@ export type TQueuedMessage = {
   priority: TPriority;
   /**
    * A new message keeps its place in its chat: it waits for every earlier one of the same or higher
-   * priority. Edits and callback answers change nothing in the chat's order and go whenever they can.
+   * priority (a more urgent one may go ahead of less urgent ones still waiting), and for any of its chat
+   * still on its way. Edits and callback answers change nothing in the chat's order and go whenever they can.
    */
   isOrdered: boolean;
   /** Counts towards Telegram's message limits (messages and edits do; callback answers do not). */
@@ -150,9 +151,11 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
           wakeAt = Math.min(wakeAt, chatPausedUntil);
           continue;
         }
+        // One new message of a chat on its way at a time: two at once may arrive in either order.
+        const isChatBusy = lane.some((message) => message.isOrdered && flying.has(message.key));
         let mostUrgentEarlier = Number.POSITIVE_INFINITY;
         for (const message of lane) {
-          const isBehind = message.isOrdered && message.priority >= mostUrgentEarlier;
+          const isBehind = message.isOrdered && (isChatBusy || message.priority >= mostUrgentEarlier);
           if (message.isOrdered) mostUrgentEarlier = Math.min(mostUrgentEarlier, message.priority);
           if (isBehind || flying.has(message.key)) continue;
           if (message.waitsFor !== undefined && byKey.has(message.waitsFor)) continue;

@@ -55,14 +55,29 @@ describe('createSendQueue', () => {
     const question = message('a', PRIORITY.routine);
     const numbers = message('a', PRIORITY.crisis);
     const nextQuestion = message('a', PRIORITY.routine);
-    for (const m of [question, numbers, nextQuestion]) queue.add(m);
+    queue.add(question);
     // The question is stuck (Telegram failed it): the numbers still go, what came after them waits.
-    expect(queue.next(0)).toMatchObject({ message: { key: numbers.key } });
     expect(queue.next(0)).toMatchObject({ message: { key: question.key } });
     queue.retry(question.key, { atMs: 5000, isRateLimited: false, nowMs: 0 });
+    queue.add(numbers);
+    queue.add(nextQuestion);
+    expect(queue.next(0)).toMatchObject({ message: { key: numbers.key } });
     queue.done(numbers.key);
     expect(queue.next(0)).toEqual({ type: 'wait', untilMs: 5000 });
     expect(drain(queue, 5000)).toEqual([question.key, nextQuestion.key]);
+  });
+
+  it('never has two new messages of one chat on their way at once, whatever their urgency', () => {
+    const queue = createSendQueue(NO_LIMITS);
+    // Messages a worker's claim wrote: the kept relays first, then the more urgent answer announcing them.
+    const relay = message('w', PRIORITY.relay);
+    const answer = message('w', PRIORITY.urgent);
+    for (const m of [relay, answer]) queue.add(m);
+    expect(queue.next(0)).toMatchObject({ message: { key: answer.key } });
+    // Sent at once, the relay could arrive first.
+    expect(queue.next(0)).toEqual({ type: 'idle' });
+    queue.done(answer.key);
+    expect(queue.next(0)).toMatchObject({ message: { key: relay.key } });
   });
 
   it('sends edits and callback answers whenever they can, and an edit only once what it edits has gone', () => {
