@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.ts';
+import { LOCALES, type TLocale } from './i18n.ts';
 
 /** Telegram lets a chat receive a short burst before its per-chat pace applies. */
 const CHAT_BURST = 10;
@@ -74,6 +75,14 @@ export const ZEnv = z
     TELEGRAM_MAX_PER_CHAT_PER_SECOND: z.coerce.number().min(0).max(1000).default(1),
     /** Bearer token for `GET /metrics` (counts only, no personal data); unset, there is no /metrics. */
     METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+    // The team's Telegram chat for alarms about the service (a group's id is negative, e.g. -1001234567890).
+    ALERT_CHAT_ID: z
+      .string()
+      .trim()
+      .regex(/^-?\d{1,16}$/, 'must be a Telegram chat id: digits, with a leading - for a group')
+      .transform(Number)
+      .optional(),
+    ALERT_LOCALE: z.enum(LOCALES).default('en'),
   })
   .superRefine((env, ctx) => {
     if (env.BOT_MODE !== 'webhook') return;
@@ -112,6 +121,8 @@ export type TConfig = Readonly<{
   /** The bot's own pacing of what it sends, so Telegram need not refuse it. */
   sendLimits: Readonly<{ perSecond: number; perChatPerSecond: number; chatBurst: number }>;
   metricsToken: string | undefined;
+  /** `ALERT_CHAT_ID` and `ALERT_LOCALE`: where alarms about the service go, in which language. */
+  alertChat: Readonly<{ chatId: number; locale: TLocale }> | undefined;
 }>;
 
 /** Every problem with the environment at once, worded for the person starting the service. */
@@ -176,6 +187,10 @@ export function loadConfig(
       chatBurst: CHAT_BURST,
     }),
     metricsToken: e.METRICS_TOKEN,
+    alertChat:
+      e.ALERT_CHAT_ID === undefined
+        ? undefined
+        : Object.freeze({ chatId: e.ALERT_CHAT_ID, locale: e.ALERT_LOCALE }),
   });
 }
 

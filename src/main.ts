@@ -16,6 +16,7 @@ import { createDataProtector } from './services/data-protection.ts';
 import { createEmergencyNumbers } from './services/emergency-numbers.ts';
 import { EscalationPolicyError, loadEscalationPolicy } from './services/escalation-policy-file.ts';
 import { loadRiskData, RiskDataError } from './services/load-risk-data.ts';
+import { nobodyToPageProblems } from './services/nobody-to-page.ts';
 import { createOutboxDispatcher } from './services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript, ScriptPublishError } from './services/script-registry.ts';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   const policy = loadEscalationPolicy(config.escalationPolicyFile);
+  warnOfMissingSettings(config, logger);
 
   const db = await openDatabase(config.databaseUrl, { serveSocket: true, logger });
   const { applied } = await migrateDatabase(db);
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
   logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
 
   const i18n = createI18n();
+  const emergencyNumbersFor = createEmergencyNumbers(config.emergencyNumbers, i18n);
+  const alertChat = config.alertChat;
   if (db.kind === 'pglite') {
     // Nobody else sends from an embedded database: what the last run left on its way goes again now.
     const released = await releaseAbandonedRows(db.prisma, new Date());
@@ -60,6 +64,8 @@ async function main(): Promise<void> {
     policy,
     i18n,
     limits: config.sendLimits,
+    alertChat,
+    emergencyNumbersFor,
   });
   let isAccepting = true;
   const counters = { updates: 0 };
@@ -75,7 +81,8 @@ async function main(): Promise<void> {
     resolveOutcomes: config.resolveOutcomes,
     i18n,
     logger,
-    emergencyNumbersFor: createEmergencyNumbers(config.emergencyNumbers, i18n),
+    emergencyNumbersFor,
+    alertChat,
     policy,
     outboxSender: dispatcher,
     counters,
@@ -93,11 +100,14 @@ async function main(): Promise<void> {
     scripts,
     retentionMs: config.retentionMs,
     dispatcher,
+    alertChat,
+    emergencyNumbersFor,
   });
 
   const server = createServer({
     logger,
     pingDatabase: db.ping,
+    readProblems: () => nobodyToPageProblems(db),
     webhook:
       config.webhook && config.botMode === 'webhook' ? { bot, secret: config.webhook.secret } : undefined,
     metrics: config.metricsToken
@@ -190,4 +200,21 @@ function describeSetupProblem(error: unknown): string | undefined {
     return 'Bridgeline cannot start: Telegram rejected BOT_TOKEN (401 Unauthorized). Check the token from @BotFather.';
   }
   return undefined;
+}
+
+/**
+ * Settings a service may start without but must not go live without: said loudly at every start until set.
+ * The default emergency text names no country's numbers, so residents would be told to find them themselves.
+ */
+function warnOfMissingSettings(config: TConfig, logger: Logger): void {
+  if (!config.emergencyNumbers)
+    logger.warn(
+      'EMERGENCY_NUMBERS is not set: residents in crisis are shown a generic text naming no local number. ' +
+        "Set it to your area's emergency and crisis lines before going live.",
+    );
+  if (!config.alertChat)
+    logger.warn(
+      'ALERT_CHAT_ID is not set: when a case finds nobody to page, only this log says so. ' +
+        "Set it to your team's Telegram chat.",
+    );
 }

@@ -97,6 +97,24 @@ describe('loadConfig', () => {
     ).toEqual({ en: 'Call 999', 'zh-CN': '请拨打 999' });
   });
 
+  it("reads the team's alert chat and its language; refuses what is not a chat id", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN }).alertChat).toBeUndefined();
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ALERT_CHAT_ID: '-1001234567890' }).alertChat).toEqual({
+      chatId: -1_001_234_567_890,
+      locale: 'en',
+    });
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ALERT_CHAT_ID: '42', ALERT_LOCALE: 'zh-CN' }).alertChat).toEqual({
+      chatId: 42,
+      locale: 'zh-CN',
+    });
+    expect(problemsOf({ BOT_TOKEN: TOKEN, ALERT_CHAT_ID: '@team' })).toEqual([
+      expect.stringMatching(/^ALERT_CHAT_ID must be a Telegram chat id/),
+    ]);
+    expect(problemsOf({ BOT_TOKEN: TOKEN, ALERT_LOCALE: 'fr' })).toEqual([
+      expect.stringMatching(/^ALERT_LOCALE /),
+    ]);
+  });
+
   it('words the error for a person, with no stack trace in the message', () => {
     try {
       loadConfig({});

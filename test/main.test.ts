@@ -111,11 +111,13 @@ describe('npm start', () => {
         api.queueUpdate(textUpdate(RESIDENT_EN, answer));
         await waitFor(() => api.textsTo(RESIDENT_EN.id).length > before, `the reply to "${answer}"`);
       }
-      // The outcome ends with the reminder of the numbers: the update is then handled and committed.
+      // No staff has joined: the outcome says, honestly, that nobody can be reached (the update is then
+      // handled and committed).
       await waitFor(
-        () => api.textsTo(RESIDENT_EN.id).some((t) => /If things get worse/.test(t)),
+        () => api.textsTo(RESIDENT_EN.id).some((t) => /no social worker can be reached right now/.test(t)),
         'the outcome',
       );
+      expect(api.textsTo(RESIDENT_EN.id).join('\n')).not.toMatch(/I have alerted/);
       // Asynchronously: the fake Bot API lives in this process and must keep answering the bot meanwhile.
       const admin = await execFileAsync(process.execPath, ['--import', TSX, ADMIN, 'cases', '--json'], {
         cwd: workDir,

@@ -7,6 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import type { TDataProtector } from '../services/data-protection.ts';
+import type { TAlertChat } from '../services/nobody-to-page.ts';
 import type { TOutboxSender } from '../services/outbox.ts';
 import type { TScriptRegistry } from '../services/script-registry.ts';
 
@@ -24,6 +25,8 @@ export type TBotDeps = {
   i18n: i18n;
   logger: Logger;
   emergencyNumbersFor: (locale: TLocale) => string;
+  /** The team's alert chat: alarms when a case finds nobody to page. Absent, only the log says so. */
+  alertChat?: TAlertChat;
   /** Who is paged at each step: a case opened by an update pages its first step in the same transaction. */
   policy: TEscalationPolicy;
   /** Sends what each update committed (the process's outbox dispatcher). */

@@ -16,6 +16,8 @@ export const CALLBACK = {
   deleteNo: 'delete:no',
   discardAnswers: 'cancel:discard',
   callback: (screeningId: string) => `callback:${screeningId}`,
+  /** "No, thanks" to the offer of a worker after a screening. */
+  declineOffer: 'callback:no',
   talkToWorker: 'worker:talk',
   /** On a page (the sweeper builds it with the same prefix) or in `/queue`: take the case. */
   claim: (caseId: number) => `${CLAIM_CALLBACK_PREFIX}${caseId}`,

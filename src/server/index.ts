@@ -10,11 +10,18 @@ export type TServerDeps = {
   logger: Logger;
   /** Whether the database answers, for `/healthz`. */
   pingDatabase: () => Promise<boolean>;
+  /**
+   * What makes the service degraded though it runs (a case nobody could be paged for), each with its
+   * reason, for `/healthz`. No personal content: case numbers and times at most.
+   */
+  readProblems?: () => Promise<THealthProblem[]>;
   /** Present in webhook mode only: polling mode serves no webhook route. */
   webhook?: { bot: TBot; secret: string };
   /** `GET /metrics` with this bearer token: counts of what the process did, never personal data. */
   metrics?: { token: string; read: () => Record<string, unknown> };
 };
+
+export type THealthProblem = { reason: string; detail: Record<string, unknown> };
 
 export type TServer = {
   app: Hono<TServerEnv>;
@@ -39,12 +46,17 @@ export function createServer(deps: TServerDeps): TServer {
     await next();
   });
 
+  // 503 only when this process cannot work (no database); a problem it reports is the team's to act on.
   app.get('/healthz', async (c) => {
     const isDatabaseUp = await deps.pingDatabase().catch(() => false);
-    return c.json(
-      { status: isDatabaseUp ? 'ok' : 'degraded', database: isDatabaseUp ? 'up' : 'down' },
-      isDatabaseUp ? 200 : 503,
-    );
+    if (!isDatabaseUp) return c.json({ status: 'degraded', database: 'down' }, 503);
+    const problems =
+      (await deps.readProblems?.().catch((error: unknown) => {
+        c.get('logger').error({ err: error }, 'could not read the service’s problems');
+        return [{ reason: 'problems-unknown', detail: {} }];
+      })) ?? [];
+    if (problems.length === 0) return c.json({ status: 'ok', database: 'up' });
+    return c.json({ status: 'degraded', database: 'up', problems });
   });
 
   const { metrics } = deps;

@@ -14,6 +14,8 @@ export type TCaseEventType =
   | 'paged'
   /** An escalation step found nobody to page and was passed at once. */
   | 'page-skipped'
+  /** The whole ladder reached nobody (detail: `no-staff` or `unreachable`): the team's alert chat alarmed. */
+  | 'nobody-to-page'
   | 'page-sent'
   /** A page could not reach its worker (blocked the bot, left Telegram). */
   | 'page-unreachable'

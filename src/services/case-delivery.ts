@@ -5,7 +5,8 @@ import type { TEscalationPolicy } from '../domain/escalation/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { advanceAfterUnreachable } from './escalation.ts';
+import { advanceAfterUnreachable, raiseIfLastRungReachedNobody } from './escalation.ts';
+import { clearNobodyToPage, type TNobodyToPageDeps } from './nobody-to-page.ts';
 import { enqueueOutbox, type TOutboxSender, type TOutgoing } from './outbox.ts';
 import { pagesTranslator } from './pages.ts';
 import { workerChatId } from './workers.ts';
@@ -15,7 +16,7 @@ import { workerChatId } from './workers.ts';
  * timeline; a worker who cannot be reached counts as not acknowledging, so the ladder moves on at once; a
  * resident who cannot be reached is noted, and the worker holding their case told. One transaction each.
  */
-export type TCaseDeliveryDeps = {
+export type TCaseDeliveryDeps = TNobodyToPageDeps & {
   prisma: PrismaClient;
   protector: TDataProtector;
   i18n: i18n;
@@ -56,6 +57,8 @@ export async function recordCaseDelivery(
         now,
         detail: { outboxId: message.id, workerId: message.workerId, step: message.escalationStep },
       });
+      // Somebody has it now: no longer nobody, and a resident told so hears that somebody is.
+      await clearNobodyToPage(deps, { caseId, tellResident: true });
     }
     if (
       TO_RESIDENT_KINDS.includes(message.kind) &&
@@ -82,7 +85,7 @@ export async function recordCaseDelivery(
 export async function recordUnreachable(
   deps: TCaseDeliveryDeps,
   input: { message: TOutgoing & { id: number }; reason: string; errorCode: number | null; now: Date },
-): Promise<{ advanced?: boolean; toldWorkerId?: number | null }> {
+): Promise<{ advanced?: boolean; isNobodyReached?: boolean; toldWorkerId?: number | null }> {
   const { message, reason, now } = input;
   return runUnitOfWork(deps.prisma, async () => {
     const caseId = await settleOutboxRow(currentClient(deps.prisma), {
@@ -112,6 +115,10 @@ export async function recordUnreachable(
             now,
             policy: deps.policy,
           });
+    const isNobodyReached =
+      !advanced && message.escalationStep !== null
+        ? await raiseIfLastRungReachedNobody(deps, { caseId, step: message.escalationStep, now })
+        : false;
     // `advanced`: the next step was brought forward, so the sweep leaves out whoever this step reached.
     await recordCaseEvent(deps, {
       caseId,
@@ -126,7 +133,7 @@ export async function recordUnreachable(
         advanced,
       },
     });
-    return { advanced };
+    return { advanced, isNobodyReached };
   });
 }
 

@@ -80,7 +80,15 @@ export async function hasOpenCase(deps: { prisma: PrismaClient }, residentId: st
   return (await findOpenCase(deps, residentId)) !== null;
 }
 
-export type TOpenCaseOutcome = { caseId: number; change: 'created' | 'raised' | 'unchanged' };
+/**
+ * `isNobodyToPage`: the case waits and its ladder reached nobody (no active staff): the resident must be
+ * told so, never that a worker was alerted.
+ */
+export type TOpenCaseOutcome = {
+  caseId: number;
+  change: 'created' | 'raised' | 'unchanged';
+  isNobodyToPage: boolean;
+};
 
 /**
  * Opens a case for a resident, or raises their open case when the new level is higher: one person has at
@@ -127,8 +135,8 @@ export async function openOrRaiseCase(
       now,
       detail: { level: input.level, source: input.source },
     });
-    await scheduleEscalation(deps, { caseId: created.id, now });
-    return { caseId: created.id, change: 'created' };
+    const { isNobody } = await scheduleEscalation(deps, { caseId: created.id, now, isResidentWriting: true });
+    return { caseId: created.id, change: 'created', isNobodyToPage: isNobody };
   }
 
   const isHigher = compareLevels(input.level, open.level as TRiskLevel) > 0;
@@ -158,16 +166,26 @@ export async function openOrRaiseCase(
     detail: { from: open.level, to: isHigher ? input.level : open.level, source: input.source },
   });
   // A higher level pages from the start of its own, faster ladder (imminent: levels 1 and 2 at once).
-  if (isHigher && open.status === 'waiting') await scheduleEscalation(deps, { caseId: open.id, now });
-  return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged' };
+  const isNobodyToPage =
+    isHigher && open.status === 'waiting'
+      ? (await scheduleEscalation(deps, { caseId: open.id, now, isResidentWriting: true })).isNobody
+      : open.status === 'waiting' && open.nobodyPagedAt !== null;
+  return { caseId: open.id, change: isHigher ? 'raised' : 'unchanged', isNobodyToPage };
 }
 
 /** The case locked, with what may have changed since it was read; null when it is no longer open. */
-async function lockIfStillOpen(db: TDbClient, read: TOpenCase): Promise<TOpenCase | null> {
+async function lockIfStillOpen(
+  db: TDbClient,
+  read: TOpenCase,
+): Promise<(TOpenCase & { nobodyPagedAt: Date | null }) | null> {
   const [row] = await db.$queryRaw<
-    Array<Pick<TOpenCase, 'level' | 'score' | 'status' | 'screeningId' | 'signalsSealed'>>
+    Array<
+      Pick<TOpenCase, 'level' | 'score' | 'status' | 'screeningId' | 'signalsSealed'> & {
+        nobodyPagedAt: Date | null;
+      }
+    >
   >`
-    SELECT level, score, status, "screeningId", "signalsSealed" FROM "Case"
+    SELECT level, score, status, "screeningId", "signalsSealed", "nobodyPagedAt" FROM "Case"
     WHERE id = ${read.id} AND status IN ('waiting', 'claimed')
     FOR UPDATE`;
   return row ? { ...read, ...row } : null;

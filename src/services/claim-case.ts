@@ -39,7 +39,13 @@ export async function claimCase(
   if (!me?.isActive) return { type: 'no-longer-worker', caseId };
   const won = await db.case.updateMany({
     where: { id: caseId, status: 'waiting' },
-    data: { status: 'claimed', claimedById: worker.id, claimedAt: now, nextEscalationAt: null },
+    data: {
+      status: 'claimed',
+      claimedById: worker.id,
+      claimedAt: now,
+      nextEscalationAt: null,
+      nobodyPagedAt: null,
+    },
   });
   if (won.count === 0) {
     const row = await db.case.findUnique({

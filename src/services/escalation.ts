@@ -12,11 +12,12 @@ import type { Case, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import { recordCaseEvent } from './audit.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { raiseNobodyToPage, type TNobodyToPageDeps } from './nobody-to-page.ts';
 import { enqueueOutbox, type TOutboxSender } from './outbox.ts';
 import { caseViewOf, renderPage } from './pages.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 
-export type TEscalationDeps = {
+export type TEscalationDeps = TNobodyToPageDeps & {
   prisma: PrismaClient;
   protector: TDataProtector;
   i18n: i18n;
@@ -32,20 +33,26 @@ export type TEscalationDeps = {
  * Puts a waiting case on the escalation ladder from its first step, in the transaction that opens, raises or
  * releases it. With what paging needs (`TEscalationDeps`), the first step is paged in that same transaction,
  * so its pages leave right after the commit with the resident's own replies; without (a command-line tool),
- * the step is due now and the sweep of the running bot pages it within a second.
+ * the step is due now and the sweep of the running bot pages it within a second. `isNobody`: the whole
+ * ladder found nobody to page (see `raiseNobodyToPage`); `isResidentWriting`: the update is the resident's,
+ * and its own answer tells them so.
  *
  * @example
- * await scheduleEscalation(deps, { caseId, now }); // pages written; they go once the transaction commits
+ * const { isNobody } = await scheduleEscalation(deps, { caseId, now, isResidentWriting: true });
  */
 export async function scheduleEscalation(
   deps: { prisma: PrismaClient } | TEscalationDeps,
-  input: { caseId: number; now: Date },
-): Promise<void> {
+  input: { caseId: number; now: Date; isResidentWriting?: boolean },
+): Promise<{ isNobody: boolean }> {
   const row = await currentClient(deps.prisma).case.update({
     where: { id: input.caseId },
     data: { escalationStep: 0, nextEscalationAt: input.now },
   });
-  if ('policy' in deps && row.status === 'waiting') await pageDueStep(deps, row, input.now);
+  if (!('policy' in deps) || row.status !== 'waiting') return { isNobody: false };
+  const paged = await pageDueStep(deps, row, input.now, {
+    isResidentWriting: input.isResidentWriting === true,
+  });
+  return { isNobody: paged.isNobody };
 }
 
 export type TSweepResult = { cases: number; pages: number };
@@ -81,7 +88,8 @@ export async function runEscalationSweep(
           FOR UPDATE SKIP LOCKED`;
         const caseId = due[0]?.id;
         if (caseId === undefined) return undefined;
-        return pageDueStep(deps, await db.case.findUniqueOrThrow({ where: { id: caseId } }), input.now);
+        const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+        return pageDueStep(deps, row, input.now, { isResidentWriting: false });
       },
       TRANSACTION_OPTIONS,
     );
@@ -96,16 +104,23 @@ export async function runEscalationSweep(
  * Pages the case's next step, in the caller's transaction (which holds the case's row): one `page` per
  * recipient (an imminent case's with the crisis messages, ahead of everything), a `paged` event, and the
  * next step and its time. A step whose audience has nobody (no one on call) is recorded as `page-skipped`
- * and the next step is paged at once instead of waiting out a timeout. A step brought forward after a
- * page could not reach its worker leaves out those the step before reached.
+ * and the next step is paged at once instead of waiting out a timeout; the last rung finding nobody raises
+ * the alarm (`raiseNobodyToPage`), and again at each of its timeouts. A step brought forward after a page
+ * could not reach its worker leaves out those the step before reached.
  */
-async function pageDueStep(deps: TEscalationDeps, row: Case, now: Date): Promise<{ pages: number }> {
+async function pageDueStep(
+  deps: TEscalationDeps,
+  row: Case,
+  now: Date,
+  options: { isResidentWriting: boolean },
+): Promise<{ pages: number; isNobody: boolean }> {
   const db = currentClient(deps.prisma);
   const level = caseLevelOf(deps, row);
   const view = caseViewOf(deps.protector, row);
   const log = deps.logger.child({ case_id: row.id, level });
   let step = row.escalationStep + 1;
   let pages = 0;
+  let isNobody = false;
   for (;;) {
     const plan = planStep(deps.policy, level, step);
     const recipients = await recipientsFor({ prisma: db }, plan.audiences, now);
@@ -122,7 +137,14 @@ async function pageDueStep(deps: TEscalationDeps, row: Case, now: Date): Promise
         step += 1;
         continue;
       }
-      log.error({ step }, 'no active staff at all to page: trying again after the timeout');
+      await raiseNobodyToPage(deps, {
+        caseId: row.id,
+        level,
+        reason: 'no-staff',
+        now,
+        tellResident: !options.isResidentWriting,
+      });
+      isNobody = true;
     } else {
       const already =
         step > 1
@@ -166,8 +188,44 @@ async function pageDueStep(deps: TEscalationDeps, row: Case, now: Date): Promise
       where: { id: row.id },
       data: { escalationStep: step, nextEscalationAt: new Date(now.getTime() + plan.timeoutMs) },
     });
-    return { pages };
+    return { pages, isNobody };
   }
+}
+
+/**
+ * A page of a case could not reach its worker and nothing was brought forward (the last rung has no next
+ * one): when that was the last page of the rung's latest turn still able to arrive, the whole ladder reached
+ * nobody — the alarm is raised and the resident told (see `raiseNobodyToPage`). Runs in the caller's
+ * transaction.
+ */
+export async function raiseIfLastRungReachedNobody(
+  deps: TNobodyToPageDeps & { policy: TEscalationPolicy },
+  input: { caseId: number; step: number; now: Date },
+): Promise<boolean> {
+  const db = currentClient(deps.prisma);
+  const row = await db.case.findUnique({
+    where: { id: input.caseId },
+    select: { status: true, level: true, escalationStep: true },
+  });
+  if (row?.status !== 'waiting' || row.escalationStep !== input.step || !isCaseLevel(row.level)) return false;
+  if (!planStep(deps.policy, row.level, input.step).isLastRung) return false;
+  // The rung's latest turn: its pages were written in one transaction, so they share its time.
+  const [turn] = await db.$queryRaw<Array<{ mayArrive: bigint }>>`
+    SELECT count(*) FILTER (WHERE status NOT IN ('unreachable', 'failed')) AS "mayArrive"
+    FROM "OutboxMessage"
+    WHERE "caseId" = ${input.caseId} AND kind = 'page' AND "escalationStep" = ${input.step}
+      AND "createdAt" = (
+        SELECT max("createdAt") FROM "OutboxMessage"
+        WHERE "caseId" = ${input.caseId} AND kind = 'page' AND "escalationStep" = ${input.step})`;
+  if (Number(turn?.mayArrive ?? 0) > 0) return false;
+  await raiseNobodyToPage(deps, {
+    caseId: input.caseId,
+    level: row.level,
+    reason: 'unreachable',
+    now: input.now,
+    tellResident: true,
+  });
+  return true;
 }
 
 export type TRecipient = { id: number; role: string; telegramUserId: bigint; locale: string };

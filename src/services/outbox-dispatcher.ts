@@ -18,9 +18,11 @@ import { classifyFailure, type TCallError } from '../domain/outbox/failure.ts';
 import { isEphemeral, isOrderedKind, isOutboxKind } from '../domain/outbox/kinds.ts';
 import { createSendQueue, type TSendLimits } from '../domain/outbox/send-queue.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { recordCaseDelivery, recordUnreachable } from './case-delivery.ts';
 import type { TDataProtector } from './data-protection.ts';
+import type { TAlertChat } from './nobody-to-page.ts';
 import { openOutboxPayload, type TOutboxPayload, type TOutboxSender, type TOutgoing } from './outbox.ts';
 
 export type TOutboxDispatcherDeps = {
@@ -34,6 +36,10 @@ export type TOutboxDispatcherDeps = {
   i18n: i18n;
   /** Telegram's limits, kept without being told 429 (Telegram's own: about 30/s, 1/s per chat). */
   limits: TSendLimits;
+  /** Where the alarm goes when every page of a case failed to arrive; absent, only the log says so. */
+  alertChat?: TAlertChat;
+  /** The numbers a resident is given when nobody could be reached for them. */
+  emergencyNumbersFor?: (locale: TLocale) => string;
   /** Used for sweeps and settled times. Default: the system clock. Pacing always runs on real time. */
   clock?: () => Date;
   /** Calls in flight at once, across chats. */
@@ -525,6 +531,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         worker_id: message.workerId ?? undefined,
         error: reason,
         next_step_now: result.advanced,
+        nobody_reached: result.isNobodyReached,
         told_worker_id: result.toldWorkerId ?? undefined,
       },
       'unreachable',

@@ -4,6 +4,7 @@ import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
 import { recordCaseEvent } from './audit.ts';
 import { scheduleEscalation } from './escalation.ts';
+import { repageCasesWithNobody } from './nobody-to-page.ts';
 
 export const WORKER_ROLES = ['worker', 'supervisor'] as const;
 export type TWorkerRole = (typeof WORKER_ROLES)[number];
@@ -109,6 +110,8 @@ export async function joinWithInvitation(
     ? await db.worker.update({ where: { id: existing.id }, data: { ...profile, activeCaseId: null } })
     : await db.worker.create({ data: { ...profile, telegramUserId, joinedAt: input.now } });
   await db.invitation.update({ where: { id: invitation.id }, data: { workerId: worker.id } });
+  // Somebody to page at last, for the cases that found nobody.
+  await repageCasesWithNobody(deps, input.now);
   return { type: 'joined', worker };
 }
 
@@ -120,15 +123,19 @@ export async function findWorkerByTelegramId(
   return currentClient(deps.prisma).worker.findUnique({ where: { telegramUserId: BigInt(telegramUserId) } });
 }
 
-/** A worker's own `/oncall on|off`, on top of the rota. */
+/**
+ * A worker's own `/oncall on|off`, on top of the rota. Going on call pages again, at once, the cases that
+ * found nobody to page.
+ */
 export async function setOnCall(
   deps: { prisma: PrismaClient },
-  input: { workerId: number; isOnCall: boolean },
+  input: { workerId: number; isOnCall: boolean; now: Date },
 ): Promise<void> {
   await currentClient(deps.prisma).worker.update({
     where: { id: input.workerId },
     data: { isOnCall: input.isOnCall },
   });
+  if (input.isOnCall) await repageCasesWithNobody(deps, input.now);
 }
 
 /** The rota shift a worker is on at `now`, if any. */

@@ -33,7 +33,11 @@ async function imminentCases(residentId: string) {
 describe('crisis language when Telegram fails the reply', () => {
   it('keeps the imminent case, and the numbers reach the resident through the outbox', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });
-    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    app.api.failNext(
+      'sendMessage',
+      { error_code: 502, description: 'Bad Gateway' },
+      { chatId: resident.person.id },
+    );
 
     await resident.send(IMMINENT_EN);
     expect(delivered(resident.person.id)).toEqual([]);
@@ -50,7 +54,11 @@ describe('crisis language when Telegram fails the reply', () => {
 
   it('when only the second reply fails, queues just that one', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });
-    app.api.failNext('sendMessage', { error_code: 500, description: 'Internal Server Error' }, { after: 1 });
+    app.api.failNext(
+      'sendMessage',
+      { error_code: 500, description: 'Internal Server Error' },
+      { after: 1, chatId: resident.person.id },
+    );
 
     await resident.send(IMMINENT_EN);
     expect(delivered(resident.person.id)).toEqual([numbersText]);
@@ -106,7 +114,11 @@ describe('an imminent screening outcome when Telegram fails the reply', () => {
     await resident.answer(answers);
     resident.read();
 
-    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    app.api.failNext(
+      'sendMessage',
+      { error_code: 502, description: 'Bad Gateway' },
+      { chatId: resident.person.id },
+    );
     await resident.send(last);
     expect(delivered(resident.person.id).at(-1)).not.toBe(
       en('outcome.imminent_first', { numbers: en('emergency.default') }),

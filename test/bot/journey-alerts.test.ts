@@ -156,15 +156,16 @@ describe.each(LANGUAGES)('an alert mid-script in $locale', ({ languageCode, loca
     const cases = await casesOf(resident.residentId);
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({ id: opened?.id, level: 'imminent', score: 6 });
-    const changes = cases[0]?.events.filter((event) => !['paged', 'page-skipped'].includes(event.type));
+    const changes = cases[0]?.events.filter(
+      (event) => !['paged', 'page-skipped', 'page-sent'].includes(event.type),
+    );
     expect(changes?.map((event) => event.type)).toEqual(['created', 'raised']);
 
-    // The end: the outcome says workers are alerted, the case now holds the whole screening.
+    // The end: the outcome, without saying again what was said at the answer that raised the case (the
+    // numbers once more, last); the case now holds the whole screening.
     await resident.send('nothing');
     expect(resident.read()).toEqual([
-      t('outcome.imminent_first', { numbers }),
       locale === 'en' ? 'Call now.' : '请立即求助。',
-      t('outcome.escalated_imminent'),
       t('outcome.numbers_reminder', { numbers }),
     ]);
     const [done] = await casesOf(resident.residentId);
@@ -203,7 +204,11 @@ describe.each(LANGUAGES)('an alert mid-script in $locale', ({ languageCode, loca
     await resident.answer(['3', 'no']);
     resident.read();
 
-    app.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    app.api.failNext(
+      'sendMessage',
+      { error_code: 502, description: 'Bad Gateway' },
+      { chatId: resident.person.id },
+    );
     await resident.send('yes');
     // Only the attempt that failed: what comes after it in the chat waits for it.
     expect(resident.read()).toEqual([t('outcome.imminent_first', { numbers })]);

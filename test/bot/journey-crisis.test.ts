@@ -122,7 +122,9 @@ describe('crisis language marked imminent', () => {
     const cases = await casesOf(resident.residentId);
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({ id: high?.id, level: 'imminent', status: 'waiting' });
-    const changes = cases[0]?.events.filter((event) => !['paged', 'page-skipped'].includes(event.type));
+    const changes = cases[0]?.events.filter(
+      (event) => !['paged', 'page-skipped', 'page-sent'].includes(event.type),
+    );
     expect(changes?.map((event) => event.type)).toEqual(['created', 'raised', 'kept']);
     expect(changes?.[1]).toMatchObject({
       actor: 'system',

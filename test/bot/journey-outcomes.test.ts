@@ -103,7 +103,10 @@ describe.each(LANGUAGES)('a full screening in $locale', ({ languageCode, locale 
     expect(await casesOf(resident.residentId)).toEqual([]);
 
     const offer = app.api.lastKeyboard(resident.person.id);
-    expect(offer?.buttons).toEqual([{ text: t('outcome.offer_yes'), data: CALLBACK.callback(screening.id) }]);
+    expect(offer?.buttons).toEqual([
+      { text: t('outcome.offer_yes'), data: CALLBACK.callback(screening.id) },
+      { text: t('outcome.offer_no'), data: CALLBACK.declineOffer },
+    ]);
     await resident.press(CALLBACK.callback(screening.id));
     expect(resident.read()).toEqual([t('outcome.offer_accepted')]);
     expect(await casesOf(resident.residentId)).toEqual([
@@ -113,6 +116,16 @@ describe.each(LANGUAGES)('a full screening in $locale', ({ languageCode, locale 
     // Pressing again does not open a second case.
     await resident.press(CALLBACK.callback(screening.id), offer?.messageId);
     expect(await casesOf(resident.residentId)).toHaveLength(1);
+  });
+
+  it('moderate: "No, thanks" is answered kindly, closes the offer, and opens nothing', async () => {
+    const { resident } = await screenTo('moderate', languageCode);
+    const offer = app.api.lastKeyboard(resident.person.id);
+    await resident.press(CALLBACK.declineOffer, offer?.messageId);
+    expect(resident.read()).toEqual([t('outcome.offer_declined')]);
+    expect(await casesOf(resident.residentId)).toEqual([]);
+    const closed = app.api.callsOf('editMessageReplyMarkup').at(-1);
+    expect(closed?.payload).toMatchObject({ chat_id: resident.person.id, message_id: offer?.messageId });
   });
 
   it('high: a waiting case at once, the resident is told a worker will write, then resources', async () => {
@@ -139,7 +152,6 @@ describe.each(LANGUAGES)('a full screening in $locale', ({ languageCode, locale 
       expected.message,
       t('outcome.escalated_imminent'),
       expected.resources,
-      t('outcome.numbers_reminder', { numbers }),
     ]);
     expect(outcome[0]).toMatch(locale === 'en' ? /112/ : /110[\s\S]*120/);
     const screening = await screeningOf(resident.residentId);
@@ -192,7 +204,12 @@ describe('a critical answer mid-script', () => {
     expect(next).toMatch(/better off without you[\s\S]*8 \/ \d+$/);
 
     await resident.answer(['no', 'no', 'no', 'no', '0', '0', '1', '0', '0', 'no', 'no', '0', 'nothing']);
-    expect(resident.read()).toContain(botTexts('en')('outcome.escalated_high'));
+    // Said once, when it happened: not again at the end.
+    const toEnd = resident.read();
+    expect(toEnd).not.toContain(botTexts('en')('outcome.escalated_high'));
+    expect(toEnd.at(-1)).toBe(
+      botTexts('en')('outcome.numbers_reminder', { numbers: botTexts('en')('emergency.default') }),
+    );
     const screening = await screeningOf(resident.residentId);
     expect(screening).toMatchObject({ id: active.id, status: 'completed', level: 'high' });
     const cases = await casesOf(resident.residentId);
@@ -204,7 +221,7 @@ describe('a critical answer mid-script', () => {
     // One "created" on the timeline: the rule that keeps holding is not escalated again at every answer.
     // (Paging is on the timeline too: the case pages its first step as it opens.)
     const events = await app.prisma.caseEvent.findMany({
-      where: { caseId: cases[0]?.id ?? -1, type: { notIn: ['paged', 'page-skipped'] } },
+      where: { caseId: cases[0]?.id ?? -1, type: { notIn: ['paged', 'page-skipped', 'page-sent'] } },
       orderBy: { id: 'asc' },
     });
     expect(events.map((event) => event.type)).toEqual(['created', 'signal']);

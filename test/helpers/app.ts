@@ -10,6 +10,7 @@ import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { createEmergencyNumbers } from '../../src/services/emergency-numbers.ts';
 import { loadRiskData } from '../../src/services/load-risk-data.ts';
+import { nobodyToPageProblems } from '../../src/services/nobody-to-page.ts';
 import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript } from '../../src/services/script-registry.ts';
 import { createTestDatabase } from './database.ts';
@@ -19,6 +20,24 @@ type TTestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 import { createFakeBotApi, FAKE_BOT_TOKEN, type TFakeBotApi } from './fake-bot-api.ts';
 
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret';
+/** The team's alert chat in tests (a group: negative). */
+export const TEST_ALERT_CHAT_ID = -100_777;
+/** The Telegram id of the test app's duty worker (see `createTestApp`). */
+export const DUTY_WORKER_TELEGRAM_ID = 990_000_001;
+
+/** One active worker, not on call: reached only at the last rung of a ladder. Kept across restarts. */
+async function ensureDutyWorker(prisma: TTestDatabase['db']['prisma']): Promise<void> {
+  await prisma.worker.upsert({
+    where: { telegramUserId: BigInt(DUTY_WORKER_TELEGRAM_ID) },
+    create: {
+      telegramUserId: BigInt(DUTY_WORKER_TELEGRAM_ID),
+      name: 'Duty Worker',
+      role: 'worker',
+      locale: 'en',
+    },
+    update: {},
+  });
+}
 /** A fixed data key, so tests can unseal what the bot stored and check it. */
 export const TEST_DATA_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 
@@ -61,6 +80,11 @@ export async function createTestApp(
     policy?: TEscalationPolicy;
     /** The bot's own pacing of what it sends (default: none, as the fake Bot API limits nothing). */
     sendLimits?: { perSecond: number; perChatPerSecond: number; chatBurst: number };
+    /**
+     * `duty-worker` (default): one active worker, not on call, so every ladder reaches somebody at its last
+     * rung, as in a staffed service. `none`: no staff at all.
+     */
+    staff?: 'duty-worker' | 'none';
   } = {},
 ) {
   const ownsDatabase = options.database === undefined;
@@ -74,6 +98,9 @@ export async function createTestApp(
   const script = await scripts.publish(readDefaultScript());
   const { crisisPatterns, grievanceLexicons } = riskData();
   const policy = options.policy ?? DEFAULT_ESCALATION_POLICY;
+  if ((options.staff ?? 'duty-worker') === 'duty-worker') await ensureDutyWorker(database.db.prisma);
+  const emergencyNumbersFor = createEmergencyNumbers(options.emergencyNumbers, i18n);
+  const alertChat = { chatId: TEST_ALERT_CHAT_ID, locale: 'en' } as const;
   const dispatcher = createOutboxDispatcher({
     prisma: database.db.prisma,
     protector,
@@ -84,6 +111,8 @@ export async function createTestApp(
     limits: options.sendLimits ?? { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 },
     // Tests wait for deliveries to be recorded: no need to gather them.
     recordDelayMs: 1,
+    alertChat,
+    emergencyNumbersFor,
   });
   const bot = createBot({
     token: FAKE_BOT_TOKEN,
@@ -96,7 +125,8 @@ export async function createTestApp(
     grievanceLexicons,
     i18n,
     logger,
-    emergencyNumbersFor: createEmergencyNumbers(options.emergencyNumbers, i18n),
+    emergencyNumbersFor,
+    alertChat,
     botInfo: api.botInfo,
     fetch: api.fetch,
     policy,
@@ -105,6 +135,7 @@ export async function createTestApp(
   const server = createServer({
     logger,
     pingDatabase: database.db.ping,
+    readProblems: () => nobodyToPageProblems(database.db),
     webhook: { bot, secret: TEST_WEBHOOK_SECRET },
   });
 
@@ -123,6 +154,8 @@ export async function createTestApp(
     policy,
     logger,
     i18n,
+    emergencyNumbersFor,
+    alertChat,
     /**
      * POSTs an update to `/webhook` as Telegram would, then waits until the bot has said what it could say
      * right away (what waits for a retry stays waiting; `deliverOutbox` sends it).

@@ -43,6 +43,8 @@ export function createFakeBotApi(
   const calls: TApiCall[] = [];
   /** Per method, what its next calls do: fail, or (undefined) succeed. */
   const failures = new Map<string, Array<TApiFailure | undefined>>();
+  /** Per method and chat (`method:chatId`), the failures of its next calls to that chat. */
+  const chatFailures = new Map<string, Array<TApiFailure | undefined>>();
   const pendingUpdates: Update[] = [];
   /** Updates a `getUpdates` offset has passed: Telegram forgets them, and will not send them again. */
   const confirmedUpdates: Array<{ updateId: number; at: number }> = [];
@@ -125,7 +127,9 @@ export function createFakeBotApi(
     // A real round trip: the call is seen at once, its answer comes later.
     if (options.latencyMs && method !== 'getMe' && method !== 'getUpdates')
       await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
-    const failure = failures.get(method)?.shift();
+    const inChat =
+      typeof payload.chat_id === 'number' ? chatFailures.get(`${method}:${payload.chat_id}`) : undefined;
+    const failure = inChat && inChat.length > 0 ? inChat.shift() : failures.get(method)?.shift();
     if (failure) return { status: failure.error_code, body: { ok: false, ...failure } };
     if (isOverLimit(method)) {
       const limited = {
@@ -198,8 +202,13 @@ export function createFakeBotApi(
      * Make the next call of `method` fail the way Telegram does (e.g. 403 blocked, 429 with retry_after);
      * with `after`, that many calls succeed first.
      */
-    failNext(method: string, failure: TApiFailure, options: { after?: number } = {}): void {
+    failNext(method: string, failure: TApiFailure, options: { after?: number; chatId?: number } = {}): void {
       const succeeding = Array.from({ length: options.after ?? 0 }, () => undefined);
+      if (options.chatId !== undefined) {
+        const key = `${method}:${options.chatId}`;
+        chatFailures.set(key, [...(chatFailures.get(key) ?? []), ...succeeding, failure]);
+        return;
+      }
       failures.set(method, [...(failures.get(method) ?? []), ...succeeding, failure]);
     },
     /** The person behind `chatId` blocks the bot (true) or unblocks it (false). */
@@ -216,6 +225,7 @@ export function createFakeBotApi(
     reset(): void {
       calls.length = 0;
       failures.clear();
+      chatFailures.clear();
       blockedChats.clear();
     },
     /** Serve the same fake on loopback, for a bot in another process (`TELEGRAM_API_ROOT`). */

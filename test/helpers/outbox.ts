@@ -29,6 +29,8 @@ export async function sweepAndDeliver(app: TTestApp, now = new Date(Date.now() +
       policy: app.policy,
       scripts: app.scripts,
       outboxSender: app.dispatcher,
+      alertChat: app.alertChat,
+      emergencyNumbersFor: app.emergencyNumbersFor,
     },
     { now },
   );

@@ -173,8 +173,9 @@ function recordedOption(step: Exclude<TStep, { type: 'reask' }>): string | undef
 }
 
 /**
- * A critical answer mid-script has just opened (or raised) a case: say so now, not only at the end. An
- * imminent answer always gets the emergency numbers first, even when an imminent case was already open.
+ * A critical answer mid-script has just opened (or raised) a case: say so now, not only at the end — or,
+ * when nobody could be paged, say that honestly. An imminent answer always gets the emergency numbers first,
+ * even when an imminent case was already open.
  */
 function alertReplies(ctx: TBotContext, outcome: TAnswerOutcome): TReply[] {
   const escalation = outcome.escalation;
@@ -186,28 +187,42 @@ function alertReplies(ctx: TBotContext, outcome: TAnswerOutcome): TReply[] {
         kind: 'crisis-notice',
         caseId,
       },
-      { text: ctx.t('outcome.escalated_imminent'), kind: 'crisis-notice', caseId },
+      {
+        text: ctx.t(escalation.isNobodyToPage ? 'crisis.nobody' : 'outcome.escalated_imminent'),
+        kind: 'crisis-notice',
+        caseId,
+      },
     ];
   }
-  return escalation && escalation.change !== 'unchanged'
-    ? [{ text: ctx.t('outcome.escalated_high'), kind: 'resident-notice', caseId }]
-    : [];
+  if (!escalation || escalation.change === 'unchanged') return [];
+  return [
+    escalation.isNobodyToPage
+      ? { text: ctx.t('crisis.nobody_now', { numbers: ctx.emergencyNumbers }), kind: 'crisis-notice', caseId }
+      : { text: ctx.t('outcome.escalated_high'), kind: 'resident-notice', caseId },
+  ];
 }
 
 /**
- * What the resident reads at the end, by level: emergency numbers first when imminent; whether a worker is
- * coming; the script's message and resources; and, below high, the offer of a worker — unless a worker
- * already has their open case, which they are reminded of instead.
+ * What the resident reads at the end, by level: emergency numbers first when this answer made the case
+ * imminent; the script's message; whether a worker is coming (said once: not again when the case was opened
+ * or raised earlier in the screening), or honestly that nobody can be reached; resources; and, below high,
+ * the offer of a worker — unless a worker already has their open case, which they are reminded of instead.
+ * The numbers are shown once, first or last.
  */
 function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneStep): TReply[] {
   const { level, outcome: view } = step.result;
   const numbers = { numbers: ctx.emergencyNumbers };
-  const caseId = outcome.escalation?.caseId;
+  const escalation = outcome.escalation;
+  const caseId = escalation?.caseId;
+  const isNews = escalation !== undefined && escalation.change !== 'unchanged';
   const replies: TReply[] = [];
-  if (level === 'imminent')
+  if (level === 'imminent' && isNews)
     replies.push({ text: ctx.t('outcome.imminent_first', numbers), kind: 'crisis-notice', caseId });
   replies.push({ text: [view.title, view.message].filter(Boolean).join('\n\n') });
-  if (outcome.escalation) {
+  if (isNews && escalation.isNobodyToPage) {
+    const text = level === 'imminent' ? ctx.t('crisis.nobody') : ctx.t('crisis.nobody_now', numbers);
+    replies.push({ text, kind: 'crisis-notice', caseId });
+  } else if (isNews) {
     // After the script's own words, in the conversation's order (the numbers alone go ahead of everything).
     replies.push({
       text: ctx.t(level === 'imminent' ? 'outcome.escalated_imminent' : 'outcome.escalated_high'),
@@ -220,20 +235,22 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
     const lines = view.resources.map((r) => `• ${[r.title, r.detail, r.url].filter(Boolean).join(' — ')}`);
     replies.push({ text: [ctx.t('outcome.resources'), ...lines].join('\n') });
   }
-  if (outcome.hasOpenCase) {
-    replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
-  } else if (level === 'moderate') {
+  if (level === 'moderate' && !escalation && !outcome.hasOpenCase) {
     replies.push({
       text: ctx.t('outcome.offer_moderate'),
-      keyboard: [[{ label: ctx.t('outcome.offer_yes'), data: CALLBACK.callback(outcome.screeningId) }]],
+      keyboard: [
+        [{ label: ctx.t('outcome.offer_yes'), data: CALLBACK.callback(outcome.screeningId) }],
+        [{ label: ctx.t('outcome.offer_no'), data: CALLBACK.declineOffer }],
+      ],
     });
-  } else if (level === 'low' || level === 'none') {
+  } else if ((level === 'low' || level === 'none') && !escalation && !outcome.hasOpenCase) {
     replies.push({
       text: ctx.t('outcome.offer_low'),
       keyboard: [[{ label: ctx.t('outcome.offer_callback'), data: CALLBACK.callback(outcome.screeningId) }]],
     });
   } else {
-    replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
+    const wereNumbersShown = isNews && (level === 'imminent' || escalation.isNobodyToPage);
+    if (!wereNumbersShown) replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
   }
   return replies;
 }

@@ -2,6 +2,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { openOrRaiseCase } from '../../services/cases.ts';
 import { escalateCrisis } from '../../services/crisis.ts';
 import { keepReachable } from '../../services/residents.ts';
+import { offerAnswer } from '../case-answers.ts';
 import type { TBotContext } from '../context.ts';
 import { crisisReadingOf } from '../crisis-reading.ts';
 import type { TBotDeps } from '../deps.ts';
@@ -32,10 +33,14 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
           { case_id: escalation.caseId, change: escalation.change },
           'crisis language: imminent case',
         );
-        // With the crisis messages, ahead of anything routine, right after the commit.
+        // With the crisis messages, ahead of anything routine, right after the commit; never that workers
+        // were alerted when nobody could be.
         const notice = { kind: 'crisis-notice', caseId: escalation.caseId } as const;
         await ctx.outbox.reply(ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers }), notice);
-        await ctx.outbox.reply(ctx.t('crisis.escalated'), notice);
+        await ctx.outbox.reply(
+          ctx.t(escalation.isNobodyToPage ? 'crisis.nobody' : 'crisis.escalated'),
+          notice,
+        );
         return;
       }
       await ctx.outbox.reply(ctx.t('crisis.concern'), {
@@ -57,9 +62,7 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
       level: 'moderate',
       source: 'worker-offer',
     });
-    await ctx.outbox.reply(
-      ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'),
-    );
+    await ctx.outbox.reply(offerAnswer(ctx, opened));
   });
 
   return feature;

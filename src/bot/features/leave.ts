@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { eraseResident } from '../../services/erase-resident.ts';
 import { cancelScreening, discardCancelledScreening, requestCallback } from '../../services/screenings.ts';
+import { offerAnswer } from '../case-answers.ts';
 import type { TBotContext } from '../context.ts';
 import { conversationStorageKey, type TBotDeps } from '../deps.ts';
 import { CALLBACK, deleteKeyboard } from '../keyboards.ts';
@@ -61,6 +62,12 @@ export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
     await ctx.outbox.reply(ctx.t('delete.done'));
   });
 
+  feature.callbackQuery(CALLBACK.declineOffer, async (ctx) => {
+    await ctx.outbox.answerCallback();
+    await ctx.outbox.closeKeyboard();
+    await ctx.outbox.reply(ctx.t('outcome.offer_declined'));
+  });
+
   feature.callbackQuery(/^callback:(.+)$/, async (ctx) => {
     await ctx.outbox.answerCallback();
     await ctx.outbox.closeKeyboard();
@@ -68,9 +75,7 @@ export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
     if (!ctx.residentId || !screeningId) return;
     const opened = await requestCallback(deps, { residentId: ctx.residentId, screeningId });
     if (!opened) return;
-    await ctx.outbox.reply(
-      ctx.t(opened.change === 'created' ? 'outcome.offer_accepted' : 'outcome.offer_already'),
-    );
+    await ctx.outbox.reply(offerAnswer(ctx, opened));
   });
 
   return feature;

@@ -31,7 +31,7 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
   feature.command('oncall', async (ctx) => {
     const choice = ctx.match.trim().toLowerCase();
     if (choice === 'on' || choice === 'off') {
-      await setOnCall(deps, { workerId: ctx.worker.id, isOnCall: choice === 'on' });
+      await setOnCall(deps, { workerId: ctx.worker.id, isOnCall: choice === 'on', now: nowOf(deps) });
       await ctx.outbox.reply(ctx.t(choice === 'on' ? 'oncall.on' : 'oncall.off'));
       return;
     }

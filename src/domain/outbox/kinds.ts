@@ -26,6 +26,8 @@ export const OUTBOX_KINDS = [
   'page-update',
   /** To a worker about a case that ended without them (its resident erased their data). */
   'staff-notice',
+  /** To the team's alert chat about the service itself: a waiting case nobody could be paged for. */
+  'operator-alarm',
   /** The answer to a button press (the spinner, or a short toast): sent after the commit, never stored. */
   'callback-answer',
   /** A reaction on a worker's own message (accepted): sent after the commit, never stored. */
@@ -40,6 +42,7 @@ export type TPriority = (typeof PRIORITY)[keyof typeof PRIORITY];
 
 const KIND_PRIORITY: Readonly<Record<TOutboxKind, TPriority>> = {
   'crisis-notice': PRIORITY.crisis,
+  'operator-alarm': PRIORITY.crisis,
   'resident-notice': PRIORITY.urgent,
   page: PRIORITY.urgent,
   'case-alert': PRIORITY.urgent,
