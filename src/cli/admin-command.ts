@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import type { i18n } from 'i18next';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { listAuditEvents } from '../services/audit.ts';
 import { listCasesForAdmin } from '../services/cases.ts';
+import type { TDataProtector } from '../services/data-protection.ts';
 import { addShift, listShifts, removeShift } from '../services/rota.ts';
 import {
   createInvitation,
@@ -15,7 +17,12 @@ import {
 export type TAdminIo = { out: (line: string) => void; err: (line: string) => void };
 
 /** What the admin commands need: the database, and the time (tests pass a fake clock). */
-export type TAdminDeps = { prisma: PrismaClient; clock?: () => Date };
+export type TAdminDeps = {
+  prisma: PrismaClient;
+  clock?: () => Date;
+  /** To write what people are told (a deactivated worker, their residents): absent without data keys. */
+  notices?: { protector: TDataProtector; i18n: i18n };
+};
 
 export const ADMIN_USAGE = [
   'Usage: npm run --silent admin -- <command> [options]',

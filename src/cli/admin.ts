@@ -6,6 +6,9 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DatabaseError, openDatabase } from '../db/client.ts';
+import { createI18n } from '../i18n.ts';
+import { DataKeyError, readDataKeys } from '../services/data-keys.ts';
+import { createDataProtector } from '../services/data-protection.ts';
 import { checkAdminArgs, runAdminCommand, type TAdminIo } from './admin-command.ts';
 
 const io: TAdminIo = {
@@ -22,9 +25,15 @@ async function main(): Promise<number> {
   }
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env, 'tool');
+  const keys = await readDataKeys({
+    configured: config.dataEncryptionKey,
+    keyFile: config.dataKeyFile,
+    logger: { warn: (_details, message) => io.err(message) },
+  });
+  const notices = keys ? { protector: createDataProtector(keys), i18n: createI18n() } : undefined;
   const db = await openDatabase(config.databaseUrl);
   try {
-    return await runAdminCommand(args, { prisma: db.prisma }, io);
+    return await runAdminCommand(args, { prisma: db.prisma, ...(notices ? { notices } : {}) }, io);
   } finally {
     await db.close();
   }
@@ -33,7 +42,8 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (error) {
-  if (!(error instanceof ConfigError || error instanceof DatabaseError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof DatabaseError || error instanceof DataKeyError))
+    throw error;
   io.err(error.message);
   process.exitCode = 2;
 }

@@ -88,7 +88,40 @@ async function ownCase(
   return { type: 'own', caseId, level: row.level, resident: row.resident };
 }
 
-function residentChatId(deps: TCaseWorkDeps, resident: TOwnCase['resident']): number | undefined {
+/**
+ * Tells the resident of a case where it stands — picked up, or back in the queue — in their language,
+ * through the outbox, never naming the worker. Nothing when they can no longer be reached. Returns whether
+ * a notice was written.
+ *
+ * @example
+ * await tellResidentOfCase(deps, { caseId, key: 'relay.claimed' });
+ */
+export async function tellResidentOfCase(
+  deps: Pick<TCaseWorkDeps, 'prisma' | 'protector' | 'i18n' | 'outboxSender'> &
+    Partial<Pick<TCaseWorkDeps, 'emergencyNumbersFor'>>,
+  input: { caseId: number; key: 'relay.claimed' | 'relay.released' },
+): Promise<boolean> {
+  const row = await currentClient(deps.prisma).case.findUnique({
+    where: { id: input.caseId },
+    select: { resident: { select: { locale: true, chatIdSealed: true } } },
+  });
+  const chatId = residentChatId(deps, row?.resident ?? null);
+  if (chatId === undefined) return false;
+  const locale = residentLocale(row?.resident ?? null);
+  const t = deps.i18n.getFixedT(locale, 'bot');
+  const numbers = deps.emergencyNumbersFor?.(locale) ?? t('emergency.default');
+  await enqueueOutbox(deps, {
+    kind: 'resident-notice',
+    caseId: input.caseId,
+    payload: { type: 'send', chatId, text: t(input.key, { numbers }) },
+  });
+  return true;
+}
+
+function residentChatId(
+  deps: Pick<TCaseWorkDeps, 'protector'>,
+  resident: TOwnCase['resident'],
+): number | undefined {
   if (!resident?.chatIdSealed) return undefined;
   return deps.protector.openNumber(resident.chatIdSealed, 'chat-id');
 }
@@ -552,6 +585,7 @@ export async function releaseCase(
     actor: workerActor(input.worker.id),
     now: input.now,
   });
+  await tellResidentOfCase(deps, { caseId: own.caseId, key: 'relay.released' });
   await scheduleEscalation(deps, { caseId: own.caseId, now: input.now });
   return { type: 'released', caseId: own.caseId };
 }

@@ -1,7 +1,7 @@
 import { currentClient } from '../db/unit-of-work.ts';
 import type { Worker } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
-import { passOnKeptMessages, type TCaseWorkDeps, workerTexts } from './case-work.ts';
+import { passOnKeptMessages, type TCaseWorkDeps, tellResidentOfCase, workerTexts } from './case-work.ts';
 import { enqueueOutbox, openOutboxPayload } from './outbox.ts';
 import { workerActor } from './workers.ts';
 
@@ -62,6 +62,7 @@ export async function claimCase(
   await db.worker.update({ where: { id: worker.id }, data: { activeCaseId: caseId } });
   await recordCaseEvent(deps, { caseId, type: 'claimed', actor: workerActor(worker.id), now });
   const pagesUpdated = await markPagesClaimed(deps, { caseId, level: claimed.level, winnerId: worker.id });
+  await tellResidentOfCase(deps, { caseId, key: 'relay.claimed' });
   const keptMessages = await passOnKeptMessages(deps, { caseId, worker, now });
   return { type: 'claimed', caseId, level: claimed.level, pagesUpdated, keptMessages };
 }

@@ -106,6 +106,23 @@ export async function loadDataKeys(options: {
 }
 
 /**
+ * The keys, when there are any yet: configured, or in the key file the bot created on its first start. A
+ * tool (the admin command line) reads them but never creates them. Undefined: no key yet, so no resident
+ * data either.
+ *
+ * @throws {DataKeyError} when the configured value or the key file is not a valid key list.
+ */
+export async function readDataKeys(options: {
+  configured?: string | undefined;
+  keyFile: string;
+  logger: { warn(obj: object, msg: string): void };
+}): Promise<TDataKeys | undefined> {
+  if (options.configured !== undefined && options.configured.trim() !== '')
+    return parseDataKeys(options.configured);
+  return readKeyFile(options.keyFile, options.logger);
+}
+
+/**
  * The derived keys behind `keys`. For `data-protection.ts` only: everything else handles ids.
  *
  * @throws {TypeError} when `keys` was not made by this module.

@@ -1,10 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { i18n } from 'i18next';
 import { currentClient, runUnitOfWork } from '../db/unit-of-work.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
-import type { TLocale } from '../i18n.ts';
+import { isLocale, type TLocale } from '../i18n.ts';
 import { recordCaseEvent } from './audit.ts';
+import { tellResidentOfCase } from './case-work.ts';
+import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 import { repageCasesWithNobody } from './nobody-to-page.ts';
+import { enqueueOutbox } from './outbox.ts';
 
 export const WORKER_ROLES = ['worker', 'supervisor'] as const;
 export type TWorkerRole = (typeof WORKER_ROLES)[number];
@@ -230,7 +234,11 @@ export type TDeactivateOutcome =
  * const outcome = await deactivateWorker({ prisma }, { worker: 'Ann Lee', now: new Date() });
  */
 export async function deactivateWorker(
-  deps: { prisma: PrismaClient },
+  deps: {
+    prisma: PrismaClient;
+    /** To tell them, and the residents of the cases they held: without, nobody is told (a bare tool). */
+    notices?: { protector: TDataProtector; i18n: i18n };
+  },
   input: { worker: string; now: Date },
 ): Promise<TDeactivateOutcome> {
   return runUnitOfWork(deps.prisma, async (): Promise<TDeactivateOutcome> => {
@@ -306,6 +314,24 @@ export async function deactivateWorker(
         lastError: 'dropped: worker deactivated',
       },
     });
+    const notices = deps.notices;
+    if (notices) {
+      const noticeDeps = { prisma: deps.prisma, ...notices };
+      // The last message they get from the bot: left for the running bot's sweep to send.
+      await enqueueOutbox(noticeDeps, {
+        kind: 'staff-notice',
+        payload: {
+          type: 'send',
+          chatId: workerChatId(worker),
+          text: notices.i18n.getFixedT(isLocale(worker.locale) ? worker.locale : 'en', 'worker')(
+            'access.ended',
+            { count: releasedCaseIds.length },
+          ),
+        },
+      });
+      for (const caseId of releasedCaseIds)
+        await tellResidentOfCase(noticeDeps, { caseId, key: 'relay.released' });
+    }
     return {
       type: 'deactivated',
       worker: { id: worker.id, name: worker.name, role: worker.role },

@@ -72,10 +72,12 @@ async function waitingHighCase() {
   return { resident, caseId: row.id };
 }
 
-async function claim(staff: TStaff, caseId: number): Promise<void> {
+/** `staff` claims the case; its resident is told a worker picked it up (never who), and nothing else. */
+async function claim(staff: TStaff, caseId: number, resident: { read(): string[] }): Promise<void> {
   await staff.press(CALLBACK.claim(caseId), staff.claimMessageId(caseId));
   await deliverOutbox(app);
   for (const each of [ann, ben, cai]) each.read();
+  expect(resident.read()).toEqual([en('relay.claimed')]);
 }
 
 const outboxTo = (workerId: number, kind: string) =>
@@ -86,13 +88,13 @@ const eventsOf = (caseId: number, type: string) =>
 describe(describeDatabase('a worker replying to a bot message of no case'), () => {
   it('is refused and sends nothing, instead of reaching the active case', async () => {
     const first = await waitingHighCase();
-    await claim(ann, first.caseId);
+    await claim(ann, first.caseId, first.resident);
     await first.resident.send('Thanks for taking this.');
     await deliverOutbox(app);
     const relayedFromFirst = ann.lastMessageId();
     ann.read();
     const second = await waitingHighCase();
-    await claim(ann, second.caseId);
+    await claim(ann, second.caseId, second.resident);
     const claimAnswer = ann.lastMessageId();
     expect((await ann.worker()).activeCaseId).toBe(second.caseId);
     const sentBefore = await app.prisma.caseMessage.count({ where: { direction: 'from-worker' } });
@@ -142,7 +144,7 @@ describe(describeDatabase('a resident mid-screening whose case a worker claimed'
     await resident.send('no');
     expect(resident.read().at(-1)).toContain(questionText('asq_thoughts'));
 
-    await claim(ann, caseRow.id);
+    await claim(ann, caseRow.id, resident);
     const screening = () =>
       app.prisma.screening.findFirstOrThrow({ where: { residentId: resident.residentId, status: 'active' } });
     const before = await screening();
@@ -178,7 +180,7 @@ describe(describeDatabase('imminent crisis language in a claimed case'), () => {
   let caseId: number;
   beforeAll(async () => {
     ({ resident, caseId } = await waitingHighCase());
-    await claim(ann, caseId);
+    await claim(ann, caseId, resident);
   });
 
   it('alerts the claimer and every supervisor in their language, with reasons and without the words', async () => {
@@ -300,13 +302,17 @@ describe(describeDatabase('messages written while a case waits'), () => {
     // A reply to a kept message reaches the resident.
     await ann.send('I will write after six.', { replyTo: ann.lastMessageId() });
     await deliverOutbox(app);
-    expect(resident.read()).toEqual([en('relay.from_worker', { text: 'I will write after six.' })]);
+    expect(resident.read()).toEqual([
+      en('relay.claimed'),
+      en('relay.from_worker', { text: 'I will write after six.' }),
+    ]);
 
-    // Released and waiting again: only what is written from now on goes to the next claimer.
+    // Released and waiting again: the resident is told; only what is written from now on goes to the next
+    // claimer.
     await ann.send('/release');
     await pageAndForget();
     await resident.send('Hello again?');
-    expect(resident.read()).toEqual([en('relay.waiting', numbers)]);
+    expect(resident.read()).toEqual([en('relay.released', numbers), en('relay.waiting', numbers)]);
     await ben.press(CALLBACK.claim(caseId), ben.claimMessageId(caseId));
     expect(ben.read()).toEqual([
       `${w('claim.won', { id: caseId, level: w('levels.high') })}\n\n${w('claim.kept', { count: 1 })}`,

@@ -113,6 +113,8 @@ describe(describeDatabase('the message that opened or raised a case'), () => {
     expect(await claimAndRead(ann, row.id)).toContain(
       w('relay.from_resident_crisis', { id: row.id, text: IMMINENT_ZH }),
     );
+    // Told in their language that a worker has it, never who.
+    expect(resident.read().at(-1)).toBe(zh('relay.claimed'));
   });
 });
 

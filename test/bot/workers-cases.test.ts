@@ -123,6 +123,8 @@ describe(describeDatabase('working a case'), () => {
     await ann.press(CALLBACK.claim(caseId), ann.claimMessageId(caseId));
     await deliverOutbox(app);
     for (const staff of [ann, ben, cai]) staff.read();
+    // Told a worker has it, never who.
+    expect(resident.read()).toEqual([en('relay.claimed')]);
   });
 
   it('Details shows the summary to the claimer and to supervisors, audited; not to another worker', async () => {
@@ -224,6 +226,7 @@ describe(describeDatabase('working a case'), () => {
     await ann.send('This goes to the first.', { replyTo: ann.claimMessageId(caseId) });
     await deliverOutbox(app);
     expect(second.resident.read()).toEqual([
+      en('relay.claimed'),
       en('relay.from_worker', { text: 'This goes to the second resident.' }),
     ]);
     expect(resident.read()).toEqual([en('relay.from_worker', { text: 'This goes to the first.' })]);
@@ -277,11 +280,15 @@ describe(describeDatabase('working a case'), () => {
     expect(await eventsOf(caseId, 'released')).toHaveLength(1);
     expect(ben.claimMessageId(caseId)).toBeGreaterThan(oldPage);
 
-    // Nobody has it now: the worker's messages go nowhere, the resident is told a worker is coming.
+    // Nobody has it now: the worker's messages go nowhere; the resident was told it went back, and that a
+    // worker is coming.
     await ann.send('Still there?');
     expect(ann.read().at(-1)).toBe(`${w('case.none')}\n${w('relay.not_sent')}`);
     await resident.send('Hello?');
-    expect(resident.read()).toEqual([en('relay.waiting', { numbers: en('emergency.default') })]);
+    expect(resident.read()).toEqual([
+      en('relay.released', { numbers: en('emergency.default') }),
+      en('relay.waiting', { numbers: en('emergency.default') }),
+    ]);
   });
 
   it('what raised the case, then what the resident wrote while waiting, reach whoever claims it next', async () => {
@@ -314,7 +321,10 @@ describe(describeDatabase('working a case'), () => {
     expect((await eventsOf(caseId, 'resolved')).map((e) => e.detail)).toEqual([{ outcome: 'referred' }]);
 
     await deliverOutbox(app);
-    expect(resident.read()).toEqual([en('relay.case_closed', { numbers: en('emergency.default') })]);
+    expect(resident.read()).toEqual([
+      en('relay.claimed'),
+      en('relay.case_closed', { numbers: en('emergency.default') }),
+    ]);
     await resident.send('ok');
     expect(resident.read()).toEqual([en('unsupported.unknown_text')]);
     await ben.send('/note after the end');

@@ -5,7 +5,7 @@ import { createI18n } from '../../src/i18n.ts';
 import { claimCase } from '../../src/services/claim-case.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
-import { createResident, ROUTES } from '../helpers/journey.ts';
+import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
 
@@ -32,7 +32,7 @@ async function admin(args: string[]) {
   const err: string[] = [];
   const code = await runAdminCommand(
     args,
-    { prisma: app.prisma },
+    { prisma: app.prisma, notices: { protector: app.protector, i18n: app.i18n } },
     {
       out: (line) => out.push(line),
       err: (line) => err.push(line),
@@ -100,8 +100,14 @@ describe(describeDatabase('admin deactivate'), () => {
     });
 
     // The next round pages whoever is on call now: Eli, not Dana; Eli claims and reads what Dana never got.
+    // Dana is told her access ended; the resident, that their request went back (never who had it).
     await app.prisma.outboxMessage.update({ where: { id: blanking.id }, data: { status: 'failed' } });
+    resident.read();
     await sweepAndDeliver(app);
+    expect(dana.read()).toEqual([w('access.ended', { count: 1 })]);
+    expect(resident.read()).toEqual([
+      botTexts('en')('relay.released', { numbers: botTexts('en')('emergency.default') }),
+    ]);
     expect(() => eli.claimMessageId(caseId)).not.toThrow();
     eli.read();
     await eli.press(CALLBACK.claim(caseId), eli.claimMessageId(caseId));
