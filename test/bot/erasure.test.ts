@@ -10,7 +10,7 @@ import { createOutboxDispatcher } from '../../src/services/outbox-dispatcher.ts'
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { FAKE_BOT_TOKEN } from '../helpers/fake-bot-api.ts';
-import { createResident, ROUTES } from '../helpers/journey.ts';
+import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
 import { dumpText, readEveryTable } from '../helpers/tables.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
@@ -273,4 +273,26 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     ]);
     cai.read();
   });
+});
+
+describe(describeDatabase('/delete in a live crisis'), () => {
+  for (const [languageCode, locale] of [
+    ['en', 'en'],
+    ['zh-hans', 'zh-CN'],
+  ] as const) {
+    it(`shows the emergency numbers before the confirmation, and still erases on yes (${locale})`, async () => {
+      const t = botTexts(locale);
+      const resident = createResident(app, { id: nextResidentId++, languageCode, firstName: 'Quinn' });
+      await resident.send('/delete');
+      expect(resident.read()).toEqual([t('delete.confirm')]);
+
+      await resident.send(locale === 'en' ? IMMINENT : '我今晚就从楼上跳下去');
+      resident.read();
+      await resident.send('/delete');
+      expect(resident.read()).toEqual([t('delete.confirm_in_crisis', { numbers: t('emergency.default') })]);
+      await resident.press(CALLBACK.deleteYes);
+      expect(resident.read()).toEqual([t('delete.done')]);
+      expect(await app.prisma.resident.count({ where: { id: resident.residentId } })).toBe(0);
+    });
+  }
 });

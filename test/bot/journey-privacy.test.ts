@@ -65,7 +65,8 @@ describe('/delete', () => {
     resident.read();
 
     await resident.send('/delete');
-    expect(resident.read()).toEqual([en('delete.confirm')]);
+    // An imminent case is open: the numbers come with the question.
+    expect(resident.read()).toEqual([en('delete.confirm_in_crisis', { numbers: en('emergency.default') })]);
     expect(app.api.lastKeyboard(resident.person.id)?.buttons.map((b) => b.data)).toEqual([
       CALLBACK.deleteYes,
       CALLBACK.deleteNo,
@@ -124,7 +125,10 @@ describe('/delete', () => {
 
     await resident.send('/delete');
     await resident.press(CALLBACK.deleteNo);
-    expect(resident.read()).toEqual([en('delete.confirm'), en('delete.kept')]);
+    expect(resident.read()).toEqual([
+      en('delete.confirm_in_crisis', { numbers: en('emergency.default') }),
+      en('delete.kept'),
+    ]);
     const after = await rowsOf(resident.residentId);
     expect(after.resident).toEqual(before.resident);
     expect(after.screenings).toEqual(before.screenings);

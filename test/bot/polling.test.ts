@@ -27,7 +27,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 
 /** The privacy notice that /start shows, with its consent buttons. */
 function noticeShownTo(chatId: number): boolean {
-  return app?.api.textsTo(chatId).some((text) => text.endsWith(en('consent.notice'))) === true;
+  return (
+    app?.api
+      .textsTo(chatId)
+      .some((text) => text.endsWith(`${en('consent.notice')}\n\n${en('consent.ask')}`)) === true
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Conversation } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
-import type { TDoneStep, TQuestionStep, TStep } from '../../domain/script/index.ts';
+import { optionNumber, type TDoneStep, type TQuestionStep, type TStep } from '../../domain/script/index.ts';
 import { keepForClaimer } from '../../services/case-work.ts';
 import type { TButton } from '../../services/outbox.ts';
 import { answerScreening, currentScreeningStep, type TAnswerOutcome } from '../../services/screenings.ts';
@@ -64,9 +64,13 @@ async function askCurrentQuestion(deps: TBotDeps, ctx: TBotContext): Promise<boo
 
 async function ask(ctx: TBotContext, screeningId: string, step: TQuestionStep): Promise<void> {
   const stepNumber = step.state.path.length;
-  const buttons: TButton[][] = step.question.options.map((option) => [
-    { label: option.label, data: CALLBACK.answer(stepNumber, option.id) },
-  ]);
+  // Each button shows the number that answers it when typed.
+  const buttons: TButton[][] = step.question.options.map((option, index) => {
+    const number = optionNumber(step.question.kind, option, index);
+    const label =
+      number === undefined ? option.label : ctx.t('screening.numbered', { number, label: option.label });
+    return [{ label, data: CALLBACK.answer(stepNumber, option.id) }];
+  });
   await ctx.outbox.reply(questionText(ctx, step), { keyboard: buttons, screeningId });
 }
 

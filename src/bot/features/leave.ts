@@ -1,4 +1,6 @@
 import { Composer, InlineKeyboard } from 'grammy';
+import { compareLevels, type TRiskLevel } from '../../domain/risk/level.ts';
+import { findOpenCase } from '../../services/cases.ts';
 import { eraseResident } from '../../services/erase-resident.ts';
 import { cancelScreening, discardCancelledScreening, requestCallback } from '../../services/screenings.ts';
 import { offerAnswer } from '../case-answers.ts';
@@ -35,7 +37,14 @@ export function createLeaveFeature(deps: TBotDeps): Composer<TBotContext> {
   });
 
   feature.command('delete', async (ctx) => {
-    await ctx.outbox.reply(ctx.t('delete.confirm'), { keyboard: deleteKeyboard(ctx.t) });
+    // Erasing is their right, in a crisis too; but someone whose case reads high or imminent sees where help
+    // is before they decide, and that the worker holding it will be told.
+    const open = ctx.residentId ? await findOpenCase(deps, ctx.residentId) : null;
+    const isUrgent = open !== null && compareLevels(open.level as TRiskLevel, 'high') >= 0;
+    const confirm = isUrgent
+      ? ctx.t('delete.confirm_in_crisis', { numbers: ctx.emergencyNumbers })
+      : ctx.t('delete.confirm');
+    await ctx.outbox.reply(confirm, { keyboard: deleteKeyboard(ctx.t) });
   });
 
   feature.callbackQuery([CALLBACK.deleteYes, CALLBACK.deleteNo], async (ctx) => {

@@ -32,8 +32,14 @@ export function createFallbackFeature(deps: TBotDeps): Composer<TBotContext> {
     if (ctx.callbackQuery.data?.startsWith(ANSWER_PREFIX)) await ctx.outbox.closeKeyboard();
   });
   feature.on('message:text', async (ctx) => {
+    // A command none of the features knows, in any state: said so, and the questions (if any) stay open.
+    if (ctx.message.entities?.some((entity) => entity.type === 'bot_command' && entity.offset === 0)) {
+      await ctx.outbox.reply(ctx.t('unsupported.unknown_command'));
+      return;
+    }
     // A screening under way but no conversation holding it (its state was lost): ask its question again.
-    if (ctx.residentId && (await currentScreeningStep(deps, ctx.residentId, ctx.locale))) {
+    const isHeld = ctx.conversation.active(SCREENING_CONVERSATION) > 0;
+    if (!isHeld && ctx.residentId && (await currentScreeningStep(deps, ctx.residentId, ctx.locale))) {
       await ctx.conversation.enter(SCREENING_CONVERSATION);
       return;
     }

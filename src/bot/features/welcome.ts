@@ -90,6 +90,13 @@ function welcomeText(ctx: TBotContext): string {
   ].join('\n\n');
 }
 
+/**
+ * The privacy notice; it asks for agreement only of someone who has not given it (with the buttons), and
+ * reminds someone who has that they did.
+ */
 function noticeText(ctx: TBotContext): string {
-  return `${ctx.t('privacy.title', { version: PRIVACY_NOTICE_VERSION })}\n\n${ctx.t('consent.notice')}`;
+  const closing = hasConsented(ctx.resident) ? ctx.t('consent.agreed') : ctx.t('consent.ask');
+  return [ctx.t('privacy.title', { version: PRIVACY_NOTICE_VERSION }), ctx.t('consent.notice'), closing].join(
+    '\n\n',
+  );
 }

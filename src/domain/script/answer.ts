@@ -31,7 +31,7 @@ export function maxTextLength(question: TQuestion): number {
 
 /**
  * Reads what the resident sent for `question`: an option id (a button press), or typed text that names an
- * option by its label, an alias or its number (its value on a scale, its place in the list otherwise), in
+ * option by its label, an alias or its number (the one its button shows: see {@link optionNumber}), in
  * `locale` first and then in the script's other locales. Free text is kept trimmed.
  *
  * @example readAnswer(yesNoQuestion, ' YES ', 'en', ['en', 'zh-CN']) // { ok: true, answer: { type: 'option', optionId: 'yes' } }
@@ -59,6 +59,22 @@ export function readAnswer(
   return { ok: true, answer: { type: 'text', text } };
 }
 
+/**
+ * The number that names an option when typed, and that its button shows: the value on a scale (so "0" is
+ * "not at all"), the place in the list otherwise. One rule for reading and for showing.
+ *
+ * @example optionNumber('scale', { value: 0 }, 0) // 0
+ * @example optionNumber('yes_no', {}, 1) // 2
+ */
+export function optionNumber(
+  kind: TQuestion['kind'],
+  option: Pick<TOption, 'value'>,
+  index: number,
+): number | undefined {
+  if (kind === 'free_text') return undefined;
+  return kind === 'scale' ? option.value : index + 1;
+}
+
 function matchTyped(
   question: TQuestion,
   options: readonly TOption[],
@@ -68,12 +84,7 @@ function matchTyped(
 ): string[] {
   if (/^-?\d+$/u.test(typed)) {
     const number = Number(typed);
-    const found =
-      question.kind === 'scale'
-        ? options.find((option) => option.value === number)
-        : question.kind === 'free_text'
-          ? undefined
-          : options[number - 1];
+    const found = options.find((option, index) => optionNumber(question.kind, option, index) === number);
     return found === undefined ? [] : [found.id];
   }
   const byId = options.find((option) => option.id === typed);

@@ -190,9 +190,14 @@ function questionStep(script: TScript, state: TScriptState, question: TQuestion)
     type: 'question',
     state,
     question: viewQuestion(script, question, state.locale),
+    // The total is the longest way through from the start, so it never changes as the resident goes on:
+    // a branch that skips questions ends sooner than announced, never later.
     progress: {
       answered: state.path.length,
-      total: state.path.length + longestRemaining(script, question.id),
+      total: Math.max(
+        longestRemaining(script, startId(script)),
+        state.path.length + longestRemaining(script, question.id),
+      ),
     },
     ...(hits.length === 0
       ? {}

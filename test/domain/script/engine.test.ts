@@ -5,7 +5,9 @@ import {
   submitAnswer,
   type TScript,
   type TScriptState,
+  type TStep,
 } from '../../../src/domain/script/index.ts';
+import { ROUTES } from '../../helpers/default-script-routes.ts';
 import { loadDefaultScript, runThrough, scriptFrom } from './support.ts';
 
 const OUTCOMES = `
@@ -183,7 +185,7 @@ describe('submitAnswer', () => {
     expect(next.state.answers).toEqual({ start: { type: 'option', optionId: 'plain' } });
   });
 
-  it('counts progress down the longest route still open', () => {
+  it('counts progress against the longest route from the start, which a shorter branch ends early', () => {
     const { steps } = runThrough(branching, 'en', ['plain', 'no', 'yes', '5']);
     const progress = steps.flatMap((step) => (step.type === 'question' ? [step.progress] : []));
     expect(progress).toEqual([
@@ -195,8 +197,8 @@ describe('submitAnswer', () => {
     const short = runThrough(branching, 'en', ['heavy', 'yes', 'zero']).steps;
     expect(short.flatMap((s) => (s.type === 'question' ? [s.progress] : []))).toEqual([
       { answered: 0, total: 4 },
-      { answered: 1, total: 3 },
-      { answered: 2, total: 3 },
+      { answered: 1, total: 4 },
+      { answered: 2, total: 4 },
     ]);
   });
 
@@ -288,5 +290,25 @@ describe('state size', () => {
     ];
     const { done } = runThrough(script, 'en', [...answers, 'x'.repeat(200)]);
     expect(JSON.stringify(done.state).length).toBeLessThan(2048);
+  });
+});
+
+describe('progress', () => {
+  it('never goes backwards: the total stays as first shown, whatever branch is taken', () => {
+    const script = loadDefaultScript();
+    for (const route of Object.values(ROUTES)) {
+      const started = startScript(script, 'en');
+      if (!started.ok) throw new Error(started.error);
+      let step: TStep = started.step;
+      const shown: Array<{ answered: number; total: number }> = [];
+      for (const answer of route) {
+        if (step.type !== 'question') break;
+        shown.push(step.progress);
+        step = submitAnswer(script, step.state, answer);
+      }
+      expect(step.type).toBe('done');
+      expect(new Set(shown.map((progress) => progress.total)).size).toBe(1);
+      expect(shown.map((progress) => progress.answered)).toEqual(shown.map((_, index) => index));
+    }
   });
 });
