@@ -125,7 +125,7 @@ describe('npm start', () => {
         env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL },
       });
       expect(JSON.parse(admin.stdout)).toMatchObject([
-        { level: 'imminent', status: 'waiting', scriptVersion: 2 },
+        { level: 'imminent', status: 'waiting', scriptVersion: 3 },
       ]);
 
       const second = startBot(env, workDir);

@@ -62,7 +62,7 @@ function expectScreeningCase(level: TLevel, screeningId: string, more: Record<st
     status: 'waiting',
     screeningId,
     scriptId: 'default',
-    scriptVersion: 2,
+    scriptVersion: 3,
     scores: expect.objectContaining({
       distress: expect.objectContaining({ total: expect.any(Number) }),
       grievance: expect.objectContaining({ total: expect.any(Number) }),

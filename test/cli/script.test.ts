@@ -74,7 +74,7 @@ describe.concurrent('script command', () => {
     expect(run.stdout).toContain('distress: 18 of 0-24, band serious -> high');
     expect(run.stdout).toContain('level: imminent');
     expect(run.stdout).toContain('imminent: critical rule asq_acute (asq_now=yes_now)');
-    expect(run.stdout).toContain('你的安全最重要');
+    expect(run.stdout).toContain('您的安全最重要');
   });
 });
 

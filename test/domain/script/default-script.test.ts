@@ -84,7 +84,7 @@ describe('golden transcripts', () => {
       grievance: '8 some',
       level: 'low',
       rules: [],
-      outcome: { level: 'low', title: '谢谢你的分享' },
+      outcome: { level: 'low', title: '谢谢您的分享' },
     });
     expect(run.answers.closing).toEqual({ type: 'text', text: '房东一直不退押金' });
   });
@@ -144,7 +144,7 @@ describe('golden transcripts', () => {
       grievance: '0 low',
       level: 'high',
       rules: ['asq_positive'],
-      outcome: { level: 'high', title: '社工很快会联系你' },
+      outcome: { level: 'high', title: '社工很快会联系您' },
     });
   });
 

@@ -335,7 +335,7 @@ describe('outcomeFor', () => {
     const en = outcomeFor(script, 'imminent', 'en');
     const zh = outcomeFor(script, 'imminent', 'zh-CN');
     expect(en.title).toBe('Your safety comes first');
-    expect(zh.title).toBe('你的安全最重要');
+    expect(zh.title).toBe('您的安全最重要');
     expect(en.resources.map((r) => r.title)).toEqual([
       'Emergency services',
       'Make your surroundings safer',
