@@ -2,7 +2,6 @@ import { Composer } from 'grammy';
 import type { Message } from 'grammy/types';
 import type { TCrisisSignals } from '../../domain/risk/crisis.ts';
 import { alertClaimedCaseOfCrisis, relayFromResident, relayFromWorker } from '../../services/case-work.ts';
-import { hasOpenCase } from '../../services/cases.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { crisisReadingOf } from '../crisis-reading.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
