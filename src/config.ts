@@ -2,9 +2,13 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.ts';
 import { LOCALES, type TLocale } from './i18n.ts';
+import { LOG_FORMATS, type TLogFormat } from './logger.ts';
 
 /** Telegram lets a chat receive a short burst before its per-chat pace applies. */
 const CHAT_BURST = 10;
+
+/** Telegram's own Bot API, which delivers webhooks over HTTPS only (a self-hosted server may use HTTP). */
+const TELEGRAM_HOST = 'api.telegram.org';
 
 /** Pino's levels plus `silent`, so tests and tools can turn logging off. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -36,7 +40,8 @@ export const ZEnv = z
       .optional(),
     BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
     TELEGRAM_API_ROOT: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
-    WEBHOOK_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+    // http:// only with a self-hosted Bot API server: checked below, where TELEGRAM_API_ROOT is known.
+    WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an https:// URL' }).optional(),
     WEBHOOK_SECRET: ZWebhookSecret.optional(),
     HOST: z.string().trim().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -53,6 +58,8 @@ export const ZEnv = z
       })
       .default('pglite:./data/pglite'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** Unset: pretty in a terminal, JSON lines otherwise (decided in main.ts, which sees the terminal). */
+    LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
     EMERGENCY_NUMBERS: ZEmergencyNumbers.optional(),
     /** YAML file overriding the escalation policy's defaults (timeouts, repeats); see escalation-policy. */
     ESCALATION_POLICY_FILE: z.string().trim().min(1).optional(),
@@ -85,6 +92,15 @@ export const ZEnv = z
     ALERT_LOCALE: z.enum(LOCALES).default('en'),
   })
   .superRefine((env, ctx) => {
+    if (env.WEBHOOK_URL?.startsWith('http:') && isTelegramsOwnApi(env.TELEGRAM_API_ROOT)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_URL'],
+        message:
+          `must be an https:// URL: ${TELEGRAM_HOST} delivers webhooks over HTTPS only ` +
+          '(http:// works only with a self-hosted Bot API server set in TELEGRAM_API_ROOT)',
+      });
+    }
     if (env.BOT_MODE !== 'webhook') return;
     if (!env.WEBHOOK_URL) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URL'], message: 'is required when BOT_MODE=webhook' });
@@ -109,6 +125,8 @@ export type TConfig = Readonly<{
   port: number;
   databaseUrl: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** `LOG_FORMAT`; absent: pretty in a terminal, JSON lines otherwise. */
+  logFormat: TLogFormat | undefined;
   /** Emergency numbers per locale; `*` applies to every locale. Absent: each locale's default text. */
   emergencyNumbers: Readonly<Record<string, string>> | undefined;
   /** `DATA_ENCRYPTION_KEY` as given; absent: the key lives in `dataKeyFile`, created on first start. */
@@ -175,6 +193,7 @@ export function loadConfig(
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     emergencyNumbers: e.EMERGENCY_NUMBERS ? Object.freeze(e.EMERGENCY_NUMBERS) : undefined,
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY,
     dataKeyFile: dataKeyFileFor(e.DATABASE_URL),
@@ -199,6 +218,10 @@ function dataKeyFileFor(databaseUrl: string): string {
   const target = parseDatabaseUrl(databaseUrl);
   const dataRoot = target.kind === 'pglite' ? dirname(target.dataDir) : resolve('data');
   return join(dataRoot, 'data-encryption.key');
+}
+
+function isTelegramsOwnApi(apiRoot: string): boolean {
+  return URL.canParse(apiRoot) && new URL(apiRoot).hostname === TELEGRAM_HOST;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

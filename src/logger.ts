@@ -1,6 +1,11 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger };
+
+/** `pretty`: one readable line per entry, for a person at a terminal; `json`: JSON lines, for collectors. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type TLogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Keys that could carry what a resident wrote or who they are. Handlers log ids, never these, but a
@@ -34,7 +39,8 @@ const ERROR_FIELDS = ['code', 'method', 'error_code', 'description'] as const;
  */
 const TOKEN_PATTERNS = [/\/bot[^/\s]+/g, /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g];
 
-function withoutSecrets(text: string): string {
+/** Cuts the bot token out of a text that may quote a Bot API URL (an error's message, say). */
+export function withoutSecrets(text: string): string {
   return TOKEN_PATTERNS.reduce((scrubbed, pattern) => scrubbed.replace(pattern, '/bot[redacted]'), text);
 }
 
@@ -82,14 +88,38 @@ function serializeError(error: unknown, depth = 0): unknown {
 }
 
 /**
- * The one logger factory. Child loggers per update (`update_id`) and per request (`request_id`) add
- * context; nothing personal goes in.
+ * The format `LOG_FORMAT` asks for, else pretty for a person at a terminal and JSON lines for anything else
+ * (a log collector, a file, a pipe).
  *
  * @example
- * const logger = createLogger({ level: 'info' });
+ * logFormatFor(config.logFormat, process.stdout.isTTY === true); // 'pretty' in a terminal
+ */
+export function logFormatFor(configured: TLogFormat | undefined, isTerminal: boolean): TLogFormat {
+  return configured ?? (isTerminal ? 'pretty' : 'json');
+}
+
+/**
+ * The one logger factory. Child loggers per update (`update_id`) and per request (`request_id`) add
+ * context; nothing personal goes in. Redaction and the error serializer apply before either format is
+ * written: the pretty form is drawn from the same (already cleaned) JSON line.
+ *
+ * @example
+ * const logger = createLogger({ level: 'info', format: 'pretty', colorize: true });
  * logger.child({ update_id: 1 }).info('handled');
  */
-export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  /** Default `json`. */
+  format?: TLogFormat;
+  /** Pretty format only: colour the level and message (for a terminal). */
+  colorize?: boolean;
+  /** Default standard output. */
+  destination?: DestinationStream;
+}): Logger {
+  const destination =
+    options.format === 'pretty'
+      ? createPrettyStream(options.destination ?? pino.destination({ dest: 1, sync: true }), options.colorize)
+      : options.destination;
   return pino(
     {
       level: options.level,
@@ -97,6 +127,15 @@ export function createLogger(options: { level: string; destination?: Destination
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: { err: serializeError },
     },
-    options.destination,
+    destination,
   );
+}
+
+/**
+ * pino-pretty's formatter, called in line on each entry: no worker thread and no buffering stream in
+ * between, so the line is written before `logger.fatal(…)` returns, even when `process.exit` follows.
+ */
+function createPrettyStream(out: DestinationStream, colorize = false): DestinationStream {
+  const prettify = prettyFactory({ colorize, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l' });
+  return { write: (line: string) => out.write(prettify(line)) };
 }

@@ -8,8 +8,9 @@ import { DatabaseError, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { releaseAbandonedRows } from './db/outbox-queue.ts';
 import { createI18n } from './i18n.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createServer } from './server/index.ts';
+import { createLogger, type Logger, logFormatFor } from './logger.ts';
+import { reachTelegram, START_CALL_TIMEOUT_MS, type TReachTelegramOptions } from './reach-telegram.ts';
+import { createServer, type THealthProblem } from './server/index.ts';
 import { startBackgroundWork } from './services/background-work.ts';
 import { DataKeyError, loadDataKeys } from './services/data-keys.ts';
 import { createDataProtector } from './services/data-protection.ts';
@@ -30,7 +31,12 @@ const EXIT_MISCONFIGURED = 2;
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.logLevel });
+  const isTerminal = process.stdout.isTTY === true;
+  const logger = createLogger({
+    level: config.logLevel,
+    format: logFormatFor(config.logFormat, isTerminal),
+    colorize: isTerminal,
+  });
   const policy = loadEscalationPolicy(config.escalationPolicyFile);
   warnOfMissingSettings(config, logger);
 
@@ -88,26 +94,16 @@ async function main(): Promise<void> {
     counters,
     isAccepting: () => isAccepting,
   });
-  await bot.init();
-  // Escalation timers, and what the outbox holds for the sweep: any instance may run them; row locks keep
-  // each step and each message to one.
-  const background = startBackgroundWork({
-    prisma: db.prisma,
-    protector,
-    i18n,
-    logger,
-    policy,
-    scripts,
-    retentionMs: config.retentionMs,
-    dispatcher,
-    alertChat,
-    emergencyNumbersFor,
-  });
 
+  // Said by /healthz while Telegram cannot be reached at start.
+  let telegramProblem: THealthProblem | undefined;
   const server = createServer({
     logger,
     pingDatabase: db.ping,
-    readProblems: () => nobodyToPageProblems(db),
+    readProblems: async () => {
+      const problems = await nobodyToPageProblems(db);
+      return telegramProblem ? [telegramProblem, ...problems] : problems;
+    },
     webhook:
       config.webhook && config.botMode === 'webhook' ? { bot, secret: config.webhook.secret } : undefined,
     metrics: config.metricsToken
@@ -121,22 +117,26 @@ async function main(): Promise<void> {
         }
       : undefined,
   });
-  const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port });
-  logger.info({ host: config.host, port: config.port, mode: config.botMode }, 'listening');
+  // Listening before Telegram is reached, so /healthz can say that it is not.
+  const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port }, (info) =>
+    logger.info({ host: config.host, port: info.port, mode: config.botMode }, 'listening'),
+  );
 
-  await registerCommandMenu(bot.api, i18n, logger);
-  const polling = await startReceivingUpdates(bot, config, logger);
-
+  let polling: TPolling | undefined;
+  let background: ReturnType<typeof startBackgroundWork> | undefined;
+  // Aborted by SIGTERM/SIGINT: a start still waiting for Telegram gives up, and the process stops cleanly.
+  const starting = new AbortController();
   let isStopping = false;
   const stop = async (signal: string) => {
     if (isStopping) return;
     isStopping = true;
     logger.info({ signal }, 'stopping: finishing the updates in flight');
+    starting.abort();
     isAccepting = false;
     server.stopAccepting();
     await polling?.stop();
     await closeHttp(http);
-    await background.stop();
+    await background?.stop();
     // What was committed and not yet sent goes back to the outbox for the next start (or another instance).
     await dispatcher.stop();
     await db.close();
@@ -144,6 +144,54 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+
+  const reach: TReachTelegramOptions = {
+    apiRoot: config.telegramApiRoot,
+    logger,
+    signal: starting.signal,
+    onUnreachable: (reason) => {
+      telegramProblem = {
+        reason: 'telegram-unreachable',
+        detail: {
+          host: new URL(config.telegramApiRoot).host,
+          since: telegramProblem?.detail.since ?? new Date().toISOString(),
+          error: reason,
+        },
+      };
+    },
+  };
+  try {
+    bot.botInfo = await reachTelegram((signal) => bot.api.getMe(signal), reach);
+    telegramProblem = undefined;
+    // Escalation timers, and what the outbox holds for the sweep: any instance may run them; row locks keep
+    // each step and each message to one.
+    background = startBackgroundWork({
+      prisma: db.prisma,
+      protector,
+      i18n,
+      logger,
+      policy,
+      scripts,
+      retentionMs: config.retentionMs,
+      dispatcher,
+      alertChat,
+      emergencyNumbersFor,
+    });
+    // Optional, and made with a timeout: a Telegram that stops answering here must not hold the start.
+    const startApi = new Api(config.botToken ?? '', {
+      apiRoot: config.telegramApiRoot,
+      fetch,
+      timeoutSeconds: START_CALL_TIMEOUT_MS / 1000,
+    });
+    await registerCommandMenu(startApi, i18n, logger);
+    starting.signal.throwIfAborted();
+    polling = await startReceivingUpdates(bot, config, logger, reach);
+    telegramProblem = undefined;
+  } catch (error) {
+    // Stopping while starting: `stop` closes what was opened and exits.
+    if (starting.signal.aborted) return;
+    throw error;
+  }
 }
 
 /** Starts taking updates: registers the webhook, or starts long polling (returned, to stop it later). */
@@ -151,9 +199,14 @@ async function startReceivingUpdates(
   bot: TBot,
   config: TConfig,
   logger: Logger,
+  reach: TReachTelegramOptions,
 ): Promise<TPolling | undefined> {
-  if (config.botMode === 'webhook' && config.webhook) {
-    await bot.api.setWebhook(config.webhook.url, { secret_token: config.webhook.secret });
+  const { webhook } = config;
+  if (config.botMode === 'webhook' && webhook) {
+    await reachTelegram(
+      (signal) => bot.api.setWebhook(webhook.url, { secret_token: webhook.secret }, signal),
+      reach,
+    );
     logger.info('webhook registered');
     return undefined;
   }
@@ -198,6 +251,9 @@ function describeSetupProblem(error: unknown): string | undefined {
   }
   if (error instanceof GrammyError && error.error_code === 401) {
     return 'Bridgeline cannot start: Telegram rejected BOT_TOKEN (401 Unauthorized). Check the token from @BotFather.';
+  }
+  if (error instanceof GrammyError && error.method === 'setWebhook' && error.error_code === 400) {
+    return `Bridgeline cannot start: Telegram refused WEBHOOK_URL (${error.description}).`;
   }
   return undefined;
 }

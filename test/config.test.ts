@@ -77,6 +77,42 @@ describe('loadConfig', () => {
     expect(config.telegramApiRoot).toBe('http://127.0.0.1:8081');
   });
 
+  it('takes an http:// WEBHOOK_URL only with a self-hosted Bot API server, and says why otherwise', () => {
+    const webhook = {
+      BOT_TOKEN: TOKEN,
+      BOT_MODE: 'webhook',
+      WEBHOOK_URL: 'http://bot.internal:8080/webhook',
+      WEBHOOK_SECRET: 's3cret',
+    };
+    expect(loadConfig({ ...webhook, TELEGRAM_API_ROOT: 'http://bot-api.internal:8081' }).webhook?.url).toBe(
+      'http://bot.internal:8080/webhook',
+    );
+    const problems = [
+      problemsOf(webhook),
+      problemsOf({ ...webhook, TELEGRAM_API_ROOT: 'https://api.telegram.org/' }),
+      problemsOf({ ...webhook, BOT_MODE: 'polling' }),
+    ];
+    for (const found of problems) {
+      expect(found).toEqual([
+        expect.stringMatching(
+          /^WEBHOOK_URL must be an https:\/\/ URL: api\.telegram\.org delivers webhooks over HTTPS only .*self-hosted Bot API server .*TELEGRAM_API_ROOT/,
+        ),
+      ]);
+    }
+    expect(problemsOf({ ...webhook, WEBHOOK_URL: 'ftp://bot.internal/webhook' })).toEqual([
+      expect.stringMatching(/^WEBHOOK_URL must be an https:\/\/ URL$/),
+    ]);
+  });
+
+  it('reads LOG_FORMAT (pretty or json); unset leaves the choice to the terminal', () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN }).logFormat).toBeUndefined();
+    expect(loadConfig({ BOT_TOKEN: TOKEN, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadConfig({ BOT_TOKEN: TOKEN, LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(problemsOf({ BOT_TOKEN: TOKEN, LOG_FORMAT: 'xml' })).toEqual([
+      expect.stringMatching(/^LOG_FORMAT must be one of: pretty, json/),
+    ]);
+  });
+
   it('rejects a webhook secret Telegram would refuse', () => {
     const problems = problemsOf({
       BOT_TOKEN: TOKEN,

@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +51,63 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
   }
 }
 
+/**
+ * A Bot API front that fails `getMe` as a broken network would — in turn, by not answering at all (a host
+ * that drops packets) or by cutting the connection — then passes every call on to `target`.
+ */
+async function listenFlakyFront(target: string, getMeFailures: ReadonlyArray<'no-answer' | 'cut'>) {
+  const unanswered: ServerResponse[] = [];
+  const getMeAt: number[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url?.endsWith('/getMe')) {
+        const failure = getMeFailures[getMeAt.length];
+        getMeAt.push(Date.now());
+        if (failure === 'no-answer') return void unanswered.push(res);
+        if (failure === 'cut') return void req.socket.destroy();
+      }
+      void fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers: { 'content-type': 'application/json' },
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      })
+        .then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': 'application/json' });
+          res.end(await answer.text());
+        })
+        // The fake closed at the end of the test, a long poll still open.
+        .catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    getMeAt,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port nothing listens on (one the system just handed out and took back). */
+async function findClosedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The port the process listens on, from its `listening` log line (it is started with PORT=0). */
+function listeningPort(output: string): number | undefined {
+  const line = output.split('\n').find((l) => l.includes('"msg":"listening"'));
+  return line ? (JSON.parse(line) as { port: number }).port : undefined;
+}
+
 let workDir: string;
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'bridgeline-main-'));
@@ -83,6 +142,140 @@ describe('npm start', () => {
     expect(run.output()).toMatch(/database/i);
     expect(run.output()).not.toMatch(/\n\s+at /);
   });
+
+  it('says within 10 s that Telegram cannot be reached, keeps trying, and starts once it answers', async () => {
+    const api = createFakeBotApi();
+    const server = await api.listen();
+    const front = await listenFlakyFront(server.url, ['no-answer', 'cut']);
+    const host = front.url.replace('http://', '');
+    const run = startBot(
+      {
+        BOT_TOKEN: FAKE_BOT_TOKEN,
+        TELEGRAM_API_ROOT: front.url,
+        DATABASE_URL: `pglite:${join(workDir, 'data-unreachable')}`,
+      },
+      workDir,
+    );
+    try {
+      await waitFor(() => front.getMeAt.length > 0, 'the first getMe', 60_000);
+      const cannotReach = `cannot reach Telegram at ${host}: `;
+      await waitFor(() => run.output().includes(cannotReach), 'the line saying Telegram cannot be reached');
+      const saidAfterMs = Date.now() - (front.getMeAt[0] ?? 0);
+      expect(saidAfterMs).toBeLessThan(10_000);
+      expect(run.output()).toContain(`${cannotReach}no answer within 5 s; retrying in 1 s`);
+
+      // Meanwhile the health check says why the bot is not working.
+      const port = listeningPort(run.output());
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({
+        status: 'degraded',
+        problems: [{ reason: 'telegram-unreachable', detail: { host, error: 'no answer within 5 s' } }],
+      });
+
+      await waitFor(() => run.output().includes('long polling started'), 'long polling to start');
+      expect(run.output()).toMatch(new RegExp(`${cannotReach}[^"]+; retrying in 2 s`));
+      expect(run.output()).toContain(`reached Telegram at ${host}`);
+      expect(front.getMeAt).toHaveLength(3);
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({
+        status: 'ok',
+        database: 'up',
+      });
+      api.queueUpdate(textUpdate(RESIDENT_EN, '/start'));
+      await waitFor(() => api.textsTo(RESIDENT_EN.id).length > 0, 'the answer to /start');
+      expect(run.output()).not.toContain(FAKE_BOT_TOKEN);
+
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await front.close();
+      await server.close();
+    }
+  }, 120_000);
+
+  it('stops cleanly on SIGTERM while still waiting for Telegram', async () => {
+    const closedPort = await findClosedPort();
+    const run = startBot(
+      {
+        BOT_TOKEN: FAKE_BOT_TOKEN,
+        // Nothing listens there: every try is refused at once.
+        TELEGRAM_API_ROOT: `http://127.0.0.1:${closedPort}`,
+        DATABASE_URL: `pglite:${join(workDir, 'data-stopped')}`,
+      },
+      workDir,
+    );
+    try {
+      await waitFor(
+        () => run.output().includes(`cannot reach Telegram at 127.0.0.1:${closedPort}: connect ECONNREFUSED`),
+        'the line saying Telegram cannot be reached',
+        60_000,
+      );
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(run.output()).toContain('"msg":"stopped"');
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('still exits with the clear message when Telegram rejects BOT_TOKEN; LOG_FORMAT=pretty logs for people', async () => {
+    const api = createFakeBotApi();
+    api.failNext('getMe', { error_code: 401, description: 'Unauthorized' });
+    const server = await api.listen();
+    const run = startBot(
+      {
+        BOT_TOKEN: FAKE_BOT_TOKEN,
+        TELEGRAM_API_ROOT: server.url,
+        DATABASE_URL: `pglite:${join(workDir, 'data-wrong-token')}`,
+        LOG_FORMAT: 'pretty',
+      },
+      workDir,
+    );
+    try {
+      expect(await run.exited).toBe(2);
+      expect(run.output()).toContain('Telegram rejected BOT_TOKEN (401 Unauthorized)');
+      expect(run.output()).not.toContain('cannot reach Telegram');
+      expect(api.callsOf('getMe')).toHaveLength(1);
+      expect(run.output()).toMatch(/^\[[\d: .-]+\] INFO: database ready\n\s+database: "pglite"$/m);
+      expect(run.output()).not.toContain('{"level"');
+    } finally {
+      run.child.kill('SIGKILL');
+      await server.close();
+    }
+  }, 120_000);
+
+  it('takes an http:// webhook with a self-hosted Bot API server, and exits 2 naming what Telegram refused', async () => {
+    const api = createFakeBotApi();
+    api.failNext('setWebhook', {
+      error_code: 400,
+      description: 'Bad Request: bad webhook: Failed to resolve host',
+    });
+    const server = await api.listen();
+    const run = startBot(
+      {
+        BOT_TOKEN: FAKE_BOT_TOKEN,
+        TELEGRAM_API_ROOT: server.url,
+        BOT_MODE: 'webhook',
+        WEBHOOK_URL: 'http://bot.internal:8080/webhook',
+        WEBHOOK_SECRET: 'webhook-secret',
+        DATABASE_URL: `pglite:${join(workDir, 'data-webhook')}`,
+      },
+      workDir,
+    );
+    try {
+      expect(await run.exited).toBe(2);
+      expect(api.callsOf('setWebhook')[0]?.payload).toMatchObject({
+        url: 'http://bot.internal:8080/webhook',
+      });
+      expect(run.output()).toContain(
+        'Bridgeline cannot start: Telegram refused WEBHOOK_URL (Bad Request: bad webhook: Failed to resolve host).',
+      );
+    } finally {
+      run.child.kill('SIGKILL');
+      await server.close();
+    }
+  }, 120_000);
 
   it('answers /start by long polling on the embedded database, refuses a second instance, and stops on SIGTERM', async () => {
     const api = createFakeBotApi();
