@@ -9,7 +9,9 @@ import {
   createInvitation,
   deactivateWorker,
   isWorkerRole,
+  listPendingInvitations,
   listWorkersForAdmin,
+  revokeInvitation,
   type TWorkerRole,
   WORKER_ROLES,
 } from '../services/workers.ts';
@@ -28,18 +30,23 @@ export const ADMIN_USAGE = [
   'Usage: npm run --silent admin -- <command> [options]',
   '',
   'Commands:',
+  '  help, --help, -h           print this help (also after a command: rota add --help)',
   '  cases [--json]             list the cases: id, level, status, source, created time, script version',
   '                             (never personal content)',
   '  invite --role worker|supervisor --name "<name>"',
   '                             invite a worker: prints a one-time code (valid 24 h) as the last line;',
   '                             they send /join <code> to the bot in a private chat',
+  '  invitations [--json]       the invitations not yet used nor expired: id, name, role, created, expires',
+  '                             (never the code)',
+  '  invitations revoke <id>    revoke an invitation not yet used: its code no longer works for /join',
   '  workers [--json]           list the workers: id, name, role, whether on call now',
   '  deactivate --worker <id|name>',
   "                             end a worker's access: no more pages or worker commands, their coming",
   '                             shifts removed, the cases they hold back in the queue and paged again',
   '  rota add --worker <id|name> --from <time> --to <time>',
   '                             put a worker on call for a shift; times are ISO 8601 with a time zone,',
-  '                             e.g. 2026-05-01T09:00Z or 2026-05-01T17:00+08:00',
+  '                             e.g. 2026-05-01T09:00Z or 2026-05-01T17:00+08:00; refused if it is already',
+  "                             over, a warning if it overlaps another of the worker's shifts",
   '  rota list [--all] [--json] the shifts not yet over (--all: past ones too)',
   '  rota remove <shiftId>      remove a shift',
   '  audit [--case <id>] [--json]',
@@ -52,8 +59,11 @@ const EXIT_USAGE = 2;
 const MAX_NAME_LENGTH = 100;
 
 type TCommand =
+  | { command: 'help' }
   | { command: 'cases'; json: boolean }
   | { command: 'invite'; role: TWorkerRole; name: string }
+  | { command: 'invitations-list'; json: boolean }
+  | { command: 'invitations-revoke'; invitationId: number }
   | { command: 'workers'; json: boolean }
   | { command: 'deactivate'; worker: string }
   | { command: 'rota-add'; worker: string; from: Date; to: Date }
@@ -80,10 +90,17 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
   const now = deps.clock?.() ?? new Date();
   const command = parsed.value;
   switch (command.command) {
+    case 'help':
+      io.out(ADMIN_USAGE);
+      return 0;
     case 'cases':
       return listCases(command.json, deps, io);
     case 'invite':
       return invite(command, deps, io, now);
+    case 'invitations-list':
+      return listInvitations(command.json, deps, io, now);
+    case 'invitations-revoke':
+      return revoke(command.invitationId, deps, io, now);
     case 'workers':
       return listWorkers(command.json, deps, io, now);
     case 'deactivate':
@@ -105,6 +122,16 @@ export function checkAdminArgs(args: string[]): string | undefined {
   return parsed.ok ? undefined : parsed.message;
 }
 
+/**
+ * `help`, `--help` or `-h`, alone or anywhere in a command (`rota add --help`): asks for the usage, which
+ * needs no database. Arguments after `--` are values, never flags.
+ */
+export function isAdminHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  const options = end === -1 ? args : args.slice(0, end);
+  return args[0] === 'help' || options.some((arg) => arg === '--help' || arg === '-h');
+}
+
 function usageError(message: string): TParsed {
   return { ok: false, message: `${message}\n\n${ADMIN_USAGE}` };
 }
@@ -112,6 +139,7 @@ function usageError(message: string): TParsed {
 function parseAdminArgs(args: string[]): TParsed {
   const [command, ...rest] = args;
   if (command === undefined) return { ok: false, message: ADMIN_USAGE };
+  if (isAdminHelp(args)) return { ok: true, value: { command: 'help' } };
   try {
     switch (command) {
       case 'cases':
@@ -121,6 +149,8 @@ function parseAdminArgs(args: string[]): TParsed {
       }
       case 'invite':
         return parseInvite(rest);
+      case 'invitations':
+        return parseInvitations(rest);
       case 'deactivate': {
         const { values } = parseArgs({ args: rest, options: { worker: { type: 'string' } } });
         const worker = values.worker?.trim() ?? '';
@@ -154,6 +184,27 @@ function parseInvite(args: string[]): TParsed {
   if (name === '') return usageError('invite needs --name "<the worker\'s name>".');
   if (name.length > MAX_NAME_LENGTH) return usageError(`--name is at most ${MAX_NAME_LENGTH} characters.`);
   return { ok: true, value: { command: 'invite', role: values.role, name } };
+}
+
+/** `invitations [--json]` lists, `invitations revoke <id>` revokes (as `rota remove <id>`). */
+function parseInvitations(args: string[]): TParsed {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
+  const [sub, ...rest] = positionals;
+  if (sub === undefined || sub === 'list') {
+    if (rest.length > 0) return usageError(`Unexpected argument "${rest[0]}".`);
+    return { ok: true, value: { command: 'invitations-list', json: values.json } };
+  }
+  if (sub !== 'revoke') return usageError(`Unknown invitations command "${sub}".`);
+  const [id, ...extra] = rest;
+  if (values.json) return usageError('invitations revoke takes no --json.');
+  if (id === undefined || extra.length > 0 || !/^\d{1,9}$/.test(id)) {
+    return usageError('invitations revoke needs one invitation id (a number; see invitations).');
+  }
+  return { ok: true, value: { command: 'invitations-revoke', invitationId: Number(id) } };
 }
 
 function parseRota(args: string[]): TParsed {
@@ -264,6 +315,48 @@ async function invite(
   return 0;
 }
 
+async function listInvitations(json: boolean, deps: TAdminDeps, io: TAdminIo, now: Date): Promise<number> {
+  const invitations = await listPendingInvitations(deps.prisma, now);
+  if (json) {
+    io.out(JSON.stringify(invitations, null, 2));
+    return 0;
+  }
+  if (invitations.length === 0) {
+    io.out('No pending invitations.');
+    return 0;
+  }
+  for (const i of invitations) {
+    io.out(`#${i.id}\t${i.name}\t${i.role}\tcreated ${i.createdAt}\texpires ${i.expiresAt}`);
+  }
+  return 0;
+}
+
+async function revoke(invitationId: number, deps: TAdminDeps, io: TAdminIo, now: Date): Promise<number> {
+  const outcome = await revokeInvitation(deps, { invitationId, now });
+  switch (outcome.type) {
+    case 'revoked': {
+      const { name, role } = outcome.invitation;
+      io.out(`Invitation #${invitationId} for ${name} (${role}) revoked: its code no longer works.`);
+      return 0;
+    }
+    case 'unknown':
+      io.err(`There is no invitation #${invitationId}. See: npm run --silent admin -- invitations`);
+      return EXIT_USAGE;
+    case 'used': {
+      const by = outcome.workerId === null ? '' : ` (worker #${outcome.workerId})`;
+      io.err(
+        `Invitation #${invitationId} was already used${by}: nothing to revoke; to end their access, use deactivate.`,
+      );
+      return EXIT_USAGE;
+    }
+    case 'expired':
+      io.err(
+        `Invitation #${invitationId} expired at ${outcome.expiresAt.toISOString()}: its code no longer works anyway.`,
+      );
+      return EXIT_USAGE;
+  }
+}
+
 async function listWorkers(json: boolean, deps: TAdminDeps, io: TAdminIo, now: Date): Promise<number> {
   const workers = await listWorkersForAdmin(deps.prisma, now);
   if (json) {
@@ -338,9 +431,17 @@ async function addRotaShift(
     case 'inactive-worker':
       io.err(`Worker #${added.workerId} is no longer active; invite them again first.`);
       return EXIT_USAGE;
+    case 'already-over':
+      io.err(
+        `That shift ends at ${command.to.toISOString()}, already past (now ${now.toISOString()}): nothing added.`,
+      );
+      return EXIT_USAGE;
     case 'added': {
       const s = added.shift;
       io.out(`Shift #${s.id} added: ${s.workerName} (#${s.workerId}) from ${s.startsAt} to ${s.endsAt}.`);
+      for (const o of added.overlaps) {
+        io.err(`Warning: it overlaps ${o.workerName}'s shift #${o.id} from ${o.startsAt} to ${o.endsAt}.`);
+      }
       return 0;
     }
   }

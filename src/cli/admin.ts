@@ -9,7 +9,7 @@ import { DatabaseError, openDatabase } from '../db/client.ts';
 import { createI18n } from '../i18n.ts';
 import { DataKeyError, readDataKeys } from '../services/data-keys.ts';
 import { createDataProtector } from '../services/data-protection.ts';
-import { checkAdminArgs, runAdminCommand, type TAdminIo } from './admin-command.ts';
+import { ADMIN_USAGE, checkAdminArgs, isAdminHelp, runAdminCommand, type TAdminIo } from './admin-command.ts';
 
 const io: TAdminIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -18,6 +18,11 @@ const io: TAdminIo = {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  // Help needs no configuration and no database: it works on a machine not yet set up.
+  if (isAdminHelp(args)) {
+    io.out(ADMIN_USAGE);
+    return 0;
+  }
   const usageProblem = checkAdminArgs(args);
   if (usageProblem) {
     io.err(usageProblem);

@@ -8,6 +8,7 @@ import {
   type TDatabaseVia,
   type TOpenDatabaseOptions,
 } from './connection.ts';
+import { describeConnectionFailure } from './connection-failure.ts';
 import { DatabaseError } from './errors.ts';
 import type { TMigrationAdapterFactory } from './migration-adapters.ts';
 import { countStatements } from './statement-counter.ts';
@@ -38,7 +39,9 @@ export type TDatabase = {
  * or fails with `DatabaseBusyError` if `serveSocket` is asked or the owner serves no socket; otherwise
  * opens the folder (creating it), owns it until `close()`, and with `serveSocket` serves it to local tools.
  *
- * @throws {DatabaseUrlError} bad URL; {DatabaseBusyError} folder held; {DatabaseError} `DATABASE_UNREACHABLE`.
+ * @throws {DatabaseUrlError} bad URL; {DatabaseBusyError} folder held; {DatabaseError} `DATABASE_UNREACHABLE`
+ * when the database does not answer (refused, unknown host or database, wrong user or password), its message
+ * one sentence saying which part of DATABASE_URL to check.
  * @example
  * const db = await openDatabase(config.databaseUrl, { serveSocket: true, logger });
  * await migrateDatabase(db);
@@ -50,11 +53,9 @@ export async function openDatabase(url: string, options: TOpenDatabaseOptions = 
   const failure = await probe(database.prisma);
   if (failure !== undefined) {
     await database.close();
-    throw new DatabaseError(
-      'DATABASE_UNREACHABLE',
-      `Cannot reach the database at ${database.location}: ${failure.message}`,
-      { cause: failure },
-    );
+    throw new DatabaseError('DATABASE_UNREACHABLE', describeConnectionFailure(failure, url), {
+      cause: failure,
+    });
   }
   return database;
 }

@@ -11,14 +11,19 @@ export type TShiftListing = {
 };
 
 export type TAddShiftOutcome =
-  | { type: 'added'; shift: TShiftListing }
+  /** `overlaps`: the worker's other shifts that share some of its time (it is added all the same). */
+  | { type: 'added'; shift: TShiftListing; overlaps: TShiftListing[] }
+  /** It would end at or before `now`: on call for no time at all. */
+  | { type: 'already-over' }
   | { type: 'unknown-worker' }
   | { type: 'ambiguous-worker'; ids: number[] }
   | { type: 'inactive-worker'; workerId: number };
 
 /**
  * Puts a worker on the rota from `startsAt` until `endsAt`: while it runs, level-1 pages reach them whether
- * or not they said `/oncall on`. The dates are checked by the caller (the command line).
+ * or not they said `/oncall on`. The caller checks that the times are valid and in order; a shift already
+ * over is refused here, against `now`. An overlap with the worker's other shifts is allowed (a handover, a
+ * double cover) but returned, so the admin sees a likely typo.
  *
  * @example
  * await addShift(prisma, { worker: 'Ann Lee', startsAt, endsAt, now: new Date() });
@@ -31,12 +36,19 @@ export async function addShift(
   if (found.type === 'unknown') return { type: 'unknown-worker' };
   if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
   if (!found.worker.isActive) return { type: 'inactive-worker', workerId: found.worker.id };
+  if (input.endsAt <= input.now) return { type: 'already-over' };
+  const worker = { name: found.worker.name };
+  const overlapping = await prisma.rotaShift.findMany({
+    where: { workerId: found.worker.id, startsAt: { lt: input.endsAt }, endsAt: { gt: input.startsAt } },
+    orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
+  });
   const row = await prisma.rotaShift.create({
     data: { workerId: found.worker.id, startsAt: input.startsAt, endsAt: input.endsAt },
   });
   return {
     type: 'added',
-    shift: toListing({ ...row, worker: { name: found.worker.name } }, input.now),
+    shift: toListing({ ...row, worker }, input.now),
+    overlaps: overlapping.map((other) => toListing({ ...other, worker }, input.now)),
   };
 }
 

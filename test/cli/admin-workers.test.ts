@@ -237,6 +237,60 @@ describe(describeDatabase('admin audit'), () => {
   });
 });
 
+describe(describeDatabase('admin rota add: past and overlapping shifts'), () => {
+  const add = (worker: string, from: string, to: string) =>
+    run(['rota', 'add', '--worker', worker, '--from', from, '--to', to]);
+  const shiftIdOf = (line: string | undefined) => Number(/^Shift #(\d+)/.exec(line ?? '')?.[1]);
+
+  it.each([
+    ['ended before now', '2026-04-30T09:00Z', '2026-04-30T17:00Z', '2026-04-30T17:00:00.000Z'],
+    ['ending right now', '2026-05-01T08:00Z', '2026-05-01T12:00Z', '2026-05-01T12:00:00.000Z'],
+  ])('refuses a shift %s with one line and exit code 2, adding nothing', async (_, from, to, endsAt) => {
+    const before = await prisma.rotaShift.count();
+    expect(await add('Ann Lee', from, to)).toEqual({
+      code: 2,
+      out: [],
+      err: `That shift ends at ${endsAt}, already past (now 2026-05-01T12:00:00.000Z): nothing added.`,
+    });
+    expect(await prisma.rotaShift.count()).toBe(before);
+  });
+
+  it("warns on stderr when a shift overlaps one of the same worker's, and adds it all the same", async () => {
+    const first = await add('Ann Lee', '2026-05-03T09:00Z', '2026-05-03T17:00Z');
+    expect(first).toMatchObject({ code: 0, err: '' });
+    const firstId = shiftIdOf(first.out[0]);
+
+    const overlapping = await add('Ann Lee', '2026-05-03T16:00Z', '2026-05-03T20:00Z');
+    expect(overlapping.code).toBe(0);
+    expect(overlapping.out).toEqual([expect.stringMatching(/^Shift #\d+ added: Ann Lee/)]);
+    expect(overlapping.err).toBe(
+      `Warning: it overlaps Ann Lee's shift #${firstId} from 2026-05-03T09:00:00.000Z to 2026-05-03T17:00:00.000Z.`,
+    );
+    const secondId = shiftIdOf(overlapping.out[0]);
+    expect(await prisma.rotaShift.findUnique({ where: { id: secondId } })).toMatchObject({ workerId: ann });
+
+    // Inside both: one warning for each.
+    const inside = await add('Ann Lee', '2026-05-03T16:30Z', '2026-05-03T16:45Z');
+    expect(inside.code).toBe(0);
+    expect(inside.err.split('\n')).toEqual([
+      expect.stringContaining(`shift #${firstId} from`),
+      expect.stringContaining(`shift #${secondId} from`),
+    ]);
+  });
+
+  it("says nothing for a shift that only touches another, or overlaps another worker's", async () => {
+    expect(await add('Ann Lee', '2026-05-04T09:00Z', '2026-05-04T17:00Z')).toMatchObject({
+      code: 0,
+      err: '',
+    });
+    expect(await add('Ann Lee', '2026-05-04T17:00Z', '2026-05-04T21:00Z')).toMatchObject({
+      code: 0,
+      err: '',
+    });
+    expect(await add('Ben Ho', '2026-05-04T10:00Z', '2026-05-04T12:00Z')).toMatchObject({ code: 0, err: '' });
+  });
+});
+
 describe('npm run admin (the process)', () => {
   it('rejects a bad invite before touching any database', () => {
     const result = spawnSync(

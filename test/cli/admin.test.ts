@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { ADMIN_USAGE, checkAdminArgs, runAdminCommand } from '../../src/cli/admin-command.ts';
 import { openOrRaiseCase } from '../../src/services/cases.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 
@@ -68,7 +69,52 @@ describe('admin cases', () => {
   });
 });
 
+describe('admin help', () => {
+  it.each([
+    [['--help']],
+    [['help']],
+    [['-h']],
+    [['rota', 'add', '--help']],
+    [['invite', '--role', 'worker', '-h']],
+    [['invitations', 'revoke', '--help']],
+  ])('%j prints the usage on stdout and exits 0', async (args) => {
+    expect(checkAdminArgs(args)).toBeUndefined();
+    expect(await run(args)).toEqual({ code: 0, out: ADMIN_USAGE, err: '' });
+  });
+
+  it('takes --help after -- as a value, not a request for help', async () => {
+    expect(await run(['cases', '--', '--help'])).toMatchObject({ code: 2, out: '' });
+  });
+});
+
 describe('npm run admin (the process)', () => {
+  it.each([['--help'], ['-h'], ['help']])(
+    '%s prints the usage on stdout, exit 0, without configuration or a database',
+    (flag) => {
+      const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), ADMIN, flag], {
+        encoding: 'utf8',
+        // No DATABASE_URL, no BOT_TOKEN: help works on a machine not yet set up.
+        env: { PATH: process.env.PATH ?? '' },
+        cwd: tmpdir(),
+      });
+      expect(result).toMatchObject({ status: 0, stdout: `${ADMIN_USAGE}\n`, stderr: '' });
+    },
+  );
+
+  it('says in one line what is wrong with DATABASE_URL, never its password', () => {
+    const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), ADMIN, 'workers'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: 'postgresql://bot:hunter2@127.0.0.1:1/bridgeline' },
+      cwd: tmpdir(),
+    });
+    expect(result).toMatchObject({
+      status: 2,
+      stdout: '',
+      stderr:
+        'The database server at 127.0.0.1:1 refuses connections: check the host and port in DATABASE_URL, and that PostgreSQL is running there.\n',
+    });
+  });
+
   it('rejects an unknown command before touching any database', () => {
     const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), ADMIN, 'nonsense'], {
       encoding: 'utf8',

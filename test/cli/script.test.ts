@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runScriptCommand, splitAnswers, type TScriptCommandIo } from '../../src/cli/script-command.ts';
@@ -37,6 +38,15 @@ describe.concurrent('script command', () => {
       `${file}:10:5  total_out_of_range  answers can add up to 12 for 'distress', above its max 6`,
       `${file}:32:11  score_out_of_range  9 points for 'distress' is outside its range 0-6`,
     ]);
+  });
+
+  it('lint: a problem in an option list two questions share is reported once, naming both', async () => {
+    const file = 'test/fixtures/scripts/shared-options.yaml';
+    const run = await script('lint', file);
+    expect(run).toMatchObject({ code: 1, stderr: '1 finding\n' });
+    expect(run.stdout).toBe(
+      `${file}:21:30  missing_translation  questions[0].options[1].label is missing the zh-CN translation (shared by 'q1', 'q1_again')\n`,
+    );
   });
 
   it('lint: exit 2 for a file that does not exist', async () => {
@@ -79,13 +89,17 @@ describe.concurrent('script command', () => {
 });
 
 /** The same command in-process, with typed lines for the interactive mode. */
-async function inProcess(args: string[], typed: string[] = []) {
+async function inProcess(
+  args: string[],
+  typed: string[] = [],
+  readText: (file: string) => Promise<string> = (file) => readFile(`${root}${file}`, 'utf8'),
+) {
   const out: string[] = [];
   const err: string[] = [];
   const io: TScriptCommandIo = {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
-    readText: async (file) => (await import('node:fs/promises')).readFile(`${root}${file}`, 'utf8'),
+    readText,
     input: () =>
       (async function* lines() {
         yield* typed;
@@ -148,6 +162,20 @@ describe('script command, in process', () => {
     const run = await inProcess(args);
     expect(run.code).toBe(2);
     expect(run.err).toContain(message);
+  });
+
+  it('lint: a schema problem in a shared option list is reported once too', async () => {
+    const file = 'test/fixtures/scripts/shared-options.yaml';
+    const withColour = async () =>
+      (await readFile(`${root}${file}`, 'utf8')).replace(
+        'label: { en: Bad }, scores',
+        'label: { en: Bad, zh-CN: 不好 }, colour: red, scores',
+      );
+    expect(await inProcess(['lint', file], [], withColour)).toEqual({
+      code: 1,
+      out: `${file}:21:61  unknown_field  questions[0].options[1]: unknown field 'colour' (shared by 'q1', 'q1_again')`,
+      err: '1 finding',
+    });
   });
 
   it('splits answers on commas, keeping escaped ones', () => {

@@ -21,7 +21,7 @@ export type TCheckResult = {
 export function lintScriptText(text: string): TCheckResult {
   const parsed = parseScriptText(text);
   if (!parsed.ok) return { script: null, findings: parsed.findings };
-  const findings = lintScript(parsed.script).map((issue) => ({ ...issue, ...parsed.locate(issue.path) }));
+  const findings = parsed.toFindings(lintScript(parsed.script));
   findings.sort((a, b) => a.line - b.line || a.col - b.col);
   return { script: parsed.script, findings };
 }

@@ -51,3 +51,44 @@ export function formatPath(path: TPath): string {
     .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`))
     .join('');
 }
+
+/**
+ * One finding per place in the text. YAML anchors let several questions share one list of options (or a
+ * label, an outcome's resource), and checks that walk each question meet the same problem there once per
+ * question. Issues with the same code at the same place (`placeOf`) reached through different paths are one
+ * problem: the first path's issues are kept, their message naming everyone that shares the place.
+ *
+ * @example
+ * mergeSharedIssues(issues, placeOf, nameOf);
+ * // [{ code: 'missing_translation', message: "… (shared by 'k6_on_edge', 'k6_no_hope')", path: […] }]
+ */
+export function mergeSharedIssues<T extends TIssue>(
+  issues: readonly T[],
+  placeOf: (path: TPath) => string,
+  nameOf: (path: TPath) => string,
+): T[] {
+  const groups = new Map<string, { firstPath: string; paths: Set<string>; names: string[] }>();
+  const kept: Array<{ issue: T; group: { names: string[] } }> = [];
+  for (const issue of issues) {
+    const key = `${issue.code}\0${placeOf(issue.path)}`;
+    const path = JSON.stringify(issue.path);
+    const group = groups.get(key);
+    if (group === undefined) {
+      const created = { firstPath: path, paths: new Set([path]), names: [nameOf(issue.path)] };
+      groups.set(key, created);
+      kept.push({ issue, group: created });
+    } else if (path === group.firstPath) {
+      // Several problems on one path (e.g. two missing translations) stay several.
+      kept.push({ issue, group });
+    } else if (!group.paths.has(path)) {
+      group.paths.add(path);
+      const name = nameOf(issue.path);
+      if (!group.names.includes(name)) group.names.push(name);
+    }
+  }
+  return kept.map(({ issue, group }) =>
+    group.names.length < 2
+      ? issue
+      : { ...issue, message: `${issue.message} (shared by ${group.names.join(', ')})` },
+  );
+}

@@ -10,7 +10,7 @@ import {
   visit,
 } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, type TFinding } from './findings.ts';
+import { formatPath, mergeSharedIssues, type TFinding, type TIssue } from './findings.ts';
 import type { TPath } from './graph.ts';
 import { type TScript, ZScript } from './schema.ts';
 
@@ -20,8 +20,11 @@ export const MAX_SCRIPT_CHARS = 512 * 1024;
 /** Maps a path in the parsed script to its place in the YAML text. */
 export type TLocate = (path: TPath) => { line: number; col: number };
 
+/** Issues found on the parsed script as findings: located, and one per place ({@link mergeSharedIssues}). */
+export type TToFindings = (issues: readonly TIssue[]) => TFinding[];
+
 export type TParseResult =
-  | { ok: true; script: TScript; locate: TLocate }
+  | { ok: true; script: TScript; locate: TLocate; toFindings: TToFindings }
   | { ok: false; findings: TFinding[]; locate: TLocate };
 
 /**
@@ -49,7 +52,8 @@ export function parseScriptText(text: string): TParseResult {
     const { line, col } = lineCounter.linePos(offset);
     return line === 0 ? { line: 1, col: col + 1 } : { line, col };
   };
-  const locate = locator(doc, position);
+  const walk = walker(doc);
+  const locate: TLocate = (path) => position(walk(path).offset);
 
   const syntax: TFinding[] = doc.errors.map((error) => ({
     code: 'yaml_syntax',
@@ -80,19 +84,26 @@ export function parseScriptText(text: string): TParseResult {
       'a script is a YAML mapping with id, version, title, locales, indicators, questions and outcomes';
     return { ok: false, findings: [{ code: 'invalid_value', message, path: [], ...locate([]) }], locate };
   }
+  const toFindings: TToFindings = (issues) =>
+    mergeSharedIssues(issues, (path) => walk(path).place, sharerName(data)).map((issue) => ({
+      ...issue,
+      ...locate(issue.path),
+    }));
   const parsed = ZScript.safeParse(data);
-  if (parsed.success) return { ok: true, script: parsed.data, locate };
-  const findings = parsed.error.issues.flatMap((issue) => schemaFindings(issue, data));
-  return {
-    ok: false,
-    findings: findings.map((finding) => ({ ...finding, ...locate(finding.path) })),
-    locate,
+  if (parsed.success) return { ok: true, script: parsed.data, locate, toFindings };
+  const issues = parsed.error.issues.flatMap((issue) => schemaFindings(issue, data));
+  return { ok: false, findings: toFindings(issues), locate };
+}
+
+/** Who uses a shared place, for the message: a question by its id, anything else by where it sits. */
+function sharerName(data: unknown): (path: TPath) => string {
+  return (path) => {
+    const id = path[0] === 'questions' ? valueAt(data, [...path.slice(0, 2), 'id']) : undefined;
+    return typeof id === 'string' ? `'${id}'` : formatPath(path.slice(0, 2));
   };
 }
 
-type TUnlocated = Omit<TFinding, 'line' | 'col'>;
-
-function schemaFindings(issue: z.core.$ZodIssue, data: unknown): TUnlocated[] {
+function schemaFindings(issue: z.core.$ZodIssue, data: unknown): TIssue[] {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
@@ -129,14 +140,23 @@ function valueAt(data: unknown, path: TPath): unknown {
 }
 
 /**
- * Walks the YAML tree along `path` and returns where the deepest part that exists starts: a map entry's key
- * (so `scores.distress` points at `distress:`), or a list item. Aliases are followed to their anchor, which is
- * where a fix would go.
+ * Walks the YAML tree along `path` to the deepest part that exists. `offset` is where it starts: a map
+ * entry's key (so `scores.distress` points at `distress:`), or a list item. Aliases are followed to their
+ * anchor, which is where a fix would go. `place` names that part and the rest of the path, the same for
+ * every path that reaches it through an alias.
  */
-function locator(doc: Document, position: (offset: number) => { line: number; col: number }): TLocate {
+function walker(doc: Document): (path: TPath) => { offset: number; place: string } {
+  const ids = new Map<unknown, number>();
+  const idOf = (part: unknown) => {
+    const resolved = isAlias(part) ? part.resolve(doc) : part;
+    if (!ids.has(resolved)) ids.set(resolved, ids.size);
+    return ids.get(resolved);
+  };
   return (path) => {
     let node: unknown = doc.contents;
     let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0;
+    let reached: unknown = node;
+    let walked = 0;
     for (const segment of path) {
       if (isAlias(node)) node = node.resolve(doc);
       if (isMap(node)) {
@@ -146,6 +166,8 @@ function locator(doc: Document, position: (offset: number) => { line: number; co
         if (pair === undefined) break;
         if (isNode(pair.key)) offset = pair.key.range?.[0] ?? offset;
         node = pair.value;
+        reached = isNode(pair.value) ? pair.value : pair;
+        walked += 1;
         continue;
       }
       if (isSeq(node) && typeof segment === 'number') {
@@ -153,10 +175,12 @@ function locator(doc: Document, position: (offset: number) => { line: number; co
         if (!isNode(item)) break;
         offset = item.range?.[0] ?? offset;
         node = item;
+        reached = item;
+        walked += 1;
         continue;
       }
       break;
     }
-    return position(offset);
+    return { offset, place: `${idOf(reached)}:${JSON.stringify(path.slice(walked))}` };
   };
 }

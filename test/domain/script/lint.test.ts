@@ -100,10 +100,24 @@ describe('lint', () => {
     const anchorLine =
       text.split('\n').findIndex((line) => line.includes('label: { en: Never, zh-CN: 从不 }')) + 1;
     const { findings } = lintScriptText(broken);
-    // The six K6 items share one anchored list of options.
-    expect(findings.map((f) => `${f.code}@${f.line}`)).toEqual(
-      Array(6).fill(`missing_translation@${anchorLine}`),
+    // The six K6 items share one anchored list of options: one place, one finding, naming all six.
+    expect(findings.map((f) => `${f.code}@${f.line}`)).toEqual([`missing_translation@${anchorLine}`]);
+    expect(findings[0]?.message).toMatch(
+      /\(shared by 'k6_on_edge', 'k6_no_hope', 'k6_unsettled', 'k6_low', 'k6_effort', 'k6_worth'\)$/,
     );
+  });
+
+  it('reports a label shared through its own anchor once, naming every question that shows it', () => {
+    const text = readRepoFile('conversation-scripts/default.yaml');
+    const broken = text.replace(
+      'label: &yes_label { en: "Yes", zh-CN: 是 }',
+      'label: &yes_label { en: "Yes" }',
+    );
+    expect(broken).not.toBe(text);
+    const { findings } = lintScriptText(broken);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ code: 'missing_translation' });
+    expect(findings[0]?.message.match(/'[a-z0-9_]+'/g)?.length).toBeGreaterThan(2);
   });
 
   it('reports schema problems inside conditions by their own key', () => {
