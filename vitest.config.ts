@@ -12,6 +12,7 @@ const PURE_TESTS = [
   'test/config.test.ts',
   'test/i18n.test.ts',
   'test/logger.test.ts',
+  'test/reach-telegram.test.ts',
   'test/server/server.test.ts',
   'test/db/database-url.test.ts',
   'test/services/data-keys.test.ts',
@@ -21,6 +22,7 @@ const PURE_TESTS = [
 const RUN_ONCE_TESTS = [
   'test/db/stand-in.test.ts',
   'test/db/migrate.test.ts',
+  'test/db/connection-failure.test.ts',
   'test/db/embedded-owner.test.ts',
   'test/db/pglite-socket.test.ts',
   // Starts the real process on the embedded database, as `npm start` does.

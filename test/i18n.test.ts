@@ -26,6 +26,18 @@ describe('locales', () => {
     }
   });
 
+  it('address people in Chinese in one register: 您, never 你', () => {
+    const texts = leafKeys(resources['zh-CN']).map((key) =>
+      String(
+        key
+          .split('.')
+          .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], resources['zh-CN']),
+      ),
+    );
+    expect(texts.filter((text) => text.includes('你'))).toEqual([]);
+    expect(texts.some((text) => text.includes('您'))).toBe(true);
+  });
+
   it('translate with interpolation and no HTML escaping', () => {
     const i18n = createI18n();
     expect(i18n.getFixedT('zh-CN')('help.emergency', { numbers: '110 & 120' })).toContain('110 & 120');

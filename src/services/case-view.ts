@@ -1,9 +1,16 @@
 import type { i18n } from 'i18next';
 import { currentClient } from '../db/unit-of-work.ts';
-import { compareForQueue, formatWaiting, renderCaseSummary } from '../domain/escalation/index.ts';
+import {
+  compareForQueue,
+  formatWaiting,
+  leadingCrisisReason,
+  renderCaseSummary,
+  type TStoredCrisisReason,
+} from '../domain/escalation/index.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
-import { crisisMessagesOf, workerTexts } from './case-work.ts';
+import { openCaseSignals } from './case-signals.ts';
+import { crisisMessagesOf, describeOutcome, workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { caseViewOf, pagesTranslator } from './pages.ts';
 import { freeTextAnswersOf } from './screenings.ts';
@@ -13,15 +20,37 @@ import { workerActor } from './workers.ts';
 /** How many waiting cases `/queue` lists (and gives buttons to); the rest are counted. */
 export const QUEUE_PAGE_SIZE = 10;
 
-export type TQueueItem = { id: number; level: string; score: number; createdAt: Date };
+export type TQueueItem = {
+  id: number;
+  level: string;
+  score: number;
+  source: string;
+  createdAt: Date;
+  /** A case opened or raised by crisis language: the detector's leading reason, what the score cannot say. */
+  crisisReason: TStoredCrisisReason | undefined;
+};
 
-/** The waiting cases in queue order (imminent, high, moderate, low; score; waiting time). No personal content. */
-export async function listQueue(deps: { prisma: PrismaClient }): Promise<TQueueItem[]> {
+/**
+ * The waiting cases in queue order (imminent, high, moderate, low; score; waiting time): the first `limit`
+ * of them, and how many wait in all. A crisis case carries the detector's leading reason (an explanation,
+ * never the resident's words).
+ */
+export async function listQueue(
+  deps: { prisma: PrismaClient; protector: TDataProtector },
+  input: { limit: number },
+): Promise<{ total: number; shown: TQueueItem[] }> {
   const rows = await currentClient(deps.prisma).case.findMany({
     where: { status: 'waiting' },
-    select: { id: true, level: true, score: true, createdAt: true },
+    select: { id: true, level: true, score: true, source: true, createdAt: true, signalsSealed: true },
   });
-  return rows.sort(compareForQueue);
+  const shown = rows
+    .sort(compareForQueue)
+    .slice(0, input.limit)
+    .map(({ signalsSealed, ...row }) => ({
+      ...row,
+      crisisReason: leadingCrisisReason(openCaseSignals(deps.protector, signalsSealed)),
+    }));
+  return { total: rows.length, shown };
 }
 
 /** "7 min", "2 h 5 min" in the worker's language: the words the pages use. */
@@ -77,12 +106,13 @@ export async function viewCase(
     { ...caseViewOf(deps.protector, row), words },
     {
       now: input.now,
+      locale: input.worker.locale,
       labels: await deps.scripts.labels(row.scriptId, row.scriptVersion, input.worker.locale),
     },
   );
   const status = t(`details.status.${row.status}`, {
     name: row.claimedBy?.name ?? t('details.someone'),
-    outcome: row.outcome ?? '—',
+    outcome: row.outcome === null ? '—' : describeOutcome(t, row.outcome),
     defaultValue: row.status,
   });
   return { type: 'view', caseId: row.id, status: row.status, text: `${summary}\n\n${status}` };

@@ -1,5 +1,6 @@
 import type { i18n, TFunction } from 'i18next';
 import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import { crisisReasonText } from '../domain/escalation/index.ts';
 import { splitText } from '../domain/outbox/split-text.ts';
 import type { TCrisisReason } from '../domain/risk/crisis.ts';
 import type { PrismaClient, Resident, Worker } from '../generated/prisma/client.ts';
@@ -9,6 +10,7 @@ import { findOpenCase, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 import { enqueueOutbox, type TOutboxSender } from './outbox.ts';
+import { pagesTranslator } from './pages.ts';
 import { workerActor, workerChatId } from './workers.ts';
 
 /** What the services of case work need: the database, sealing, and texts in each reader's language. */
@@ -28,6 +30,26 @@ export const DEFAULT_RESOLVE_OUTCOMES = [
   'emergency-services',
   'no-contact',
 ] as const;
+
+/**
+ * An outcome code as a worker reads it: the code they type, with its meaning in their language where the
+ * locale names it (a code configured without a translation shows as itself).
+ *
+ * @example describeOutcome(zhT, 'referred') // 'referred（已转介）'
+ */
+export function describeOutcome(t: TFunction, code: string): string {
+  return t('outcomes.item', { code, label: outcomeLabel(t, code) });
+}
+
+/** The codes `/resolve` takes, listed for the worker (see {@link describeOutcome}). */
+export function describeOutcomes(t: TFunction, codes: readonly string[]): string {
+  return codes.map((code) => describeOutcome(t, code)).join(t('outcomes.separator'));
+}
+
+/** What a resolved case's outcome means, in the worker's language. */
+export function outcomeLabel(t: TFunction, code: string): string {
+  return t(`outcomes.labels.${code}`, { defaultValue: code });
+}
 
 /**
  * Longest relayed text in one message. Telegram takes 4,096 characters per message and the label ("Social
@@ -463,7 +485,7 @@ export async function alertClaimedCaseOfCrisis(
   deps: TCaseWorkDeps,
   input: {
     residentId: string;
-    reasons: ReadonlyArray<Pick<TCrisisReason, 'id' | 'level' | 'explanation'>>;
+    reasons: readonly TCrisisReason[];
     now: Date;
   },
 ): Promise<TCrisisAlertOutcome> {
@@ -480,13 +502,13 @@ export async function alertClaimedCaseOfCrisis(
     ...supervisors.filter((supervisor) => supervisor.id !== claimer?.id),
   ];
   const imminent = input.reasons.filter((reason) => reason.level === 'imminent');
-  const explanations = [
-    ...new Set((imminent.length > 0 ? imminent : input.reasons).map((r) => r.explanation)),
-  ];
+  const shown = imminent.length > 0 ? imminent : input.reasons;
 
   for (const recipient of recipients) {
     const t = workerTexts(deps, recipient.locale);
-    const reasons = explanations.map((explanation) => t('alert.reason', { explanation })).join('\n');
+    const pagesT = pagesTranslator(deps.i18n, recipient.locale);
+    const explanations = new Set(shown.map((reason) => crisisReasonText(pagesT, recipient.locale, reason)));
+    const reasons = [...explanations].map((explanation) => t('alert.reason', { explanation })).join('\n');
     const text =
       recipient.id === claimer?.id
         ? t('alert.crisis_yours', { id: open.id, reasons })

@@ -6,6 +6,7 @@ import { recordCaseEvent } from './audit.ts';
 import { sealCaseSignals } from './case-signals.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
+import { refreshPages } from './page-refresh.ts';
 
 export const OPEN_CASE_STATUSES = ['waiting', 'claimed'] as const;
 
@@ -140,19 +141,21 @@ export async function openOrRaiseCase(
   }
 
   const isHigher = compareLevels(input.level, open.level as TRiskLevel) > 0;
+  const screening = input.screening;
+  const fillsScreening = screening !== undefined && (!open.screeningId || open.screeningId === screening.id);
   await db.case.update({
     where: { id: open.id },
     data: {
       ...(isHigher ? { level: input.level, score: Math.max(open.score, input.score ?? 0) } : {}),
       ...(signalsSealed ? { signalsSealed } : {}),
       // The screening that opened the case may fill it in as it goes on; another one does not overwrite it.
-      ...(input.screening && (!open.screeningId || open.screeningId === input.screening.id)
+      ...(fillsScreening
         ? {
-            screeningId: input.screening.id,
-            scriptId: input.screening.scriptId,
-            scriptVersion: input.screening.scriptVersion,
-            scores: input.screening.scores,
-            explanation: input.screening.explanation,
+            screeningId: screening.id,
+            scriptId: screening.scriptId,
+            scriptVersion: screening.scriptVersion,
+            scores: screening.scores,
+            explanation: screening.explanation,
             score: Math.max(open.score, input.score ?? 0),
           }
         : {}),
@@ -165,7 +168,11 @@ export async function openOrRaiseCase(
     now,
     detail: { from: open.level, to: isHigher ? input.level : open.level, source: input.source },
   });
-  // A higher level pages from the start of its own, faster ladder (imminent: levels 1 and 2 at once).
+  // What workers already hold shows the case as it is now; a higher level also pages from the start of
+  // its own, faster ladder (imminent: levels 1 and 2 at once), since an edit makes no sound.
+  if (open.status === 'waiting' && (isHigher || fillsScreening || signalsSealed)) {
+    await refreshPages(deps, { caseId: open.id, now });
+  }
   const isNobodyToPage =
     isHigher && open.status === 'waiting'
       ? (await scheduleEscalation(deps, { caseId: open.id, now, isResidentWriting: true })).isNobody

@@ -1,5 +1,6 @@
 import { detectCrisis, type TCrisisSignals } from '../domain/risk/crisis.ts';
 import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
+import { withWordings } from '../domain/risk/reason-wording.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
@@ -9,7 +10,8 @@ const LEVEL_RANK = { none: 0, concern: 1, imminent: 2 } as const;
 
 /**
  * Reads one message for crisis language with every locale's patterns and keeps the strongest reading: people
- * write in the language they think in, whatever language the bot speaks to them.
+ * write in the language they think in, whatever language the bot speaks to them. Each reason carries its
+ * explanation in every language that knows it, for workers who read another.
  *
  * @example
  * assessMessage([en, zhCN], '我今晚就从楼上跳下去').level; // 'imminent'
@@ -23,7 +25,7 @@ export function assessMessage(
     const signals = detectCrisis(text, localePatterns);
     if (!strongest || LEVEL_RANK[signals.level] > LEVEL_RANK[strongest.level]) strongest = signals;
   }
-  return strongest;
+  return strongest && withWordings(patterns, strongest);
 }
 
 /**

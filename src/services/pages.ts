@@ -56,11 +56,11 @@ export function renderPage(
   i18n: i18n,
   locale: string,
   view: TCaseView,
-  options: TSummaryOptions & { paged: NonNullable<TSummaryOptions['paged']> },
+  options: Omit<TSummaryOptions, 'locale'> & { paged: NonNullable<TSummaryOptions['paged']> },
 ): { text: string; buttons: Array<Array<{ label: string; data: string }>> } {
   const t = pagesTranslator(i18n, locale);
   return {
-    text: `${renderCaseSummary(t, view, options)}\n\n${t('page.footer')}`,
+    text: `${renderCaseSummary(t, view, { ...options, locale })}\n\n${t('page.footer')}`,
     buttons: [
       [
         { label: t('buttons.claim'), data: `${CLAIM_CALLBACK_PREFIX}${view.id}` },

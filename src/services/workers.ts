@@ -77,6 +77,56 @@ export async function createInvitation(
   return { id: row.id, code, expiresAt };
 }
 
+export type TInvitationListing = {
+  id: number;
+  name: string;
+  role: string;
+  createdAt: string;
+  expiresAt: string;
+};
+
+/** The invitations not yet used nor expired, oldest first: never the code (only its hash is kept anyway). */
+export async function listPendingInvitations(prisma: PrismaClient, now: Date): Promise<TInvitationListing[]> {
+  const rows = await prisma.invitation.findMany({
+    where: { usedAt: null, expiresAt: { gt: now } },
+    orderBy: { id: 'asc' },
+    select: { id: true, name: true, role: true, createdAt: true, expiresAt: true },
+  });
+  return rows.map((row) => ({
+    ...row,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+  }));
+}
+
+export type TRevokeInvitationOutcome =
+  | { type: 'revoked'; invitation: { id: number; name: string; role: string } }
+  | { type: 'unknown' }
+  | { type: 'used'; workerId: number | null }
+  | { type: 'expired'; expiresAt: Date };
+
+/**
+ * Revokes a pending invitation: the row goes, so its code finds nothing and `/join` answers as for any
+ * wrong code. A used or expired invitation is left as it is.
+ *
+ * @example
+ * const outcome = await revokeInvitation({ prisma }, { invitationId: 4, now: new Date() });
+ */
+export async function revokeInvitation(
+  deps: { prisma: PrismaClient },
+  input: { invitationId: number; now: Date },
+): Promise<TRevokeInvitationOutcome> {
+  const db = currentClient(deps.prisma);
+  const invitation = await db.invitation.findUnique({ where: { id: input.invitationId } });
+  if (!invitation) return { type: 'unknown' };
+  if (invitation.usedAt) return { type: 'used', workerId: invitation.workerId };
+  if (invitation.expiresAt <= input.now) return { type: 'expired', expiresAt: invitation.expiresAt };
+  // Only while still unused: a /join that spent it meanwhile stands.
+  const { count } = await db.invitation.deleteMany({ where: { id: invitation.id, usedAt: null } });
+  if (count === 0) return { type: 'used', workerId: null };
+  return { type: 'revoked', invitation: { id: invitation.id, name: invitation.name, role: invitation.role } };
+}
+
 export type TJoinOutcome =
   | { type: 'joined'; worker: Worker }
   | { type: 'already-worker'; worker: Worker }
@@ -242,82 +292,97 @@ export async function deactivateWorker(
   input: { worker: string; now: Date },
 ): Promise<TDeactivateOutcome> {
   return runUnitOfWork(deps.prisma, async (): Promise<TDeactivateOutcome> => {
-    const tx = currentClient(deps.prisma);
     const found = await findWorkerByRef(deps.prisma, input.worker);
     if (found.type === 'unknown') return { type: 'unknown-worker' };
     if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
     const { worker } = found;
     if (!worker.isActive) return { type: 'already-inactive', workerId: worker.id };
+    const ended = await endWorkerAccess(deps, { worker, now: input.now, actor: 'admin', tellWorker: true });
+    return { type: 'deactivated', worker: { id: worker.id, name: worker.name, role: worker.role }, ...ended };
+  });
+}
 
-    await tx.worker.update({
-      where: { id: worker.id },
-      data: { isActive: false, isOnCall: false, activeCaseId: null },
+/**
+ * What ending a worker's access does (see `deactivateWorker`), in the caller's unit of work. `actor`: who
+ * ended it, on each released case's timeline (`admin`, or the worker themselves); `tellWorker`: whether
+ * they get the "access ended" notice (a worker who asked for it is answered by the bot instead).
+ */
+export async function endWorkerAccess(
+  deps: { prisma: PrismaClient; notices?: { protector: TDataProtector; i18n: i18n } },
+  input: { worker: Worker; now: Date; actor: string; tellWorker: boolean },
+): Promise<{ releasedCaseIds: number[]; removedShifts: number }> {
+  const tx = currentClient(deps.prisma);
+  const { worker } = input;
+  await tx.worker.update({
+    where: { id: worker.id },
+    data: { isActive: false, isOnCall: false, activeCaseId: null },
+  });
+  const { count: removedShifts } = await tx.rotaShift.deleteMany({
+    where: { workerId: worker.id, endsAt: { gt: input.now } },
+  });
+  const held = await tx.case.findMany({
+    where: { status: 'claimed', claimedById: worker.id },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  const releasedCaseIds: number[] = [];
+  for (const { id } of held) {
+    // Only if still theirs: a resolve or release that committed meanwhile stands.
+    const { count } = await tx.case.updateMany({
+      where: { id, status: 'claimed', claimedById: worker.id },
+      data: { status: 'waiting', claimedById: null, claimedAt: null },
     });
-    const { count: removedShifts } = await tx.rotaShift.deleteMany({
-      where: { workerId: worker.id, endsAt: { gt: input.now } },
+    if (count === 0) continue;
+    releasedCaseIds.push(id);
+    await recordCaseEvent(deps, {
+      caseId: id,
+      type: 'released',
+      actor: input.actor,
+      now: input.now,
+      detail: { reason: 'worker-deactivated', workerId: worker.id },
     });
-    const held = await tx.case.findMany({
-      where: { status: 'claimed', claimedById: worker.id },
+    await scheduleEscalation(deps, { caseId: id, now: input.now });
+  }
+  // Nothing new reaches them: pages, relays and alerts still queued for them are dropped. Edits that blank
+  // a resident's words in their chat (`/delete`, retention) still go. A resident's words that had not
+  // reached them yet are kept again for whoever claims the case next.
+  const undelivered = await tx.outboxMessage.groupBy({
+    by: ['caseId'],
+    where: { workerId: worker.id, kind: 'relay-to-worker', status: { in: ['pending', 'sending'] } },
+    _count: { _all: true },
+  });
+  for (const { caseId, _count } of undelivered) {
+    if (caseId === null) continue;
+    // A case's relays reach a worker in order, so the undelivered ones are its latest messages to them.
+    const latest = await tx.caseMessage.findMany({
+      where: { caseId, direction: 'from-resident', workerId: worker.id },
+      orderBy: { id: 'desc' },
+      take: _count._all,
       select: { id: true },
-      orderBy: { id: 'asc' },
     });
-    const releasedCaseIds: number[] = [];
-    for (const { id } of held) {
-      // Only if still theirs: a resolve or release that committed meanwhile stands.
-      const { count } = await tx.case.updateMany({
-        where: { id, status: 'claimed', claimedById: worker.id },
-        data: { status: 'waiting', claimedById: null, claimedAt: null },
-      });
-      if (count === 0) continue;
-      releasedCaseIds.push(id);
-      await recordCaseEvent(deps, {
-        caseId: id,
-        type: 'released',
-        actor: 'admin',
-        now: input.now,
-        detail: { reason: 'worker-deactivated', workerId: worker.id },
-      });
-      await scheduleEscalation(deps, { caseId: id, now: input.now });
-    }
-    // Nothing new reaches them: pages, relays and alerts still queued for them are dropped. Edits that blank
-    // a resident's words in their chat (`/delete`, retention) still go. A resident's words that had not
-    // reached them yet are kept again for whoever claims the case next.
-    const undelivered = await tx.outboxMessage.groupBy({
-      by: ['caseId'],
-      where: { workerId: worker.id, kind: 'relay-to-worker', status: { in: ['pending', 'sending'] } },
-      _count: { _all: true },
+    await tx.caseMessage.updateMany({
+      where: { id: { in: latest.map((m) => m.id) } },
+      data: { workerId: null },
     });
-    for (const { caseId, _count } of undelivered) {
-      if (caseId === null) continue;
-      // A case's relays reach a worker in order, so the undelivered ones are its latest messages to them.
-      const latest = await tx.caseMessage.findMany({
-        where: { caseId, direction: 'from-resident', workerId: worker.id },
-        orderBy: { id: 'desc' },
-        take: _count._all,
-        select: { id: true },
-      });
-      await tx.caseMessage.updateMany({
-        where: { id: { in: latest.map((m) => m.id) } },
-        data: { workerId: null },
-      });
-    }
-    await tx.outboxMessage.updateMany({
-      where: {
-        workerId: worker.id,
-        status: { in: ['pending', 'sending'] },
-        kind: { not: 'page-update' },
-      },
-      data: {
-        status: 'failed',
-        lockedUntil: null,
-        leaseOwner: null,
-        lastError: 'dropped: worker deactivated',
-      },
-    });
-    const notices = deps.notices;
-    if (notices) {
-      const noticeDeps = { prisma: deps.prisma, ...notices };
-      // The last message they get from the bot: left for the running bot's sweep to send.
+  }
+  await tx.outboxMessage.updateMany({
+    where: {
+      workerId: worker.id,
+      status: { in: ['pending', 'sending'] },
+      kind: { not: 'page-update' },
+    },
+    data: {
+      status: 'failed',
+      lockedUntil: null,
+      leaseOwner: null,
+      lastError: 'dropped: worker deactivated',
+    },
+  });
+  const notices = deps.notices;
+  if (notices) {
+    const noticeDeps = { prisma: deps.prisma, ...notices };
+    // The last message they get from the bot: left for the running bot's sweep to send.
+    if (input.tellWorker) {
       await enqueueOutbox(noticeDeps, {
         kind: 'staff-notice',
         payload: {
@@ -329,14 +394,9 @@ export async function deactivateWorker(
           ),
         },
       });
-      for (const caseId of releasedCaseIds)
-        await tellResidentOfCase(noticeDeps, { caseId, key: 'relay.released' });
     }
-    return {
-      type: 'deactivated',
-      worker: { id: worker.id, name: worker.name, role: worker.role },
-      releasedCaseIds,
-      removedShifts,
-    };
-  });
+    for (const caseId of releasedCaseIds)
+      await tellResidentOfCase(noticeDeps, { caseId, key: 'relay.released' });
+  }
+  return { releasedCaseIds, removedShifts };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
+import { crisisReasonText } from '../../src/domain/escalation/index.ts';
 import { splitText } from '../../src/domain/outbox/split-text.ts';
 import { createI18n, type TFunction } from '../../src/i18n.ts';
 import { MAX_RELAY_LENGTH } from '../../src/services/case-work.ts';
@@ -23,11 +24,20 @@ const numbers = { numbers: en('emergency.default') };
 const IMMINENT_EN = 'I want to kill myself tonight';
 const { crisisPatterns } = loadRiskData();
 
-/** The alert lines for `text`: the detector's explanations of its imminent reasons, never the words. */
+/**
+ * The alert lines for `text`: the detector's explanations of its imminent reasons in the reader's language,
+ * never the words.
+ */
 function alertReasons(t: TFunction, text: string): string {
+  const locale = t === wZh ? 'zh-CN' : 'en';
+  const pages = i18n.getFixedT(locale, 'pages');
   const reasons = assessMessage(crisisPatterns, text)?.reasons ?? [];
   const imminent = reasons.filter((reason) => reason.level === 'imminent');
-  const explanations = [...new Set(imminent.map((reason) => reason.explanation))];
+  const explanations = [
+    ...new Set(
+      imminent.map((reason) => crisisReasonText((key, values) => pages(key, values), locale, reason)),
+    ),
+  ];
   expect(explanations.length).toBeGreaterThan(0);
   return explanations.map((explanation) => t('alert.reason', { explanation })).join('\n');
 }

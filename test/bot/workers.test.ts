@@ -35,7 +35,11 @@ async function inviteCode(role: 'worker' | 'supervisor', name: string): Promise<
 
 let nextResidentId = 31_000;
 /** A waiting case with crisis signals that quote the resident, to look for where it must not show. */
-async function waitingCase(level: 'low' | 'moderate' | 'high' | 'imminent' = 'high', score = 0) {
+async function waitingCase(
+  level: 'low' | 'moderate' | 'high' | 'imminent' = 'high',
+  score = 0,
+  source: 'crisis-message' | 'screening' = 'crisis-message',
+) {
   const residentId = app.protector.pseudonymOf(nextResidentId++);
   await app.prisma.resident.create({ data: { id: residentId, consentStatus: 'given' } });
   const { caseId } = await openOrRaiseCase(
@@ -43,11 +47,28 @@ async function waitingCase(level: 'low' | 'moderate' | 'high' | 'imminent' = 'hi
     {
       residentId,
       level,
-      source: 'crisis-message',
+      source,
       score,
-      signals: {
-        crisis: { level: 'imminent', kind: 'self', reasons: [{ id: 'x', explanation: 'SECRETPILLS' }] },
-      },
+      signals:
+        source === 'screening'
+          ? undefined
+          : {
+              crisis: {
+                level: 'imminent',
+                kind: 'self',
+                reasons: [
+                  {
+                    id: 'self.use-means',
+                    source: 'pattern',
+                    kind: 'self',
+                    level: 'imminent',
+                    explanation: 'Speaks of using a means of self-harm',
+                    wordings: { en: 'Speaks of using a means of self-harm', 'zh-CN': '说要用手上的工具' },
+                    span: { start: 0, end: 11, text: 'SECRETPILLS' },
+                  },
+                ],
+              },
+            },
     },
   );
   return caseId;
@@ -199,11 +220,11 @@ describe(describeDatabase('a worker talking to the bot'), () => {
 describe(describeDatabase('/queue'), () => {
   it('lists the waiting cases: imminent, high, moderate, low; then score; then waiting time', async () => {
     await app.prisma.case.updateMany({ where: { status: 'waiting' }, data: { status: 'withdrawn' } });
-    const low = await waitingCase('low', 30);
-    const moderate = await waitingCase('moderate', 20);
-    const highOld = await waitingCase('high', 5);
-    const highNew = await waitingCase('high', 5);
-    const highScore = await waitingCase('high', 9);
+    const low = await waitingCase('low', 30, 'screening');
+    const moderate = await waitingCase('moderate', 20, 'screening');
+    const highOld = await waitingCase('high', 5, 'screening');
+    const highNew = await waitingCase('high', 5, 'screening');
+    const highScore = await waitingCase('high', 9, 'screening');
     const imminent = await waitingCase('imminent', 0);
     const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
     await app.prisma.case.update({ where: { id: highOld }, data: { createdAt: minutesAgo(30) } });
@@ -218,6 +239,9 @@ describe(describeDatabase('/queue'), () => {
     expect(order).toEqual([imminent, highScore, highOld, highNew, moderate, low]);
     expect(listing).toMatch(/^Waiting cases, most urgent first \(6\):/);
     expect(listing).toContain(`#${highOld} · HIGH · score 5 · waiting 30 min`);
+    // A crisis case says what the detector read, not "score 0"; never the resident's words.
+    expect(listing).toContain(`#${imminent} · IMMINENT · Speaks of using a means of self-harm · waiting`);
+    expect(listing).not.toContain(`#${imminent} · IMMINENT · score`);
     expect(listing).not.toContain('SECRETPILLS');
     const keyboard = app.api.lastKeyboard(qi.person.id);
     expect(keyboard?.buttons.map((b) => b.data)).toEqual(
@@ -226,6 +250,12 @@ describe(describeDatabase('/queue'), () => {
         CALLBACK.details(id),
       ]),
     );
+
+    const zhi = await joinStaff(app, staffPerson('Zhi', 'zh-hans'));
+    await zhi.send('/queue');
+    const [zhListing] = zhi.read();
+    expect(zhListing).toContain(`#${imminent} · 紧急 · 说要用手上的工具 · 已等待`);
+    expect(zhListing).toContain(`#${highOld} · 高 · 分数 5 · 已等待 30 分钟`);
 
     await app.prisma.case.updateMany({ where: { status: 'waiting' }, data: { status: 'withdrawn' } });
     await qi.send('/queue');

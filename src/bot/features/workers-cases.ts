@@ -1,19 +1,27 @@
 import { Composer, InlineKeyboard } from 'grammy';
+import { crisisReasonText } from '../../domain/escalation/index.ts';
+import { shorten } from '../../domain/script/index.ts';
 import type { TFunction } from '../../i18n.ts';
 import { formatWaitingFor, listQueue, QUEUE_PAGE_SIZE, viewCase } from '../../services/case-view.ts';
 import {
   addCaseNote,
   claimedCasesOf,
   DEFAULT_RESOLVE_OUTCOMES,
+  describeOutcome,
+  describeOutcomes,
   releaseCase,
   resolveCase,
   switchActiveCase,
   type TCaseRefusal,
 } from '../../services/case-work.ts';
 import { claimCase } from '../../services/claim-case.ts';
+import { pagesTranslator } from '../../services/pages.ts';
 import type { TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
 import { CALLBACK, CLAIM_PATTERN, caseKeyboard, DETAILS_PATTERN } from '../keyboards.ts';
+
+/** A crisis reason on a `/queue` line: enough to tell the cases apart; Details has the rest. */
+const QUEUE_REASON_CHARS = 80;
 
 /**
  * A worker's cases: `/queue`, the Claim and Details buttons, `/case`, `/note`, `/release` and `/resolve`.
@@ -25,30 +33,40 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
 
   feature.command('queue', async (ctx) => {
     const now = nowOf(deps);
-    const waiting = await listQueue(deps);
-    if (waiting.length === 0) {
+    const { total, shown } = await listQueue(deps, { limit: QUEUE_PAGE_SIZE });
+    if (total === 0) {
       await ctx.outbox.reply(ctx.t('queue.empty'));
       return;
     }
-    const shown = waiting.slice(0, QUEUE_PAGE_SIZE);
-    const lines = [ctx.t('queue.title', { total: waiting.length })];
+    const lines = [ctx.t('queue.title', { total })];
     const keyboard = new InlineKeyboard();
+    const pagesT = pagesTranslator(deps.i18n, ctx.locale);
     for (const item of shown) {
+      const values = {
+        id: item.id,
+        level: ctx.t(`levels.${item.level}`),
+        waiting: formatWaitingFor(deps, ctx.locale, now.getTime() - item.createdAt.getTime()),
+      };
+      // A crisis case has no score worth showing: say what the detector read instead.
       lines.push(
-        ctx.t('queue.line', {
-          id: item.id,
-          level: ctx.t(`levels.${item.level}`),
-          score: item.score,
-          waiting: formatWaitingFor(deps, ctx.locale, now.getTime() - item.createdAt.getTime()),
-        }),
+        item.crisisReason
+          ? ctx.t('queue.line_crisis', {
+              ...values,
+              reason: shorten(crisisReasonText(pagesT, ctx.locale, item.crisisReason), QUEUE_REASON_CHARS),
+            })
+          : item.source === 'screening'
+            ? ctx.t('queue.line', { ...values, score: item.score })
+            : ctx.t('queue.line_source', {
+                ...values,
+                source: pagesT(`source.${item.source.replaceAll('-', '_')}`),
+              }),
       );
       keyboard
         .text(ctx.t('buttons.claim', { id: item.id }), CALLBACK.claim(item.id))
         .text(ctx.t('buttons.details', { id: item.id }), CALLBACK.details(item.id))
         .row();
     }
-    if (waiting.length > shown.length)
-      lines.push(ctx.t('queue.more', { total: waiting.length - shown.length }));
+    if (total > shown.length) lines.push(ctx.t('queue.more', { total: total - shown.length }));
     await ctx.outbox.reply(lines.join('\n'), { keyboard: keyboard });
   });
 
@@ -174,7 +192,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
 
   feature.command('resolve', async (ctx) => {
     const outcome = ctx.match.trim().toLowerCase();
-    const list = outcomes.join(', ');
+    const list = describeOutcomes(ctx.t, outcomes);
     if (outcome === '') {
       await ctx.outbox.reply(ctx.t('resolve.usage', { outcomes: list }));
       return;
@@ -192,7 +210,7 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
     await ctx.outbox.reply(
       ctx.t(resolved.isResidentTold ? 'resolve.done' : 'resolve.done_unreachable', {
         id: resolved.caseId,
-        outcome,
+        outcome: describeOutcome(ctx.t, outcome),
       }),
     );
   });

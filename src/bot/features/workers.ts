@@ -1,11 +1,12 @@
 import { Composer } from 'grammy';
 import { resolveLocale } from '../../i18n.ts';
-import { DEFAULT_RESOLVE_OUTCOMES } from '../../services/case-work.ts';
+import { DEFAULT_RESOLVE_OUTCOMES, describeOutcomes } from '../../services/case-work.ts';
 import { currentShiftOf, joinWithInvitation, setOnCall } from '../../services/workers.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
 import { CLAIM_PATTERN, DETAILS_PATTERN } from '../keyboards.ts';
 import { createWorkerRelayFeature } from './relay.ts';
+import { createStaffSelfFeature } from './staff-self.ts';
 import { createCaseWorkFeature } from './workers-cases.ts';
 
 /** Commands only a worker can use; anyone else is told so, and sees nothing. */
@@ -46,6 +47,7 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
     await ctx.outbox.reply(lines.join('\n'));
   });
 
+  feature.use(createStaffSelfFeature(deps));
   feature.use(createCaseWorkFeature(deps));
   feature.use(createWorkerRelayFeature(deps));
 
@@ -60,7 +62,7 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
 }
 
 function helpText(deps: TBotDeps, ctx: TStaffContext): string {
-  const outcomes = (deps.resolveOutcomes ?? DEFAULT_RESOLVE_OUTCOMES).join(', ');
+  const outcomes = describeOutcomes(ctx.t, deps.resolveOutcomes ?? DEFAULT_RESOLVE_OUTCOMES);
   return ctx.t('help.text', { name: ctx.worker.name, role: ctx.t(`roles.${ctx.worker.role}`), outcomes });
 }
 

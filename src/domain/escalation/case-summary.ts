@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_LABELS, shorten, type TScriptLabels } from '../script/index.ts';
+import { crisisReasonText, ZStoredCrisisReason } from './crisis-reason-text.ts';
 import type { TAudience } from './policy.ts';
 
 /**
@@ -41,6 +42,8 @@ export type TCaseWords = {
 
 export type TSummaryOptions = {
   now: Date;
+  /** The reader's language: the detector's reasons are shown in its words. */
+  locale: string;
   /** On a page: the step and audiences it was sent to, so the worker knows why it reached them. */
   paged?: { step: number; audiences: readonly TAudience[] };
   /** The names of the case's script version in the reader's language; ids without it. */
@@ -93,7 +96,7 @@ const ZSignals = z.object({
     .object({
       level: z.string(),
       kind: z.string().nullish(),
-      reasons: z.array(z.object({ id: z.string(), explanation: z.string() })),
+      reasons: z.array(ZStoredCrisisReason),
     })
     .optional()
     .catch(undefined),
@@ -142,7 +145,7 @@ export function renderCaseSummary(t: TTranslate, view: TCaseView, options: TSumm
     messageLines(t, view.words),
     scoreLines(t, labels, view.scores),
     explanationLines(t, labels, view.explanation),
-    signalLines(t, view.signals),
+    signalLines(t, options.locale, view.signals),
     answerLines(t, labels, view.words),
   ]) {
     if (section.length > 0) lines.push('', ...section);
@@ -269,7 +272,7 @@ function listWithMore(t: TTranslate, parts: string[]): string {
   return [...shown, ...(hidden > 0 ? [t('why.more', { n: hidden })] : [])].join('; ');
 }
 
-function signalLines(t: TTranslate, json: unknown): string[] {
+function signalLines(t: TTranslate, locale: string, json: unknown): string[] {
   const parsed = ZSignals.safeParse(json);
   if (!parsed.success) return [];
   const { crisis, grievance } = parsed.data;
@@ -282,9 +285,11 @@ function signalLines(t: TTranslate, json: unknown): string[] {
           `crisis_kind.${crisis.kind === 'self' || crisis.kind === 'others' ? crisis.kind : 'unknown'}`,
         ),
       }),
-      ...crisis.reasons
-        .slice(0, MAX_CRISIS_REASONS)
-        .map((reason) => t('signals.reason', { explanation: shorten(reason.explanation, MAX_REASON_CHARS) })),
+      ...crisis.reasons.slice(0, MAX_CRISIS_REASONS).map((reason) =>
+        t('signals.reason', {
+          explanation: shorten(crisisReasonText(t, locale, reason), MAX_REASON_CHARS),
+        }),
+      ),
     );
   }
   const categories = (grievance?.categories ?? [])
@@ -298,7 +303,7 @@ function signalLines(t: TTranslate, json: unknown): string[] {
         categories: categories
           .map((category) =>
             t('signals.category', {
-              category: category.category,
+              category: t(`grievance_category.${category.category}`),
               matches: category.matches,
               percent: (category.proportion * 100).toFixed(1),
               terms: category.topTerms

@@ -6,6 +6,7 @@ import type {
   TCrisisKind,
   TCrisisLevel,
   TCrisisPatterns,
+  TIntensifierType,
 } from './crisis-patterns.ts';
 import { normaliseText } from './normalise.ts';
 
@@ -42,6 +43,13 @@ export interface TCrisisReason {
   level: Exclude<TCrisisLevel, 'none'>;
   explanation: string;
   span: TTextSpan;
+  /** An intensifier's type, and whether it lifted the match to imminent: workers read these in their language. */
+  intensifier?: { type: TIntensifierType; lifts: boolean };
+  /**
+   * The explanation in each locale whose pattern file knows this id (added by the reader that ran every
+   * locale's patterns), so a worker reads it in their own language whatever language the resident wrote in.
+   */
+  wordings?: Readonly<Record<string, string>>;
 }
 
 export type TSuppressionCause =
@@ -222,6 +230,7 @@ export function detectCrisis(text: string, patterns: TCrisisPatterns): TCrisisSi
           level,
           explanation: `${intensifier.description} (${intensifier.type}${lifting ? ': lifts to imminent' : ''})`,
           span: toSpan(found),
+          intensifier: { type: intensifier.type, lifts: lifting },
         });
       }
     }

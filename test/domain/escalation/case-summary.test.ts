@@ -95,6 +95,7 @@ describe('renderCaseSummary', () => {
   it('shows level, waiting time, scores and bands, the rules and answers, and signals with reasons', () => {
     const text = renderCaseSummary(en, view, {
       now,
+      locale: 'en',
       paged: { step: 1, audiences: ['on-call', 'supervisors'] },
     });
     expect(text.split('\n')).toEqual([
@@ -144,7 +145,11 @@ describe('renderCaseSummary', () => {
         },
       ],
     };
-    const english = renderCaseSummary(en, fromScreening, { now, labels: scriptLabels(script, 'en') });
+    const english = renderCaseSummary(en, fromScreening, {
+      now,
+      locale: 'en',
+      labels: scriptLabels(script, 'en'),
+    });
     expect(english).toContain('• Distress: 21 (range 0–24), band Serious');
     expect(english).toContain(
       '• Thinking of suicide right now → IMMINENT risk, because: Thinking of ending their life right now: Yes, right now',
@@ -152,7 +157,11 @@ describe('renderCaseSummary', () => {
     expect(english).toContain(
       '• Distress “Serious” → HIGH risk, from: Tense or on edge: Often (+3); Felt no good, worthless: Nearly all the time (+4)',
     );
-    const chinese = renderCaseSummary(zh, fromScreening, { now, labels: scriptLabels(script, 'zh-CN') });
+    const chinese = renderCaseSummary(zh, fromScreening, {
+      now,
+      locale: 'zh-CN',
+      labels: scriptLabels(script, 'zh-CN'),
+    });
     expect(chinese).toContain('• 心理困扰：21');
     expect(chinese).toContain('当下有自杀念头 → 紧急风险，依据：此刻正想结束生命：');
     expect(chinese).toContain('紧张或心里发慌：经常（+3）');
@@ -160,14 +169,17 @@ describe('renderCaseSummary', () => {
   });
 
   it('never shows what the resident wrote', () => {
-    for (const t of [en, zh]) {
-      const text = renderCaseSummary(t, view, { now });
+    for (const [t, locale] of [
+      [en, 'en'],
+      [zh, 'zh-CN'],
+    ] as const) {
+      const text = renderCaseSummary(t, view, { now, locale });
       expect(text).not.toContain('RESIDENT');
     }
   });
 
   it('reads in Chinese with the same structure', () => {
-    const text = renderCaseSummary(zh, view, { now });
+    const text = renderCaseSummary(zh, view, { now, locale: 'zh-CN' });
     expect(text).toContain('个案 #42：紧急风险');
     expect(text).toContain('已等待 7 分钟');
     expect(text).toContain('信号（供您判断，并非结论）');
@@ -186,7 +198,7 @@ describe('renderCaseSummary', () => {
       explanation: 'not a list',
       signals: { crisis: { level: 'imminent', reasons: 'broken' } },
     };
-    expect(renderCaseSummary(en, bare, { now: createdAt })).toBe(
+    expect(renderCaseSummary(en, bare, { now: createdAt, locale: 'en' })).toBe(
       '🔔 Case #7: IMMINENT risk\nWaiting under a minute · from crisis language in a message',
     );
   });
@@ -203,7 +215,7 @@ describe('renderCaseSummary', () => {
         answers: Array.from({ length: 8 }, (_, j) => ({ questionId: `q${j}`, optionId: 'x', points: 1 })),
       })),
     };
-    const text = renderCaseSummary(en, many, { now });
+    const text = renderCaseSummary(en, many, { now, locale: 'en' });
     expect(text).toContain('q4: x (+1); 3 more');
     expect(text).toContain('• … and 5 more reasons (Details)');
     expect(text.length).toBeLessThanOrEqual(3500);

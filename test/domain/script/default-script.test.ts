@@ -265,3 +265,21 @@ describe('the default script', () => {
     }
   });
 });
+
+describe('the default script in Chinese', () => {
+  it('addresses the resident in one register: 您, never 你', () => {
+    const chinese: string[] = [];
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) for (const item of node) collect(item);
+      else if (typeof node === 'object' && node !== null) {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'zh-CN' && typeof value === 'string') chinese.push(value);
+          else collect(value);
+        }
+      }
+    };
+    collect(script);
+    expect(chinese.length).toBeGreaterThan(20);
+    expect(chinese.filter((text) => text.includes('你'))).toEqual([]);
+  });
+});
