@@ -229,6 +229,8 @@ describe('npm start', () => {
         TELEGRAM_API_ROOT: server.url,
         DATABASE_URL: `pglite:${join(workDir, 'data-wrong-token')}`,
         LOG_FORMAT: 'pretty',
+        EMERGENCY_NUMBERS: 'Call 999 now.',
+        ALERT_CHAT_ID: '-100123',
       },
       workDir,
     );
@@ -239,6 +241,8 @@ describe('npm start', () => {
       expect(api.callsOf('getMe')).toHaveLength(1);
       expect(run.output()).toMatch(/^\[[\d: .-]+\] INFO: database ready\n\s+database: "pglite"$/m);
       expect(run.output()).not.toContain('{"level"');
+      // Both set: no warning about going live without them.
+      expect(run.output()).not.toMatch(/EMERGENCY_NUMBERS is not set|ALERT_CHAT_ID is not set/);
     } finally {
       run.child.kill('SIGKILL');
       await server.close();
@@ -288,6 +292,9 @@ describe('npm start', () => {
     const run = startBot(env, workDir);
     try {
       await waitFor(() => run.output().includes('long polling started'), 'long polling to start', 60_000);
+      // Only BOT_TOKEN set: the start says loudly what must be set before going live.
+      expect(run.output()).toMatch(/"level":40,.*EMERGENCY_NUMBERS is not set/);
+      expect(run.output()).toMatch(/"level":40,.*ALERT_CHAT_ID is not set/);
       api.queueUpdate(textUpdate(RESIDENT_EN, '/start'));
       await waitFor(() => api.textsTo(RESIDENT_EN.id).length > 0, 'the answer to /start');
       expect(api.textsTo(RESIDENT_EN.id)[0]).toMatch(/not an emergency service/);
