@@ -14,6 +14,9 @@ export const CALLBACK = {
   language: (locale: string) => `lang:${locale}`,
   deleteYes: 'delete:yes',
   deleteNo: 'delete:no',
+  /** A worker's own `/delete`: apart from the residents', so a tap after their access ended erases nothing. */
+  staffDeleteYes: 'staff-delete:yes',
+  staffDeleteNo: 'staff-delete:no',
   discardAnswers: 'cancel:discard',
   callback: (screeningId: string) => `callback:${screeningId}`,
   /** "No, thanks" to the offer of a worker after a screening. */
@@ -45,6 +48,14 @@ export function deleteKeyboard(t: TFunction): InlineKeyboard {
     .text(t('delete.yes'), CALLBACK.deleteYes)
     .row()
     .text(t('delete.no'), CALLBACK.deleteNo);
+}
+
+/** A worker's own `/delete`, in the worker's language (`t` reads the worker namespace). */
+export function staffDeleteKeyboard(t: TFunction): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t('delete.yes'), CALLBACK.staffDeleteYes)
+    .row()
+    .text(t('delete.no'), CALLBACK.staffDeleteNo);
 }
 
 /** Claim and Details for one case, in the worker's language (`t` reads the worker namespace). */

@@ -39,6 +39,9 @@ export function createWebhookRoute(deps: TWebhookDeps): Hono<TServerEnv> {
         throw new HTTPException(401, { message: 'wrong or missing secret token' });
       }
       if (!deps.isAccepting()) throw new HTTPException(503, { message: 'shutting down' });
+      // Listening starts before Telegram is reached; until then Telegram's own retry brings the update back.
+      if (!deps.bot.isInited())
+        throw new HTTPException(503, { message: 'starting: Telegram not reached yet' });
 
       const body = await c.req.json<unknown>().catch(() => undefined);
       const update = ZUpdate.safeParse(body);

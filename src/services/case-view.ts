@@ -10,8 +10,9 @@ import {
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import { recordCaseEvent } from './audit.ts';
 import { openCaseSignals } from './case-signals.ts';
-import { crisisMessagesOf, describeOutcome, workerTexts } from './case-work.ts';
+import { crisisMessagesOf, workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { describeOutcome } from './outcome-wording.ts';
 import { caseViewOf, pagesTranslator } from './pages.ts';
 import { freeTextAnswersOf } from './screenings.ts';
 import type { TScriptRegistry } from './script-registry.ts';

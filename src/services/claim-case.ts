@@ -75,6 +75,10 @@ async function markPagesClaimed(
   deps: TCaseWorkDeps,
   input: { caseId: number; level: string; winnerId: number },
 ): Promise<number> {
+  // A refresh of a waiting case's pages not yet sent would undo what this says (see `refreshPages`).
+  await currentClient(deps.prisma).outboxMessage.deleteMany({
+    where: { caseId: input.caseId, kind: 'page-update', status: 'pending' },
+  });
   const pages = await currentClient(deps.prisma).outboxMessage.findMany({
     // `sending` too: a page in flight as the claim lands is edited once it has arrived.
     where: { caseId: input.caseId, kind: 'page', status: { in: ['sent', 'sending'] } },

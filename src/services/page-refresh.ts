@@ -1,5 +1,6 @@
-import { currentClient } from '../db/unit-of-work.ts';
-import { isCaseLevel, planStep } from '../domain/escalation/index.ts';
+import { z } from 'zod';
+import { currentClient, type TDbClient } from '../db/unit-of-work.ts';
+import { AUDIENCES, isCaseLevel, planStep, type TAudience } from '../domain/escalation/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { TEscalationDeps } from './escalation.ts';
 import { enqueueOutbox, openOutboxPayload } from './outbox.ts';
@@ -27,7 +28,8 @@ export async function refreshPages(
   if (row.status !== 'waiting' || !isCaseLevel(row.level)) return 0;
   const pages = await db.outboxMessage.findMany({
     // `sending`: a page on its way now is edited once Telegram has taken it.
-    where: { caseId: row.id, kind: 'page', status: { in: ['sent', 'sending'] }, workerId: { not: null } },
+    // Only pages of those still on the team: someone whose access ended is told nothing more.
+    where: { caseId: row.id, kind: 'page', status: { in: ['sent', 'sending'] }, worker: { isActive: true } },
     include: { worker: { select: { locale: true } } },
     orderBy: { id: 'asc' },
   });
@@ -35,6 +37,7 @@ export async function refreshPages(
   // While a case waits, its only page edits are these refreshes: one not yet sent is out of date now.
   await db.outboxMessage.deleteMany({ where: { caseId: row.id, kind: 'page-update', status: 'pending' } });
   const view = caseViewOf(deps.protector, row);
+  const pagedAs = await audiencesPaged(db, row.id);
   for (const page of pages) {
     const sent = openOutboxPayload(deps.protector, page.payloadSealed);
     if (sent.type !== 'send') continue;
@@ -43,7 +46,11 @@ export async function refreshPages(
     const labels = await deps.scripts.labels(row.scriptId, row.scriptVersion, locale);
     const { text, buttons } = renderPage(deps.i18n, locale, view, {
       now: input.now,
-      paged: { step, audiences: planStep(deps.policy, row.level, step).audiences },
+      paged: {
+        step,
+        audiences:
+          pagedAs.get(`${page.workerId}@${step}`) ?? planStep(deps.policy, row.level, step).audiences,
+      },
       labels,
     });
     await enqueueOutbox(deps, {
@@ -55,3 +62,25 @@ export async function refreshPages(
   }
   return pages.length;
 }
+
+/**
+ * Whom each page reached as (on call, supervisor …), by `workerId@step`, from the case's `paged` events: the
+ * level may have changed since, and with it what that step would page now. The latest event wins.
+ */
+async function audiencesPaged(db: TDbClient, caseId: number): Promise<Map<string, readonly TAudience[]>> {
+  const events = await db.caseEvent.findMany({ where: { caseId, type: 'paged' }, orderBy: { id: 'asc' } });
+  const audiences = new Map<string, readonly TAudience[]>();
+  for (const event of events) {
+    const parsed = ZPagedDetail.safeParse(event.detail);
+    if (!parsed.success) continue;
+    for (const workerId of parsed.data.workerIds)
+      audiences.set(`${workerId}@${parsed.data.step}`, parsed.data.audiences);
+  }
+  return audiences;
+}
+
+const ZPagedDetail = z.object({
+  step: z.number(),
+  audiences: z.array(z.enum(AUDIENCES)),
+  workerIds: z.array(z.number()),
+});

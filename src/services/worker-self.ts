@@ -44,10 +44,13 @@ export async function eraseWorkerSelf(
     actor: workerActor(worker.id),
     tellWorker: false,
   });
+  const anonymous = `#${worker.id}`;
   await db.worker.update({
     where: { id: worker.id },
     // Telegram user ids are positive: a negative one links to no account and stays unique.
-    data: { name: `#${worker.id}`, telegramUserId: BigInt(-worker.id) },
+    data: { name: anonymous, telegramUserId: BigInt(-worker.id) },
   });
+  // The invitation they joined by names them too.
+  await db.invitation.updateMany({ where: { workerId: worker.id }, data: { name: anonymous } });
   return releasedCaseIds;
 }

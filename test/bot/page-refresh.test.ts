@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../src/cli/admin-command.ts';
 import { createI18n } from '../../src/i18n.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
@@ -38,6 +39,7 @@ afterAll(async () => {
 });
 
 let nextPersonId = 49_000;
+const quiet = { out: () => undefined, err: () => undefined };
 
 /** The latest text each of `staff`'s messages with a Claim button for `caseId` was sent or edited to. */
 function pageEdits(staff: TStaff, caseId: number) {
@@ -98,6 +100,10 @@ describe(describeDatabase('a page of a waiting case'), () => {
     expect(edits.map((call) => String(call.payload.text).split('\n')[0])).toEqual([
       p('page.title', { id: row.id, level: p('level.imminent') }),
     ]);
+    // Why it reached her stays as it was: on call at the first step of the high ladder.
+    expect(String(edits[0]?.payload.text).split('\n')[2]).toBe(
+      p('page.paged_as', { audience: p('audience.on_call'), step: 1 }),
+    );
     // A new page too, with a sound: the old one was only edited.
     expect(
       ann
@@ -105,5 +111,21 @@ describe(describeDatabase('a page of a waiting case'), () => {
         .filter((text) => text.startsWith(p('page.title', { id: row.id, level: p('level.imminent') }))),
     ).toHaveLength(1);
     expect(ann.claimMessageId(row.id)).not.toBe(oldPageId);
+  });
+
+  it('is left alone for a worker whose access has ended', async () => {
+    const resident = createResident(app, { id: nextPersonId++, languageCode: 'en', firstName: 'Res' });
+    await resident.consent();
+    await resident.answer(OPENS_MIDWAY.slice(0, 7));
+    const row = await app.prisma.case.findFirstOrThrow({ where: { residentId: resident.residentId } });
+    await sweepAndDeliver(app);
+    // Caiwen leaves the team while the case waits.
+    const { id: caiId } = await cai.worker();
+    await runAdminCommand(['deactivate', '--worker', String(caiId)], { prisma: app.prisma }, quiet);
+
+    await resident.answer(OPENS_MIDWAY.slice(7));
+    await deliverOutbox(app);
+    expect(pageEdits(ann, row.id)).toHaveLength(1);
+    expect(pageEdits(cai, row.id)).toEqual([]);
   });
 });

@@ -68,7 +68,7 @@ describe(describeDatabase('/delete for staff'), () => {
     await ola.send('/delete');
     const worker = await ola.worker();
     expect(ola.read()).toEqual([w('delete.confirm', { count: 0, id: worker.id })]);
-    await ola.press(CALLBACK.deleteNo, messageWithButton(ola, CALLBACK.deleteNo));
+    await ola.press(CALLBACK.staffDeleteNo, messageWithButton(ola, CALLBACK.staffDeleteNo));
     expect(ola.read()).toEqual([w('delete.kept')]);
     expect(await ola.worker()).toMatchObject({ isActive: true, name: worker.name });
   });
@@ -93,13 +93,22 @@ describe(describeDatabase('/delete for staff'), () => {
     expect(kai.read()).toEqual([w('delete.confirm', { count: 1, id: kaiId })]);
     await ivo.send('/oncall on');
     ivo.read();
-    await kai.press(CALLBACK.deleteYes, messageWithButton(kai, CALLBACK.deleteYes));
+    const confirmId = messageWithButton(kai, CALLBACK.staffDeleteYes);
+    await kai.press(CALLBACK.staffDeleteYes, confirmId);
     await sweepAndDeliver(app);
     expect(kai.read()).toEqual([w('delete.done')]);
+    // A second tap, now that the account is anyone's: nothing is erased, nothing claimed.
+    const residentsBefore = await app.prisma.resident.count();
+    await kai.press(CALLBACK.staffDeleteYes, confirmId);
+    expect(app.api.callsOf('answerCallbackQuery').at(-1)?.payload.text).toBe(w('delete.stale'));
+    expect(await app.prisma.resident.count()).toBe(residentsBefore);
+    expect(kai.read()).toEqual([]);
 
     const row = await app.prisma.worker.findUniqueOrThrow({ where: { id: kaiId } });
     expect(row).toMatchObject({ isActive: false, isOnCall: false, name: `#${kaiId}` });
     expect(row.telegramUserId).toBeLessThan(0n);
+    const invitations = await app.prisma.invitation.findMany({ where: { workerId: kaiId } });
+    expect(invitations.map((invitation) => invitation.name)).toEqual([`#${kaiId}`]);
     expect(await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
       status: 'waiting',
       claimedById: null,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TBot } from '../../src/bot/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServer } from '../../src/server/index.ts';
 
@@ -20,6 +21,24 @@ describe('createServer', () => {
       },
     });
     expect((await app.request('/healthz')).status).toBe(503);
+  });
+
+  it('answers 503 to a webhook delivery until the bot has reached Telegram, and handles nothing', async () => {
+    let handled = 0;
+    const bot = {
+      isInited: () => false,
+      handleUpdate: async () => {
+        handled += 1;
+      },
+    } as unknown as TBot;
+    const { app } = createServer({ logger, pingDatabase: async () => true, webhook: { bot, secret: 's' } });
+    const response = await app.request('/webhook', {
+      method: 'POST',
+      headers: { 'X-Telegram-Bot-Api-Secret-Token': 's', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ update_id: 1 }),
+    });
+    expect(response.status).toBe(503);
+    expect(handled).toBe(0);
   });
 
   it('serves no webhook route in polling mode', async () => {

@@ -3,7 +3,7 @@ import { isLocale } from '../../i18n.ts';
 import { eraseWorkerSelf, heldCaseCount, setWorkerLocale } from '../../services/worker-self.ts';
 import type { TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
-import { CALLBACK, deleteKeyboard, languageKeyboard } from '../keyboards.ts';
+import { CALLBACK, languageKeyboard, staffDeleteKeyboard } from '../keyboards.ts';
 
 /**
  * What staff may do about themselves, as residents may: `/language`, `/privacy` (what is kept about them)
@@ -34,15 +34,15 @@ export function createStaffSelfFeature(deps: TBotDeps): Composer<TStaffContext> 
   feature.command('delete', async (ctx) => {
     const count = await heldCaseCount(deps, ctx.worker.id);
     await ctx.outbox.reply(ctx.t('delete.confirm', { count, id: ctx.worker.id }), {
-      keyboard: deleteKeyboard(ctx.t),
+      keyboard: staffDeleteKeyboard(ctx.t),
     });
   });
-  feature.callbackQuery(CALLBACK.deleteNo, async (ctx) => {
+  feature.callbackQuery(CALLBACK.staffDeleteNo, async (ctx) => {
     await ctx.outbox.answerCallback();
     await ctx.outbox.closeKeyboard();
     await ctx.outbox.reply(ctx.t('delete.kept'));
   });
-  feature.callbackQuery(CALLBACK.deleteYes, async (ctx) => {
+  feature.callbackQuery(CALLBACK.staffDeleteYes, async (ctx) => {
     await ctx.outbox.answerCallback();
     await ctx.outbox.closeKeyboard();
     const released = await eraseWorkerSelf(

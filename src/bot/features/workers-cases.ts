@@ -7,14 +7,13 @@ import {
   addCaseNote,
   claimedCasesOf,
   DEFAULT_RESOLVE_OUTCOMES,
-  describeOutcome,
-  describeOutcomes,
   releaseCase,
   resolveCase,
   switchActiveCase,
   type TCaseRefusal,
 } from '../../services/case-work.ts';
 import { claimCase } from '../../services/claim-case.ts';
+import { describeOutcome, describeOutcomes } from '../../services/outcome-wording.ts';
 import { pagesTranslator } from '../../services/pages.ts';
 import type { TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';

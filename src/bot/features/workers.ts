@@ -1,10 +1,11 @@
 import { Composer } from 'grammy';
 import { resolveLocale } from '../../i18n.ts';
-import { DEFAULT_RESOLVE_OUTCOMES, describeOutcomes } from '../../services/case-work.ts';
+import { DEFAULT_RESOLVE_OUTCOMES } from '../../services/case-work.ts';
+import { describeOutcomes } from '../../services/outcome-wording.ts';
 import { currentShiftOf, joinWithInvitation, setOnCall } from '../../services/workers.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
-import { CLAIM_PATTERN, DETAILS_PATTERN } from '../keyboards.ts';
+import { CALLBACK, CLAIM_PATTERN, DETAILS_PATTERN } from '../keyboards.ts';
 import { createWorkerRelayFeature } from './relay.ts';
 import { createStaffSelfFeature } from './staff-self.ts';
 import { createCaseWorkFeature } from './workers-cases.ts';
@@ -111,6 +112,11 @@ export function createJoinFeature(deps: TBotDeps): Composer<TBotContext> {
   });
   feature.callbackQuery([CLAIM_PATTERN, DETAILS_PATTERN], async (ctx) => {
     await ctx.outbox.answerCallback({ text: ctx.t('worker:gate.not_worker'), isAlert: true });
+  });
+  // A worker's own /delete answered after their access ended (a second tap, an admin in between).
+  feature.callbackQuery([CALLBACK.staffDeleteYes, CALLBACK.staffDeleteNo], async (ctx) => {
+    await ctx.outbox.answerCallback({ text: ctx.t('worker:delete.stale'), isAlert: true });
+    await ctx.outbox.closeKeyboard();
   });
   return feature;
 }

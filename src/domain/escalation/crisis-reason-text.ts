@@ -9,9 +9,9 @@ import type { TTranslate } from './case-summary.ts';
 export const ZStoredCrisisReason = z.object({
   id: z.string(),
   explanation: z.string(),
-  source: z.enum(['pattern', 'intensifier', 'context']).optional().catch(undefined),
+  source: z.enum(['pattern', 'intensifier', 'context', 'model']).optional().catch(undefined),
   kind: z.enum(['self', 'others']).nullish().catch(undefined),
-  level: z.enum(['concern', 'imminent']).optional().catch(undefined),
+  level: z.enum(['concern', 'high', 'imminent']).optional().catch(undefined),
   intensifier: z
     .object({ type: z.enum(['plan', 'means', 'time', 'target']), lifts: z.boolean() })
     .optional()
@@ -38,7 +38,7 @@ export function crisisReasonText(t: TTranslate, locale: string, reason: TStoredC
   const own = reason.wordings?.[locale];
   if (reason.source === 'intensifier' && reason.intensifier) {
     return t(reason.intensifier.lifts ? 'crisis_reason.intensifier_lifts' : 'crisis_reason.intensifier', {
-      what: own ?? t(`crisis_reason.type.${reason.intensifier.type}`),
+      what: own ?? t('crisis_reason.in_other_language'),
       type: t(`crisis_reason.type.${reason.intensifier.type}`),
     });
   }

@@ -25,7 +25,8 @@ export const CASE_LEVELS = ['low', 'moderate', 'high', 'imminent'] as const;
 export type TCaseLevel = (typeof CASE_LEVELS)[number];
 
 /** Who a step pages: level 1 (on call now), level 2 (supervisors), or every active member of staff. */
-export type TAudience = 'on-call' | 'supervisors' | 'everyone';
+export const AUDIENCES = ['on-call', 'supervisors', 'everyone'] as const;
+export type TAudience = (typeof AUDIENCES)[number];
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
