@@ -6,7 +6,7 @@ import { openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { keepReachable } from './residents.ts';
 
-const LEVEL_RANK = { none: 0, concern: 1, imminent: 2 } as const;
+const LEVEL_RANK = { none: 0, concern: 1, high: 2, imminent: 3 } as const;
 
 /**
  * Reads one message for crisis language with every locale's patterns and keeps the strongest reading: people
@@ -29,18 +29,18 @@ export function assessMessage(
 }
 
 /**
- * Crisis language marked imminent: an imminent case, opened or raised within the same update, and the chat
- * kept so a worker can write back — with or without consent, since this is to protect life. The signals
- * (which quote the message) are sealed on the case for the worker.
+ * Crisis language that needs a person now (`high` or `imminent`): a case at that level, opened or raised
+ * within the same update, and the chat kept so a worker can write back — with or without consent, since this
+ * is to protect life. The signals (which quote the message) are sealed on the case for the worker.
  */
 export async function escalateCrisis(
   deps: { prisma: PrismaClient; protector: TDataProtector },
-  input: { residentId: string; chatId: number; signals: TCrisisSignals },
+  input: { residentId: string; chatId: number; signals: TCrisisSignals & { level: 'high' | 'imminent' } },
 ): Promise<TOpenCaseOutcome> {
   await keepReachable(deps, input.residentId, input.chatId);
   return openOrRaiseCase(deps, {
     residentId: input.residentId,
-    level: 'imminent',
+    level: input.signals.level,
     source: 'crisis-message',
     signals: {
       crisis: { level: input.signals.level, kind: input.signals.kind, reasons: input.signals.reasons },

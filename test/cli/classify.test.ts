@@ -45,7 +45,7 @@ describe.concurrent('classify command', () => {
       ['imminent', 'self'],
       ['none', null],
       ['imminent', 'others'],
-      ['concern', 'self'],
+      ['high', 'self'],
     ]);
     expect(lines[0].reasons).toContain(
       'self.use-means: Intends to use something they have (rope, pills, blade) on themselves ["im taking them"]',

@@ -1,4 +1,5 @@
 import { Composer, InlineKeyboard } from 'grammy';
+import { isEscalatingLevel } from '../../domain/risk/crisis.ts';
 import { openOrRaiseCase } from '../../services/cases.ts';
 import { escalateCrisis } from '../../services/crisis.ts';
 import { keepReachable } from '../../services/residents.ts';
@@ -10,8 +11,8 @@ import { CALLBACK } from '../keyboards.ts';
 
 /**
  * Reads every message a resident writes, in every state — before consent, mid-screening, after it, in an
- * open case; text, captions and edits. `imminent`: the emergency numbers first, then an imminent case within
- * this same update, and the message goes no further. `concern`: a gentle offer of a worker; a new text
+ * open case; text, captions and edits. `imminent` or `high`: the emergency numbers first, then a case at
+ * that level within this same update, paged, and the message goes no further. `concern`: a gentle offer of a worker; a new text
  * message then carries on (it may be an answer to the question under way), anything else stops here.
  */
 export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
@@ -23,20 +24,21 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
       const signals = crisisReadingOf(deps, ctx);
       if (!signals || signals.level === 'none' || !ctx.residentId) return next();
 
-      if (signals.level === 'imminent') {
+      if (isEscalatingLevel(signals.level)) {
+        const level = signals.level;
         const escalation = await escalateCrisis(deps, {
           residentId: ctx.residentId,
           chatId: ctx.chat.id,
-          signals,
+          signals: { ...signals, level },
         });
         ctx.logger.warn(
-          { case_id: escalation.caseId, change: escalation.change },
-          'crisis language: imminent case',
+          { case_id: escalation.caseId, change: escalation.change, level },
+          `crisis language: ${level} case`,
         );
         // With the crisis messages, ahead of anything routine, right after the commit; never that workers
         // were alerted when nobody could be.
         const notice = { kind: 'crisis-notice', caseId: escalation.caseId } as const;
-        await ctx.outbox.reply(ctx.t('crisis.imminent', { numbers: ctx.emergencyNumbers }), notice);
+        await ctx.outbox.reply(ctx.t(`crisis.${level}`, { numbers: ctx.emergencyNumbers }), notice);
         await ctx.outbox.reply(
           ctx.t(escalation.isNobodyToPage ? 'crisis.nobody' : 'crisis.escalated'),
           notice,

@@ -1,6 +1,6 @@
 import { Composer } from 'grammy';
 import type { Message } from 'grammy/types';
-import type { TCrisisSignals } from '../../domain/risk/crisis.ts';
+import { isEscalatingLevel, type TCrisisSignals } from '../../domain/risk/crisis.ts';
 import { alertClaimedCaseOfCrisis, relayFromResident, relayFromWorker } from '../../services/case-work.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { crisisReadingOf } from '../crisis-reading.ts';
@@ -62,10 +62,10 @@ export function createWorkerRelayFeature(deps: TBotDeps): Composer<TStaffContext
 
 /**
  * A resident's messages to the worker who claimed their case. Runs before the crisis guard so that a
- * resident talking with a worker is heard by that worker even when they write in crisis language. Imminent
- * crisis language goes to the guard first (the emergency numbers, the case opened or raised), and then its
- * words are kept on the case as the message that opened or raised it: relayed, flagged, to a claimer (who
- * with the supervisors also gets an alert of its own), else kept for whoever claims the case. Once the case
+ * resident talking with a worker is heard by that worker even when they write in crisis language. High or
+ * imminent crisis language goes to the guard first (the emergency numbers, the case opened or raised), and
+ * then its words are kept on the case as the message that opened or raised it: relayed, flagged, to a claimer
+ * (who with the supervisors also gets an alert of its own when imminent), else kept for whoever claims it. Once the case
  * is claimed, typed text goes to the worker even mid-screening (buttons still answer the question); while
  * it waits, text goes to the screening under way, which keeps for the claimer what does not answer it, or
  * is kept for the claimer at once.
@@ -78,7 +78,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
     const text = ctx.message.text;
     const crisis = crisisReadingOf(deps, ctx);
     const isCrisis = crisis !== undefined && crisis.level !== 'none';
-    if (crisis?.level === 'imminent') {
+    if (crisis && isEscalatingLevel(crisis.level)) {
       // The numbers first: the guard answers and raises the case before anything here waits on a case lock.
       await next();
       await keepCrisisWords(deps, ctx, crisis);
@@ -123,7 +123,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
   // worker (the crisis guard gives the resident the emergency numbers and raises the case).
   feature.on(['edited_message:text', 'edited_message:caption'], async (ctx, next) => {
     const crisis = crisisReadingOf(deps, ctx);
-    if (!ctx.residentId || crisis?.level !== 'imminent') return next();
+    if (!ctx.residentId || !crisis || !isEscalatingLevel(crisis.level)) return next();
     await next();
     await keepCrisisWords(deps, ctx, crisis);
   });
@@ -137,7 +137,8 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
 async function keepCrisisWords(deps: TBotDeps, ctx: TBotContext, crisis: TCrisisSignals): Promise<void> {
   const words = ctx.msg?.text ?? ctx.msg?.caption;
   if (!ctx.residentId || words === undefined) return;
-  await alertIfClaimed(deps, ctx, crisis);
+  // Imminent: the claimer and the supervisors are alerted too; high words reach the claimer as a message.
+  if (crisis.level === 'imminent') await alertIfClaimed(deps, ctx, crisis);
   const kept = await relayFromResident(deps, {
     residentId: ctx.residentId,
     text: words,

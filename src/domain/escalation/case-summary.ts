@@ -280,7 +280,9 @@ function signalLines(t: TTranslate, locale: string, json: unknown): string[] {
   if (crisis && crisis.level !== 'none' && crisis.reasons.length > 0) {
     lines.push(
       t('signals.crisis', {
-        level: t(`crisis_level.${crisis.level === 'imminent' ? 'imminent' : 'concern'}`),
+        level: t(
+          `crisis_level.${crisis.level === 'imminent' || crisis.level === 'high' ? crisis.level : 'concern'}`,
+        ),
         kind: t(
           `crisis_kind.${crisis.kind === 'self' || crisis.kind === 'others' ? crisis.kind : 'unknown'}`,
         ),

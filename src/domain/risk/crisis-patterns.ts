@@ -13,10 +13,10 @@ import { z } from 'zod';
 export const CRISIS_KINDS = ['self', 'others'] as const;
 export type TCrisisKind = (typeof CRISIS_KINDS)[number];
 
-export const CRISIS_LEVELS = ['none', 'concern', 'imminent'] as const;
+export const CRISIS_LEVELS = ['none', 'concern', 'high', 'imminent'] as const;
 export type TCrisisLevel = (typeof CRISIS_LEVELS)[number];
 
-/** What lifts a `concern` match to `imminent`: a plan, the means, a time, or (for harm to others) a target. */
+/** What lifts a `concern` or `high` match to `imminent`: a plan, the means, a time, or (for harm to others) a target. */
 export const INTENSIFIER_TYPES = ['plan', 'means', 'time', 'target'] as const;
 export type TIntensifierType = (typeof INTENSIFIER_TYPES)[number];
 
@@ -45,7 +45,7 @@ const ZCue = z.strictObject({
 const ZPattern = z.strictObject({
   id: ZId,
   kind: z.enum(CRISIS_KINDS),
-  level: z.enum(['concern', 'imminent']),
+  level: z.enum(['concern', 'high', 'imminent']),
   description: z.string().min(1, 'say what the pattern means, for the worker who sees it'),
   regex: ZRegexSource,
   /** The match only counts when one of these intensifier types is also present (for vague phrases). */
@@ -204,7 +204,7 @@ export interface TCompiledCue {
 export interface TCompiledPattern {
   id: string;
   kind: TCrisisKind;
-  level: 'concern' | 'imminent';
+  level: 'concern' | 'high' | 'imminent';
   description: string;
   regex: RegExp;
   requires: readonly TIntensifierType[] | undefined;

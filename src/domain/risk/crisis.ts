@@ -16,7 +16,7 @@ import { normaliseText } from './normalise.ts';
  * Pipeline: normalisation → pattern matching → modifiers → decision. Patterns (from the locale's data file)
  * propose matches; modifiers then explain some of them away (negation in the same clause, an idiom over the
  * match, someone else as the subject, a film or game, ideation that is past and resolved, a joke) or lift them
- * (`concern` → `imminent` when a plan, means, time or target is present). A pattern may also name an ordinary
+ * (`concern` or `high` → `imminent` when a plan, means, time or target is present). A pattern may also name an ordinary
  * use (`unless`) that explains its words away in the same sentence (a rope for a tarp). The output is a set of
  * signals with reasons for a trained worker, never a verdict on a person.
  */
@@ -142,12 +142,13 @@ export function detectCrisis(text: string, patterns: TCrisisPatterns): TCrisisSi
 
   const context = new DetectionContext(normalisedText, patterns);
   const intensifiers = context.activeIntensifiers();
-  const jocular = context.firstCue(patterns.jocular);
   const reasons: TCrisisReason[] = [];
   const suppressed: TCrisisSuppression[] = [];
   const levelByKind = new Map<TCrisisKind, TCrisisLevel>();
 
   for (const { pattern, span } of candidates) {
+    // A joke frames its own sentence: laughter after one message's news does not make the next one light.
+    const jocular = context.cueInSentence(patterns.jocular, span);
     const applicable = intensifiers.filter((item) => item.intensifier.kinds.includes(pattern.kind));
     if (pattern.requires && !applicable.some((item) => pattern.requires?.includes(item.intensifier.type)))
       continue;
@@ -207,7 +208,7 @@ export function detectCrisis(text: string, patterns: TCrisisPatterns): TCrisisSi
 
     let level: Exclude<TCrisisLevel, 'none'> = pattern.level;
     const notes: TCrisisReason[] = [];
-    const lifted = !past && !(jocular && lifts.length === 0) && level === 'concern' && lifts.length > 0;
+    const lifted = !past && !(jocular && lifts.length === 0) && level !== 'imminent' && lifts.length > 0;
     if (past) {
       level = 'concern';
       notes.push(contextReason('context.past', pattern.kind, 'Told as in the past: capped at concern', past));
@@ -262,12 +263,20 @@ export function detectCrisis(text: string, patterns: TCrisisPatterns): TCrisisSi
   };
 }
 
+/**
+ * Whether a message at this level reaches a person now: `high` and `imminent` give the emergency numbers and
+ * open (or raise) a case that is paged; `concern` offers a worker.
+ */
+export function isEscalatingLevel(level: TCrisisLevel): level is 'high' | 'imminent' {
+  return level === 'high' || level === 'imminent';
+}
+
 /** One line per reason, for logs-free places that show text: the CLI and the worker's case view. */
 export function describeCrisisReason(reason: TCrisisReason): string {
   return `${reason.id}: ${reason.explanation} [${JSON.stringify(reason.span.text)}]`;
 }
 
-const LEVEL_RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, imminent: 2 };
+const LEVEL_RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, high: 2, imminent: 3 };
 
 function rank(level: TCrisisLevel): number {
   return LEVEL_RANK[level];
@@ -356,6 +365,12 @@ class DetectionContext {
       (cue) => cue.start >= anchor.end && cue.start < span.end,
     );
     return firstPerson ? undefined : anchor;
+  }
+
+  /** The first of `cues` in the sentence holding the span. */
+  cueInSentence(cues: readonly TCompiledCue[], span: TRange): TFound | undefined {
+    const sentence = rangeAt(this.#sentences, span.start);
+    return this.#all(cues).find((cue) => cue.start >= sentence.start && cue.end <= sentence.end);
   }
 
   /** The first match of `regex` in the sentence holding the span (a pattern's `unless`: ordinary use). */

@@ -34,7 +34,7 @@ describe('constructions (en)', () => {
     // farewell hand-over beside a decided act
     ["Feed my dog for me. It happens tonight, I've got the tablets.", 'imminent'],
     // ideation stays concern
-    ['sometimes I think about ending my life', 'concern'],
+    ['sometimes I think about ending my life', 'high'],
     ['my life has no meaning any more', 'concern'],
   ])('%s → %s', (text, level) => {
     expect(en(text)).toBe(level);
@@ -67,7 +67,7 @@ describe('constructions (zh-CN)', () => {
     ['明天我就把那个骗子给宰了', 'imminent'],
     ['我买了枪，那个村长明天就完了', 'imminent'],
     ['药都攒够了，今晚一次性全吞下去', 'imminent'],
-    ['我经常想从桥上跳下去', 'concern'],
+    ['我经常想从桥上跳下去', 'high'],
   ])('%s → %s', (text, level) => {
     expect(zh(text)).toBe(level);
   });
@@ -109,8 +109,8 @@ describe('lexicon combinations, v3 (en)', () => {
     ['im going over the edge of the quarry at dawn', 'imminent'],
     ['these are the last words you will ever get from me', 'imminent'],
     // act without a plan cue stays concern
-    ['one day I will end him', 'concern'],
-    ['I want to run that landlord over', 'concern'],
+    ['one day I will end him', 'high'],
+    ['I want to run that landlord over', 'high'],
   ])('%s → %s', (text, level) => {
     expect(en(text)).toBe(level);
   });
@@ -140,7 +140,7 @@ describe('lexicon combinations, v3 (zh-CN)', () => {
     ['刚喝了农药', 'imminent'],
     ['我就从大桥栏杆上跳下去，时间定好了', 'imminent'],
     ['这个礼拜之内我要让那个骗子偿命', 'imminent'],
-    ['真想把那个工头往死里打', 'concern'],
+    ['真想把那个工头往死里打', 'high'],
   ])('%s → %s', (text, level) => {
     expect(zh(text)).toBe(level);
   });

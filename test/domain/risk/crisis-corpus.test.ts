@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { detectCrisis } from '../../../src/domain/risk/crisis.ts';
+import { detectCrisis, type TCrisisLevel } from '../../../src/domain/risk/crisis.ts';
 import type { TRiskLocale } from '../../../src/services/load-risk-data.ts';
-import { crisisPatterns, LEVELS, readCorpus, type TCorpusLine, type TLabel } from './risk-data.ts';
+import { crisisPatterns, LEVELS, PREDICTED, readCorpus, type TCorpusLine, type TLabel } from './risk-data.ts';
 
 /**
  * Measures crisis detection on the hand-labelled corpus (test/fixtures/crisis-corpus, see its README for the
  * rubric and the measurement history) and prints a 3×3 confusion matrix per locale.
  */
 
-type TMatrix = Record<TLabel, Record<TLabel, number>>;
+type TMatrix = Record<TLabel, Record<TCrisisLevel, number>>;
 
 interface TMeasure {
   matrix: TMatrix;
@@ -22,20 +22,21 @@ interface TMeasure {
 
 function measure(lines: readonly TCorpusLine[], locale: TRiskLocale): TMeasure {
   const matrix = Object.fromEntries(
-    LEVELS.map((label) => [label, Object.fromEntries(LEVELS.map((level) => [level, 0]))]),
+    LEVELS.map((label) => [label, Object.fromEntries(PREDICTED.map((level) => [level, 0]))]),
   ) as TMatrix;
   const misses: string[] = [];
   for (const line of lines) {
     const predicted = detectCrisis(line.text, crisisPatterns[locale]).level;
     matrix[line.label][predicted] += 1;
-    if (predicted !== line.label) misses.push(`  ${line.label} → ${predicted}: ${line.text}`);
+    if (predicted !== line.label && !(line.label === 'concern' && predicted === 'high'))
+      misses.push(`  ${line.label} → ${predicted}: ${line.text}`);
   }
-  const total = (label: TLabel) => LEVELS.reduce((sum, level) => sum + matrix[label][level], 0);
+  const total = (label: TLabel) => PREDICTED.reduce((sum, level) => sum + matrix[label][level], 0);
   return {
     matrix,
     imminentRecall: matrix.imminent.imminent / total('imminent'),
     falseAlarmImminent: matrix.none.imminent / total('none'),
-    falseAlarmAny: (matrix.none.concern + matrix.none.imminent) / total('none'),
+    falseAlarmAny: (matrix.none.concern + matrix.none.high + matrix.none.imminent) / total('none'),
     misses,
   };
 }
@@ -43,12 +44,12 @@ function measure(lines: readonly TCorpusLine[], locale: TRiskLocale): TMeasure {
 function report(title: string, result: TMeasure): void {
   const rows = LEVELS.map(
     (label) =>
-      `  ${label.padEnd(9)}|${LEVELS.map((l) => String(result.matrix[label][l]).padStart(9)).join('')}`,
+      `  ${label.padEnd(9)}|${PREDICTED.map((l) => String(result.matrix[label][l]).padStart(9)).join('')}`,
   );
   console.log(
     [
       `${title}: label (rows) × predicted (columns)`,
-      `           ${LEVELS.map((level) => level.padStart(9)).join('')}`,
+      `           ${PREDICTED.map((level) => level.padStart(9)).join('')}`,
       ...rows,
       `  imminent recall ${result.imminentRecall.toFixed(3)}; none flagged imminent ${result.falseAlarmImminent.toFixed(3)}, at any level ${result.falseAlarmAny.toFixed(3)}`,
       ...(result.misses.length > 0 ? ['  misses:', ...result.misses] : []),

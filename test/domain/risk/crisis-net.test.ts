@@ -17,24 +17,24 @@ const zh = (text: string) => detectCrisis(text, crisisPatterns['zh-CN']).level;
 
 describe('safety net (en)', () => {
   it.each<TRow>([
-    ['kms, cant do this', 'concern'],
+    ['kms, cant do this', 'high'],
     ['kms tonight, the tablets are right here', 'imminent'],
     ['after friday im gone for good', 'imminent'],
     ['pray i never wake up', 'concern'],
-    ["honestly I don't feel safe with my own thoughts", 'concern'],
+    ["honestly I don't feel safe with my own thoughts", 'high'],
     ['slammed my head against the door till it went quiet', 'concern'],
     ['scratched my arms on purpose until it bled', 'concern'],
     ['if i vanished no one would even notice', 'concern'],
-    ['the weedkiller under the sink is for me', 'concern'],
-    ['lined up all my sertraline on the bed', 'concern'],
-    ['sat on the edge of the motorway bridge', 'concern'],
+    ['the weedkiller under the sink is for me', 'high'],
+    ['lined up all my sertraline on the bed', 'high'],
+    ['sat on the edge of the motorway bridge', 'high'],
     ['sat on the edge of the motorway bridge, tonight', 'imminent'],
     ['nobody is stopping me this time, the bridge is ten minutes away', 'imminent'],
     ['swallowed whatever was in mums medicine cupboard', 'imminent'],
-    ['the caseworker is getting a screwdriver in the neck', 'concern'],
+    ['the caseworker is getting a screwdriver in the neck', 'high'],
     ['the caseworker is getting a screwdriver in the neck on monday', 'imminent'],
-    ['axe is under my coat, sitting outside the bailiff office', 'concern'],
-    ['going to tip the foreman off the scaffolding', 'concern'],
+    ['axe is under my coat, sitting outside the bailiff office', 'high'],
+    ['going to tip the foreman off the scaffolding', 'high'],
     ["I'd love to see that developer suffer", 'concern'],
     ['the landlord better watch his back', 'concern'],
   ])('%s → %s', (text, level) => {
@@ -67,19 +67,19 @@ describe('safety net (en)', () => {
 
 describe('safety net (zh-CN)', () => {
   it.each<TRow>([
-    ['我现在就坐在天台边上', 'concern'],
+    ['我现在就坐在天台边上', 'high'],
     ['我在顶楼，今晚不下来了', 'imminent'],
     ['又用烟头烫了手背', 'concern'],
-    ['药都攒好了', 'concern'],
+    ['药都攒好了', 'high'],
     ['要是出个车祸就好了', 'concern'],
     ['刚刚割开了手腕', 'imminent'],
     ['往自己身上浇了汽油', 'imminent'],
     ['煤气开了，窗户都封好了', 'imminent'],
     ['那个包工头下周一就到，铁棒我藏好了', 'imminent'],
-    ['把那个经理从楼梯上推下去', 'concern'],
+    ['把那个经理从楼梯上推下去', 'high'],
     ['让那个科长小心点，走夜路当心点', 'concern'],
-    ['总有一天我要找他算账', 'concern'],
-    ['送那个老板上路', 'concern'],
+    ['总有一天我要找他算账', 'high'],
+    ['送那个老板上路', 'high'],
     ['拆迁办那个主任每天六点下班，我就在门口等着他', 'concern'],
   ])('%s → %s', (text, level) => {
     expect(zh(text)).toBe(level);

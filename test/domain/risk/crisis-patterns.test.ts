@@ -64,7 +64,7 @@ describe('ZCrisisPatterns', () => {
           // @ts-expect-error: testing bad input
           { id: 'x.kind', kind: 'world', level: 'concern', description: 'x', regex: 'a' },
           // @ts-expect-error: testing bad input
-          { id: 'x.level', kind: 'self', level: 'high', description: 'x', regex: 'a' },
+          { id: 'x.level', kind: 'self', level: 'severe', description: 'x', regex: 'a' },
         ],
       }),
     );

@@ -17,7 +17,7 @@ const zh = (text: string) => detectCrisis(text, crisisPatterns['zh-CN']).level;
 
 describe('version 5 constructions (en)', () => {
   it.each<TRow>([
-    ['been hoarding my diazepam in a sock drawer', 'concern'],
+    ['been hoarding my diazepam in a sock drawer', 'high'],
     ['been hoarding my diazepam in a sock drawer, saturday night is when', 'imminent'],
     ['helium and a bag are ready, the woods tonight', 'imminent'],
     ['they can evict me on friday but i am not coming out alive', 'imminent'],
@@ -53,7 +53,7 @@ describe('version 5 constructions (en)', () => {
 
 describe('version 5 constructions (zh-CN)', () => {
   it.each<TRow>([
-    ['降压药我数过了，一共五十片', 'concern'],
+    ['降压药我数过了，一共五十片', 'high'],
     ['降压药我数过了，今晚全吃了', 'imminent'],
     ['在楼顶边上站着，数到十就下去', 'imminent'],
     ['车在车库里发动着，我就坐在车里', 'imminent'],
@@ -62,7 +62,7 @@ describe('version 5 constructions (zh-CN)', () => {
     ['明天往他家门上泼汽油点火', 'imminent'],
     ['他最好小心点', 'concern'],
     ['等经理下班我就开车撞过去', 'imminent'],
-    ['好想睡一觉就别醒了', 'concern'],
+    ['好想睡一觉就别醒了', 'high'],
   ])('%s → %s', (text, level) => {
     expect(zh(text)).toBe(level);
   });

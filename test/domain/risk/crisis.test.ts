@@ -5,7 +5,7 @@ import { crisisPatterns, readCorpus } from './risk-data.ts';
 
 const en = (text: string): TCrisisSignals => detectCrisis(text, crisisPatterns.en);
 const zh = (text: string): TCrisisSignals => detectCrisis(text, crisisPatterns['zh-CN']);
-const RANK = { none: 0, concern: 1, imminent: 2 } as const;
+const RANK = { none: 0, concern: 1, high: 2, imminent: 3 } as const;
 
 type TRow = [text: string, level: TCrisisSignals['level'], kind: TCrisisSignals['kind']];
 
@@ -13,7 +13,7 @@ describe('detectCrisis: intent, plan, means, time (en)', () => {
   it.each<TRow>([
     ["I've got the pills and I'm taking them tonight", 'imminent', 'self'],
     ["I'm going to make him pay, I know where he lives and I have a knife", 'imminent', 'others'],
-    ['I want to die', 'concern', 'self'],
+    ['I want to die', 'high', 'self'],
     ['I want to die. The pills are right here.', 'imminent', 'self'],
     ['I want to die tonight', 'imminent', 'self'],
     ['I want to hurt him', 'concern', 'others'],
@@ -40,9 +40,9 @@ describe('detectCrisis: intent, plan, means, time (en)', () => {
 describe('detectCrisis: intent, plan, means, time (zh-CN)', () => {
   it.each<TRow>([
     ['我今晚就从楼上跳下去', 'imminent', 'self'],
-    ['我真的好想死', 'concern', 'self'],
+    ['我真的好想死', 'high', 'self'],
     ['我真的好想死，安眠药就在手边', 'imminent', 'self'],
-    ['我要让他付出代价', 'concern', 'others'],
+    ['我要让他付出代价', 'high', 'others'],
     ['我要让他付出代价，我知道他住哪，我还有刀', 'imminent', 'others'],
     ['遗书已经写好了', 'imminent', 'self'],
     ['我今晚就去杀了他', 'imminent', 'others'],
@@ -60,11 +60,11 @@ describe('detectCrisis: normalisation reaches the patterns', () => {
     'I   want\u200b to  die',
     'i w@nt to d1e',
   ])('%s', (text) => {
-    expect(en(text).level).toBe('concern');
+    expect(en(text).level).toBe('high');
   });
 
   it('reads Chinese with stray spaces and full-width forms', () => {
-    expect(zh('我 想 死').level).toBe('concern');
+    expect(zh('我 想 死').level).toBe('high');
     expect(zh('今晚１０点我就跳楼').level).toBe('imminent');
   });
 });
@@ -90,18 +90,18 @@ describe('detectCrisis: negation', () => {
   );
 
   it('does not take a pseudo-negation as a negation', () => {
-    expect(en("I can't stop thinking about killing myself").level).toBe('concern');
-    expect(en("I don't know, I just want to die").level).toBe('concern');
-    expect(zh('受不了了想死').level).toBe('concern');
+    expect(en("I can't stop thinking about killing myself").level).toBe('high');
+    expect(en("I don't know, I just want to die").level).toBe('high');
+    expect(zh('受不了了想死').level).toBe('high');
   });
 
   it('keeps negation inside its clause', () => {
-    expect(en("I'm not okay and I want to die").level).toBe('concern');
+    expect(en("I'm not okay and I want to die").level).toBe('high');
     expect(en("they won't listen until someone gets hurt").level).toBe('concern');
   });
 
   it('does not let a negated intensifier lift a match', () => {
-    expect(en("I want to die but I don't have any pills").level).toBe('concern');
+    expect(en("I want to die but I don't have any pills").level).toBe('high');
   });
 });
 

@@ -27,6 +27,8 @@ export const grievanceLexicons: TGrievanceLexicons = (() => {
 
 export const LEVELS = ['none', 'concern', 'imminent'] as const;
 export type TLabel = (typeof LEVELS)[number];
+/** What the detector may answer: the corpus's labels, and `high` (labelled `concern` under the earlier rubric). */
+export const PREDICTED = ['none', 'concern', 'high', 'imminent'] as const;
 
 export interface TCorpusLine {
   label: TLabel;
