@@ -154,6 +154,35 @@ describe('crisis language marked imminent', () => {
   });
 });
 
+describe('crisis language marked high (wanting to die, without plan or time)', () => {
+  for (const [locale, text, t] of [
+    ['en', 'I just want to die', en],
+    ['zh-hans', '活着没意思，我想死', zh],
+    ['zh-hans', '我不想活了', zh],
+  ] as const) {
+    it(`"${text}": the numbers first and a high case, paged at once, not only an offer`, async () => {
+      const resident = createResident(app, { id: nextId++, languageCode: locale });
+      await resident.send(text);
+      expect(resident.read()).toEqual([
+        t('crisis.high', { numbers: t('emergency.default') }),
+        t('crisis.escalated'),
+      ]);
+      const [row] = await casesOf(resident.residentId);
+      expect(row).toMatchObject({ level: 'high', status: 'waiting', source: 'crisis-message' });
+      expect(row?.events.map((event) => event.type)).toContain('paged');
+      expect(signalsOf(row?.signalsSealed)).toMatchObject({ crisis: { level: 'high', kind: 'self' } });
+    });
+  }
+
+  it('"they will pay for this in blood": intent to hurt others reads high too', async () => {
+    const resident = createResident(app, { id: nextId++, languageCode: 'en' });
+    await resident.send('they will pay for this in blood');
+    const [row] = await casesOf(resident.residentId);
+    expect(row).toMatchObject({ level: 'high' });
+    expect(signalsOf(row?.signalsSealed)).toMatchObject({ crisis: { level: 'high', kind: 'others' } });
+  });
+});
+
 describe('a critical answer, then /cancel', () => {
   it('leaves the questions but not the case: a worker still reaches someone who said yes', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });
