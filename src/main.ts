@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const protector = createDataProtector(
     await loadDataKeys({ configured: config.dataEncryptionKey, keyFile: config.dataKeyFile, logger }),
   );
-  const { crisisPatterns, grievanceLexicons } = loadRiskData();
+  const { crisisPatterns, crisisModels, grievanceLexicons } = loadRiskData();
   const scripts = createScriptRegistry(db.prisma);
   const script = await scripts.publish(readDefaultScript());
   logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     scripts,
     scriptId: script.id,
     crisisPatterns,
+    crisisModels,
     grievanceLexicons,
     resolveOutcomes: config.resolveOutcomes,
     i18n,

@@ -1,24 +1,40 @@
 import type { TCrisisSignals } from '../domain/risk/crisis.ts';
 import { assessMessage } from '../services/crisis.ts';
+import { crisisContextOf } from '../services/crisis-context.ts';
 import type { TBotContext } from './context.ts';
-import type { TBotDeps } from './deps.ts';
+import { nowOf, type TBotDeps } from './deps.ts';
 
-const readings = new WeakMap<object, TCrisisSignals | undefined>();
+const readings = new WeakMap<object, Promise<TCrisisSignals | undefined>>();
 
 /**
  * The crisis reading of what this update's message says (text or caption, new or edited), or undefined when it
- * says nothing. Read once per update, however many features ask: detection runs both locales' patterns.
+ * says nothing: the rules of every locale, the learned model, and what the service knows of the resident (see
+ * `assessMessage`). Read once per update, however many features ask.
  *
  * @example
- * if (crisisReadingOf(deps, ctx)?.level === 'imminent') …
+ * if ((await crisisReadingOf(deps, ctx))?.level === 'imminent') …
  */
 export function crisisReadingOf(
-  deps: Pick<TBotDeps, 'crisisPatterns'>,
+  deps: Pick<TBotDeps, 'crisisPatterns' | 'crisisModels' | 'prisma' | 'clock'>,
   ctx: TBotContext,
-): TCrisisSignals | undefined {
-  if (readings.has(ctx.update)) return readings.get(ctx.update);
-  const said = ctx.msg?.text ?? ctx.msg?.caption;
-  const reading = said === undefined ? undefined : assessMessage(deps.crisisPatterns, said);
+): Promise<TCrisisSignals | undefined> {
+  const known = readings.get(ctx.update);
+  if (known !== undefined) return known;
+  const reading = read(deps, ctx);
   readings.set(ctx.update, reading);
   return reading;
+}
+
+async function read(
+  deps: Pick<TBotDeps, 'crisisPatterns' | 'crisisModels' | 'prisma' | 'clock'>,
+  ctx: TBotContext,
+): Promise<TCrisisSignals | undefined> {
+  const said = ctx.msg?.text ?? ctx.msg?.caption;
+  if (said === undefined) return undefined;
+  const models = deps.crisisModels ? { models: deps.crisisModels } : {};
+  const reading = assessMessage(deps.crisisPatterns, said, models);
+  // Context only ever raises `concern` or `high`: most messages need no look at what is known of the writer.
+  if (!ctx.residentId || (reading?.level !== 'concern' && reading?.level !== 'high')) return reading;
+  const context = await crisisContextOf(deps, ctx.residentId, nowOf(deps));
+  return context ? assessMessage(deps.crisisPatterns, said, { ...models, context }) : reading;
 }

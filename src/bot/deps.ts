@@ -1,6 +1,7 @@
 import type { UserFromGetMe } from 'grammy/types';
 import type { i18n } from 'i18next';
 import type { TEscalationPolicy } from '../domain/escalation/index.ts';
+import type { TCrisisModel } from '../domain/risk/crisis-model.ts';
 import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -21,6 +22,8 @@ export type TBotDeps = {
   scriptId: string;
   /** Crisis-language patterns of every locale: each message is read with all of them. */
   crisisPatterns: readonly TCrisisPatterns[];
+  /** The learned crisis models (none: the rules read alone). */
+  crisisModels?: readonly TCrisisModel[];
   grievanceLexicons?: Readonly<Record<string, TGrievanceLexicon>>;
   i18n: i18n;
   logger: Logger;

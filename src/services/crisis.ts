@@ -1,4 +1,6 @@
 import { detectCrisis, type TCrisisSignals } from '../domain/risk/crisis.ts';
+import { combineCrisisReadings, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
+import { modelLocaleFor, readWithModel, type TCrisisModel } from '../domain/risk/crisis-model.ts';
 import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import { withWordings } from '../domain/risk/reason-wording.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -9,23 +11,31 @@ import { keepReachable } from './residents.ts';
 const LEVEL_RANK = { none: 0, concern: 1, high: 2, imminent: 3 } as const;
 
 /**
- * Reads one message for crisis language with every locale's patterns and keeps the strongest reading: people
- * write in the language they think in, whatever language the bot speaks to them. Each reason carries its
- * explanation in every language that knows it, for workers who read another.
+ * Reads one message for crisis language: with every locale's patterns, keeping the strongest reading (people
+ * write in the language they think in, whatever language the bot speaks to them); then with the learned
+ * model of the message's script, which may raise what the rules missed (never to `imminent` on its own); then
+ * with what the service knows of the writer (`context`), which reads it one level more sensitively. Each
+ * reason carries its explanation in every language that knows it, for workers who read another.
  *
  * @example
  * assessMessage([en, zhCN], '我今晚就从楼上跳下去').level; // 'imminent'
+ * assessMessage([en, zhCN], 'I wrote letters to my kids', { models, context: { reason: 'open-case', level: 'high' } });
  */
 export function assessMessage(
   patterns: readonly TCrisisPatterns[],
   text: string,
+  options: { models?: readonly TCrisisModel[]; context?: TCrisisContext } = {},
 ): TCrisisSignals | undefined {
   let strongest: TCrisisSignals | undefined;
   for (const localePatterns of patterns) {
     const signals = detectCrisis(text, localePatterns);
     if (!strongest || LEVEL_RANK[signals.level] > LEVEL_RANK[strongest.level]) strongest = signals;
   }
-  return strongest && withWordings(patterns, strongest);
+  if (!strongest) return undefined;
+  const locale = modelLocaleFor(text);
+  const model = options.models?.find((candidate) => candidate.locale === locale);
+  const reading = model && strongest.level !== 'imminent' ? readWithModel(model, text) : undefined;
+  return withWordings(patterns, combineCrisisReadings(strongest, reading, options.context));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TCrisisModel } from '../domain/risk/crisis-model.ts';
 import {
   parseCrisisPatterns,
   type TCrisisPatterns,
@@ -11,9 +12,10 @@ import {
   parseGrievanceLexiconYaml,
   type TGrievanceLexicon,
 } from '../domain/risk/grievance-lexicon.ts';
+import { loadCrisisModels } from './crisis-model-files.ts';
 
 /**
- * Reads the risk data files (crisis patterns, grievance lexicons) from disk and hands their text to the pure
+ * Reads the risk data files (crisis patterns, crisis models, grievance lexicons) from disk and hands their text to the pure
  * parsers in `src/domain/risk`. Call once at start-up and keep the results: parsing compiles regexes and indexes.
  */
 
@@ -116,17 +118,29 @@ export class RiskDataError extends Error {
  */
 export function loadRiskData(options: { crisisDir?: string | URL; grievanceDir?: string | URL } = {}): {
   crisisPatterns: TCrisisPatterns[];
+  crisisModels: TCrisisModel[];
   grievanceLexicons: TGrievanceLexicons;
 } {
   const patterns = RISK_LOCALES.map((locale) => loadCrisisPatterns(locale, { dir: options.crisisDir }));
   const lexicons = loadGrievanceLexicons({ dir: options.grievanceDir });
+  const models = loadModelsOrProblem();
   const problems = [
     ...patterns.flatMap((p) => (p.ok ? [] : p.errors)),
     ...(lexicons.ok ? [] : lexicons.errors),
+    ...(models.ok ? [] : [models.error]),
   ];
-  if (problems.length > 0 || !lexicons.ok) throw new RiskDataError(problems);
+  if (problems.length > 0 || !lexicons.ok || !models.ok) throw new RiskDataError(problems);
   return {
     crisisPatterns: patterns.flatMap((p) => (p.ok ? [p.value] : [])),
+    crisisModels: models.value,
     grievanceLexicons: lexicons.value,
   };
+}
+
+function loadModelsOrProblem(): { ok: true; value: TCrisisModel[] } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: loadCrisisModels(RISK_LOCALES) };
+  } catch (error) {
+    return { ok: false, error: `crisis model: ${(error as Error).message}` };
+  }
 }

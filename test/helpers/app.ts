@@ -96,7 +96,7 @@ export async function createTestApp(
   const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
   const scripts = createScriptRegistry(database.db.prisma);
   const script = await scripts.publish(readDefaultScript());
-  const { crisisPatterns, grievanceLexicons } = riskData();
+  const { crisisPatterns, crisisModels, grievanceLexicons } = riskData();
   const policy = options.policy ?? DEFAULT_ESCALATION_POLICY;
   if ((options.staff ?? 'duty-worker') === 'duty-worker') await ensureDutyWorker(database.db.prisma);
   const emergencyNumbersFor = createEmergencyNumbers(options.emergencyNumbers, i18n);
@@ -122,6 +122,7 @@ export async function createTestApp(
     scripts,
     scriptId: script.id,
     crisisPatterns,
+    crisisModels,
     grievanceLexicons,
     i18n,
     logger,

@@ -21,7 +21,7 @@ export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
   feature.on(
     ['message:text', 'message:caption', 'edited_message:text', 'edited_message:caption'],
     async (ctx, next) => {
-      const signals = crisisReadingOf(deps, ctx);
+      const signals = await crisisReadingOf(deps, ctx);
       if (!signals || signals.level === 'none' || !ctx.residentId) return next();
 
       if (isEscalatingLevel(signals.level)) {

@@ -76,7 +76,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
   feature.on('message', async (ctx, next) => {
     if (!ctx.residentId || isCommand(ctx.message)) return next();
     const text = ctx.message.text;
-    const crisis = crisisReadingOf(deps, ctx);
+    const crisis = await crisisReadingOf(deps, ctx);
     const isCrisis = crisis !== undefined && crisis.level !== 'none';
     if (crisis && isEscalatingLevel(crisis.level)) {
       // The numbers first: the guard answers and raises the case before anything here waits on a case lock.
@@ -122,7 +122,7 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
   // An edit is never relayed as such, but imminent words written into one must still reach the case's
   // worker (the crisis guard gives the resident the emergency numbers and raises the case).
   feature.on(['edited_message:text', 'edited_message:caption'], async (ctx, next) => {
-    const crisis = crisisReadingOf(deps, ctx);
+    const crisis = await crisisReadingOf(deps, ctx);
     if (!ctx.residentId || !crisis || !isEscalatingLevel(crisis.level)) return next();
     await next();
     await keepCrisisWords(deps, ctx, crisis);

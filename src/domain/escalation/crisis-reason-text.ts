@@ -17,6 +17,11 @@ export const ZStoredCrisisReason = z.object({
     .optional()
     .catch(undefined),
   wordings: z.record(z.string(), z.string()).optional().catch(undefined),
+  model: z.object({ high: z.number(), any: z.number() }).optional().catch(undefined),
+  context: z
+    .object({ reason: z.enum(['open-case', 'screening']), level: z.string() })
+    .optional()
+    .catch(undefined),
 });
 export type TStoredCrisisReason = z.infer<typeof ZStoredCrisisReason>;
 
@@ -32,6 +37,17 @@ export type TStoredCrisisReason = z.infer<typeof ZStoredCrisisReason>;
  */
 export function crisisReasonText(t: TTranslate, locale: string, reason: TStoredCrisisReason): string {
   if (reason.source === undefined) return reason.explanation;
+  if (reason.source === 'model' && reason.model) {
+    return t('crisis_reason.model', {
+      high: Math.round(reason.model.high * 100),
+      any: Math.round(reason.model.any * 100),
+    });
+  }
+  if (reason.source === 'context' && reason.context) {
+    return t(`crisis_reason.context.${reason.context.reason === 'open-case' ? 'open_case' : 'screening'}`, {
+      level: t(`level.${reason.context.level}`),
+    });
+  }
   if (reason.source === 'context') {
     return t(`crisis_reason.context.${reason.id === 'context.jocular' ? 'jocular' : 'past'}`);
   }

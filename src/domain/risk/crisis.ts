@@ -35,9 +35,12 @@ export interface TTextSpan {
 
 /** One reason behind the level, shown to the worker: what matched, where, and what it means. */
 export interface TCrisisReason {
-  /** Pattern or intensifier id from the locale file, or `context.past` / `context.jocular`. */
+  /**
+   * Pattern or intensifier id from the locale file; `context.past` / `context.jocular` (a cap);
+   * `context.open-case` / `context.screening` (what the service knew raised it); `model`.
+   */
   id: string;
-  source: 'pattern' | 'intensifier' | 'context';
+  source: 'pattern' | 'intensifier' | 'context' | 'model';
   kind: TCrisisKind | null;
   /** The level this reason supports (`concern` for a context note that capped a match). */
   level: Exclude<TCrisisLevel, 'none'>;
@@ -50,6 +53,10 @@ export interface TCrisisReason {
    * locale's patterns), so a worker reads it in their own language whatever language the resident wrote in.
    */
   wordings?: Readonly<Record<string, string>>;
+  /** The learned model's reading, when it raised the level: P(high or imminent) and P(any level). */
+  model?: { high: number; any: number };
+  /** What the service knew that raised the level: an open case, or a screening, and its level. */
+  context?: { reason: 'open-case' | 'screening'; level: string };
 }
 
 export type TSuppressionCause =

@@ -1,0 +1,70 @@
+import type { TCrisisLevel, TCrisisReason, TCrisisSignals } from './crisis.ts';
+import type { TModelReading } from './crisis-model.ts';
+
+/**
+ * What the service already knows about the person writing, which makes a message read one level more
+ * sensitively: an open case, or a recent screening that reached `high` or above (a positive suicide item,
+ * serious distress, revenge thinking or "nothing left to lose" all do).
+ */
+export type TCrisisContext = { reason: 'open-case' | 'screening'; level: string };
+
+const RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, high: 2, imminent: 3 };
+const BY_RANK: readonly TCrisisLevel[] = ['none', 'concern', 'high', 'imminent'];
+
+/**
+ * One reading from the rules, the learned model and the context. The rules decide first: the model may
+ * raise `none` or `concern` to what it proposes (`concern` or `high`, never `imminent`); then context raises
+ * any reading one level (`concern` → `high`, `high` → `imminent`), so a model-only reading reaches `imminent`
+ * only with context. Each step that raised the level adds a reason the worker reads.
+ *
+ * @example
+ * combineCrisisReadings(rules, readWithModel(model, text), { reason: 'open-case', level: 'high' });
+ */
+export function combineCrisisReadings(
+  rules: TCrisisSignals,
+  model: TModelReading | undefined,
+  context: TCrisisContext | undefined,
+): TCrisisSignals {
+  let level = rules.level;
+  const reasons: TCrisisReason[] = [...rules.reasons];
+  const span = { start: 0, end: 0, text: '' };
+  if (model && model.level !== 'none' && RANK[model.level] > RANK[level]) {
+    level = model.level;
+    const high = model.probabilities.high + model.probabilities.imminent;
+    const any = 1 - model.probabilities.none;
+    reasons.push({
+      id: 'model',
+      source: 'model',
+      kind: rules.kind,
+      level: model.level,
+      explanation: `Learned model: ${formatShare(high)} high or imminent, ${formatShare(any)} any level`,
+      span,
+      model: { high: round(high), any: round(any) },
+    });
+  }
+  if (context && level !== 'none' && level !== 'imminent') {
+    level = BY_RANK[RANK[level] + 1] ?? level;
+    reasons.push({
+      id: `context.${context.reason}`,
+      source: 'context',
+      kind: rules.kind,
+      level: level as Exclude<TCrisisLevel, 'none'>,
+      explanation:
+        context.reason === 'open-case'
+          ? `Written while their ${context.level} case is open: read one level higher`
+          : `After a screening that read ${context.level}: read one level higher`,
+      span,
+      context,
+    });
+  }
+  if (level === rules.level) return rules;
+  return { ...rules, level, kinds: rules.kinds, reasons };
+}
+
+function round(probability: number): number {
+  return Math.round(probability * 100) / 100;
+}
+
+function formatShare(probability: number): string {
+  return `${Math.round(probability * 100)}%`;
+}
