@@ -183,6 +183,33 @@ describe('crisis language marked high (wanting to die, without plan or time)', (
   });
 });
 
+describe('what the service knows of the writer', () => {
+  it('reads the same words one level higher once a case is open: concern becomes high, with the numbers', async () => {
+    const resident = createResident(app, { id: nextId++, languageCode: 'en' });
+    await resident.send(CONCERN_EN);
+    expect(resident.read()).toEqual([en('crisis.concern')]);
+    await resident.press(CALLBACK.talkToWorker, sentMessageId(app, resident.person.id, en('crisis.concern')));
+    expect(await casesOf(resident.residentId)).toEqual([expect.objectContaining({ level: 'moderate' })]);
+    resident.read();
+
+    await resident.send(CONCERN_EN);
+    expect(resident.read()).toEqual([
+      en('crisis.high', { numbers: en('emergency.default') }),
+      en('crisis.escalated'),
+    ]);
+    const [row] = await casesOf(resident.residentId);
+    expect(row).toMatchObject({ level: 'high', status: 'waiting' });
+    expect(signalsOf(row?.signalsSealed)).toMatchObject({
+      crisis: {
+        level: 'high',
+        reasons: expect.arrayContaining([
+          expect.objectContaining({ source: 'context', context: { reason: 'open-case', level: 'moderate' } }),
+        ]),
+      },
+    });
+  });
+});
+
 describe('a critical answer, then /cancel', () => {
   it('leaves the questions but not the case: a worker still reaches someone who said yes', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });

@@ -51,6 +51,23 @@ describe.concurrent('classify command', () => {
       'self.use-means: Intends to use something they have (rope, pills, blade) on themselves ["im taking them"]',
     );
     expect(lines[1].reasons).toEqual([]);
+    // The rules' own level, the model's reading and the context, beside the combined level.
+    expect(lines[3]).toMatchObject({ rules: 'high', model: { level: expect.any(String) }, context: null });
+    expect(Object.keys(lines[3].model.probabilities)).toEqual(['none', 'concern', 'high', 'imminent']);
+  });
+
+  it('reads as the bot reads someone with an open case with --context, and the rules alone with --no-model', async () => {
+    const run = await classify(['--locale', 'en', '--context', 'open-case'], "I can't go on like this\n");
+    const [line] = run.stdout
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text));
+    expect(line).toMatchObject({ level: 'high', context: { reason: 'open-case' } });
+    expect(line.reasons.at(-1)).toMatch(/^context\.open-case: /);
+    const bare = await classify(['--locale', 'en', '--no-model'], 'the weather is nice today\n');
+    expect(JSON.parse(bare.stdout)).toMatchObject({ level: 'none', model: null });
+    const wrong = await classify(['--locale', 'en', '--context', 'maybe'], 'x\n');
+    expect(wrong.code).toBe(2);
   });
 
   it('classifies Chinese with --locale zh-CN', async () => {

@@ -280,6 +280,8 @@ export function isEscalatingLevel(level: TCrisisLevel): level is 'high' | 'immin
 
 /** One line per reason, for logs-free places that show text: the CLI and the worker's case view. */
 export function describeCrisisReason(reason: TCrisisReason): string {
+  // The model and the context read the whole message: no span of it to quote.
+  if (reason.span.text === '') return `${reason.id}: ${reason.explanation}`;
   return `${reason.id}: ${reason.explanation} [${JSON.stringify(reason.span.text)}]`;
 }
 

@@ -207,7 +207,8 @@ function crossValidate(
 }
 
 function round(value: number): number {
-  return Math.round(value * 10_000) / 10_000;
+  // `|| 0`: no -0, which JSON cannot keep (a rebuilt model must equal the file it wrote).
+  return Math.round(value * 10_000) / 10_000 || 0;
 }
 
 /** A small seeded generator: the same seed, the same sequence, on every machine. */

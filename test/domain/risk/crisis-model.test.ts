@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { detectCrisis } from '../../../src/domain/risk/crisis.ts';
+import { combineCrisisReadings } from '../../../src/domain/risk/crisis-combine.ts';
+import { featuresOf, MODEL_MIN_WORDS, readWithModel } from '../../../src/domain/risk/crisis-model.ts';
+import { trainCrisisModel } from '../../../src/domain/risk/train-crisis-model.ts';
+import { loadCrisisModel, readTrainingCorpus } from '../../../src/services/crisis-model-files.ts';
+import { crisisPatterns } from './risk-data.ts';
+
+const LOCALES = ['en', 'zh-CN'] as const;
+
+describe.each(LOCALES)('the crisis model (%s)', (locale) => {
+  const corpus = readTrainingCorpus(locale);
+  const shipped = loadCrisisModel(locale);
+
+  it('is trained from a corpus of at least 2,000 messages, half of them hard negatives, by five writers or more', () => {
+    expect(corpus.messages.length).toBeGreaterThanOrEqual(2000);
+    const writers = corpus.files.filter((name) => name.startsWith('writer-'));
+    expect(writers.length).toBeGreaterThanOrEqual(5);
+    expect(shipped?.trainedOn).toEqual({ messages: corpus.messages.length, corpusSha256: corpus.sha256 });
+  });
+
+  it('is what npm run train:crisis rebuilds from that corpus, to the last weight', () => {
+    if (!shipped) throw new Error(`no model for ${locale}`);
+    const { model } = trainCrisisModel(corpus.messages, {
+      locale,
+      version: shipped.version,
+      corpusSha256: corpus.sha256,
+    });
+    expect(model).toEqual(shipped);
+  });
+
+  it('never proposes imminent, and says nothing of a message under three words', () => {
+    if (!shipped) throw new Error(`no model for ${locale}`);
+    fc.assert(
+      fc.property(fc.constantFrom(...corpus.messages.map((message) => message.text)), (text) => {
+        expect(['none', 'concern', 'high']).toContain(readWithModel(shipped, text).level);
+      }),
+      { numRuns: 300 },
+    );
+    for (const short of ['no', 'nothing', 'kill me', '不是', '没有', '想死'])
+      expect(readWithModel(shipped, short).level).toBe('none');
+    expect(MODEL_MIN_WORDS).toBe(3);
+  });
+
+  it('reads a message in well under a millisecond', () => {
+    if (!shipped) throw new Error(`no model for ${locale}`);
+    const texts = corpus.messages.map((message) => message.text);
+    for (const text of texts.slice(0, 200)) readWithModel(shipped, text);
+    const started = performance.now();
+    for (const text of texts) readWithModel(shipped, text);
+    const perMessageMs = (performance.now() - started) / texts.length;
+    console.log(`crisis model ${locale}: ${(perMessageMs * 1000).toFixed(0)} µs per message`);
+    expect(perMessageMs).toBeLessThan(1);
+  });
+});
+
+describe('featuresOf', () => {
+  it('splits Chinese into words with Intl.Segmenter and keeps its characters', () => {
+    const features = featuresOf('我现在就站在楼顶上', 'zh-CN');
+    expect(features).toContain('w:站在');
+    expect(features).toContain('c:楼');
+    expect(features).toContain('c:楼顶');
+  });
+
+  it('reads English as the rules do (lower case, leetspeak undone) with character n-grams for typos', () => {
+    expect(featuresOf('I W4NT to DIEEEE', 'en')).toEqual(featuresOf('i want to die', 'en'));
+    expect(featuresOf('nobody would notice', 'en')).toContain('c:not');
+  });
+});
+
+describe('combineCrisisReadings', () => {
+  const en = crisisPatterns.en;
+  const nothing = detectCrisis('the weather was fine today', en);
+  const concern = detectCrisis("I can't go on like this", en);
+  const model = (level: 'none' | 'concern' | 'high') => ({
+    locale: 'en',
+    probabilities: { none: 0.1, concern: 0.1, high: 0.5, imminent: 0.3 },
+    level,
+  });
+
+  it('lets the model raise none to what it proposes, never to imminent, and says why', () => {
+    const raised = combineCrisisReadings(nothing, model('high'), undefined);
+    expect(raised.level).toBe('high');
+    expect(raised.reasons.at(-1)).toMatchObject({
+      id: 'model',
+      source: 'model',
+      model: { high: 0.8, any: 0.9 },
+    });
+  });
+
+  it('reads one level higher with context, so only context takes a model-only reading to imminent', () => {
+    const context = { reason: 'open-case', level: 'moderate' } as const;
+    expect(combineCrisisReadings(nothing, model('high'), context).level).toBe('imminent');
+    expect(combineCrisisReadings(concern, undefined, context).level).toBe('high');
+    expect(combineCrisisReadings(nothing, undefined, context).level).toBe('none');
+    expect(combineCrisisReadings(concern, undefined, context).reasons.at(-1)).toMatchObject({
+      source: 'context',
+      context,
+    });
+  });
+
+  it('never lowers what the rules read', () => {
+    const imminent = detectCrisis('I am going to end my life tonight', en);
+    expect(combineCrisisReadings(imminent, model('none'), undefined)).toBe(imminent);
+    expect(combineCrisisReadings(concern, model('none'), undefined).level).toBe('concern');
+  });
+});
