@@ -1,4 +1,5 @@
 import type { TCrisisSignals } from '../domain/risk/crisis.ts';
+import { contextCuesIn } from '../domain/risk/crisis-combine.ts';
 import { assessMessage } from '../services/crisis.ts';
 import { crisisContextOf } from '../services/crisis-context.ts';
 import type { TBotContext } from './context.ts';
@@ -33,8 +34,12 @@ async function read(
   if (said === undefined) return undefined;
   const models = deps.crisisModels ? { models: deps.crisisModels } : {};
   const reading = assessMessage(deps.crisisPatterns, said, models);
-  // Context only ever raises `concern` or `high`: most messages need no look at what is known of the writer.
-  if (!ctx.residentId || (reading?.level !== 'concern' && reading?.level !== 'high')) return reading;
+  // Context only raises `concern` or `high`, or a farewell cue: most messages need no look at the writer.
+  const mayRise =
+    reading?.level === 'concern' ||
+    reading?.level === 'high' ||
+    contextCuesIn(deps.crisisPatterns, said).length > 0;
+  if (!ctx.residentId || !mayRise) return reading;
   const context = await crisisContextOf(deps, ctx.residentId, nowOf(deps));
   return context ? assessMessage(deps.crisisPatterns, said, { ...models, context }) : reading;
 }

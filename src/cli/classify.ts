@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { describeCrisisReason, detectCrisis } from '../domain/risk/crisis.ts';
-import { combineCrisisReadings, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
+import { combineCrisisReadings, contextCuesIn, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
 import { readWithModel } from '../domain/risk/crisis-model.ts';
 import { loadCrisisModel } from '../services/crisis-model-files.ts';
 import { isRiskLocale, loadCrisisPatterns, RISK_LOCALES } from '../services/load-risk-data.ts';
@@ -76,7 +76,8 @@ for await (const line of lines) {
   if (line.trim() === '') continue;
   const rules = detectCrisis(line, patterns);
   const reading = model && rules.level !== 'imminent' ? readWithModel(model, line) : undefined;
-  const signals = combineCrisisReadings(rules, reading, context);
+  const cues = context ? contextCuesIn([patterns], line) : [];
+  const signals = combineCrisisReadings(rules, reading, context, cues);
   const output = {
     level: signals.level,
     kind: signals.kind,

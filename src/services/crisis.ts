@@ -1,5 +1,5 @@
 import { detectCrisis, type TCrisisSignals } from '../domain/risk/crisis.ts';
-import { combineCrisisReadings, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
+import { combineCrisisReadings, contextCuesIn, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
 import { modelLocaleFor, readWithModel, type TCrisisModel } from '../domain/risk/crisis-model.ts';
 import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import { withWordings } from '../domain/risk/reason-wording.ts';
@@ -35,7 +35,8 @@ export function assessMessage(
   const locale = modelLocaleFor(text);
   const model = options.models?.find((candidate) => candidate.locale === locale);
   const reading = model && strongest.level !== 'imminent' ? readWithModel(model, text) : undefined;
-  return withWordings(patterns, combineCrisisReadings(strongest, reading, options.context));
+  const cues = options.context ? contextCuesIn(patterns, text) : [];
+  return withWordings(patterns, combineCrisisReadings(strongest, reading, options.context, cues));
 }
 
 /**

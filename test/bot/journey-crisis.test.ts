@@ -210,6 +210,24 @@ describe('what the service knows of the writer', () => {
   });
 });
 
+describe('a farewell cue', () => {
+  it('from someone whose case is open is imminent: the numbers and the case raised; from anyone else, nothing', async () => {
+    const known = createResident(app, { id: nextId++, languageCode: 'zh-hans' });
+    await known.send('我不想活了');
+    expect(await casesOf(known.residentId)).toEqual([expect.objectContaining({ level: 'high' })]);
+    known.read();
+    await known.send('周四。');
+    expect(known.read()).toEqual([crisisReplies(zh)[0], crisisReplies(zh)[1]]);
+    const [row] = await casesOf(known.residentId);
+    expect(row).toMatchObject({ level: 'imminent', status: 'waiting' });
+
+    const stranger = createResident(app, { id: nextId++, languageCode: 'zh-hans' });
+    await stranger.send('周四。');
+    expect(await casesOf(stranger.residentId)).toEqual([]);
+    expect(stranger.read().join('\n')).not.toContain(crisisReplies(zh)[0]);
+  });
+});
+
 describe('a critical answer, then /cancel', () => {
   it('leaves the questions but not the case: a worker still reaches someone who said yes', async () => {
     const resident = createResident(app, { id: nextId++, languageCode: 'en' });

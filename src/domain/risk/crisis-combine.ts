@@ -1,5 +1,7 @@
 import type { TCrisisLevel, TCrisisReason, TCrisisSignals } from './crisis.ts';
 import type { TModelReading } from './crisis-model.ts';
+import type { TCrisisPatterns } from './crisis-patterns.ts';
+import { normaliseText } from './normalise.ts';
 
 /**
  * What the service already knows about the person writing, which makes a message read one level more
@@ -15,7 +17,8 @@ const BY_RANK: readonly TCrisisLevel[] = ['none', 'concern', 'high', 'imminent']
  * One reading from the rules, the learned model and the context. The rules decide first: the model may
  * raise `none` or `concern` to what it proposes (`concern` or `high`, never `imminent`); then context raises
  * any reading one level (`concern` → `high`, `high` → `imminent`), so a model-only reading reaches `imminent`
- * only with context. Each step that raised the level adds a reason the worker reads.
+ * only with context; and with context, a farewell cue (`contextCuesIn`) makes it `imminent`. Each step that
+ * raised the level adds a reason the worker reads.
  *
  * @example
  * combineCrisisReadings(rules, readWithModel(model, text), { reason: 'open-case', level: 'high' });
@@ -24,6 +27,7 @@ export function combineCrisisReadings(
   rules: TCrisisSignals,
   model: TModelReading | undefined,
   context: TCrisisContext | undefined,
+  cues: readonly TCrisisReason[] = [],
 ): TCrisisSignals {
   let level = rules.level;
   const reasons: TCrisisReason[] = [...rules.reasons];
@@ -57,8 +61,21 @@ export function combineCrisisReadings(
       context,
     });
   }
+  if (context && cues.length > 0 && level !== 'imminent') {
+    level = 'imminent';
+    reasons.push(...cues, {
+      id: `context.${context.reason}`,
+      source: 'context',
+      kind: cues[0]?.kind ?? rules.kind,
+      level: 'imminent',
+      explanation: 'A farewell from someone already known to be at risk',
+      span,
+      context,
+    });
+  }
   if (level === rules.level) return rules;
-  return { ...rules, level, kinds: rules.kinds, reasons };
+  const kind = rules.kind ?? (context ? cues[0]?.kind : undefined) ?? null;
+  return { ...rules, level, kind, reasons };
 }
 
 function round(probability: number): number {
@@ -67,4 +84,31 @@ function round(probability: number): number {
 
 function formatShare(probability: number): string {
   return `${Math.round(probability * 100)}%`;
+}
+
+/**
+ * The farewell cues of every locale's patterns found in a message (see `contextCues` in the pattern files):
+ * signals only for someone the service already worries about. Empty for almost every message.
+ *
+ * @example contextCuesIn(patterns, 'Thursday.') // [{ id: 'farewell.bare-day', … }]
+ */
+export function contextCuesIn(patterns: readonly TCrisisPatterns[], text: string): TCrisisReason[] {
+  const normalised = normaliseText(text);
+  const found: TCrisisReason[] = [];
+  for (const set of patterns) {
+    for (const cue of set.contextCues) {
+      cue.regex.lastIndex = 0;
+      const match = cue.regex.exec(normalised);
+      if (!match) continue;
+      found.push({
+        id: cue.id,
+        source: 'pattern',
+        kind: cue.kind,
+        level: 'imminent',
+        explanation: cue.description,
+        span: { start: match.index, end: match.index + match[0].length, text: match[0] },
+      });
+    }
+  }
+  return found;
 }

@@ -59,6 +59,13 @@ const ZPattern = z.strictObject({
   unless: ZRegexSource.optional(),
 });
 
+const ZContextCue = z.strictObject({
+  id: ZId,
+  kind: z.enum(CRISIS_KINDS),
+  description: z.string().min(1, 'say what the cue means, for the worker who sees it'),
+  regex: ZRegexSource,
+});
+
 const ZIdiom = z.strictObject({
   id: ZId,
   regex: ZRegexSource,
@@ -135,6 +142,11 @@ const ZCrisisPatternsShape = z.strictObject({
   }),
   jocular: z.array(ZCue).default([]),
   intensifiers: z.array(ZIntensifier).default([]),
+  /**
+   * Farewell cues that mean nothing alone ("Thursday.", "the letters are posted") but are `imminent` from
+   * someone the service already worries about (an open case, a recent high screening): read only then.
+   */
+  contextCues: z.array(ZContextCue).default([]),
 });
 
 /**
@@ -175,6 +187,7 @@ export const ZCrisisPatterns = ZCrisisPatternsShape.superRefine((doc, ctx) => {
     ['patterns', doc.patterns],
     ['intensifiers', doc.intensifiers],
     ['idioms', doc.idioms],
+    ['contextCues', doc.contextCues],
   ];
   for (const [list, items] of idLists) {
     items.forEach((item, index) => {
@@ -243,6 +256,14 @@ export interface TCrisisPatterns {
   };
   jocular: readonly TCompiledCue[];
   intensifiers: readonly TCompiledIntensifier[];
+  contextCues: readonly TCompiledContextCue[];
+}
+
+export interface TCompiledContextCue {
+  id: string;
+  kind: TCrisisKind;
+  description: string;
+  regex: RegExp;
 }
 
 export type TParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
@@ -319,6 +340,12 @@ export function compileCrisisPatterns(data: unknown): TParseResult<TCrisisPatter
         kinds: item.kinds,
         description: item.description,
         regex: compile(item.regex),
+      })),
+      contextCues: doc.contextCues.map((cue) => ({
+        id: cue.id,
+        kind: cue.kind,
+        description: cue.description,
+        regex: compile(cue.regex),
       })),
     },
   };
@@ -474,6 +501,7 @@ function* regexFields(
     [['past', 'resolved'], doc.past.resolved],
     [['jocular'], doc.jocular],
     [['intensifiers'], doc.intensifiers],
+    [['contextCues'], doc.contextCues],
   ];
   for (const [path, items] of lists) {
     for (const [index, item] of items.entries()) {

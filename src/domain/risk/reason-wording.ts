@@ -19,7 +19,8 @@ function withReasonWordings(patterns: readonly TCrisisPatterns[], reason: TCrisi
   for (const set of patterns) {
     const described =
       reason.source === 'pattern'
-        ? set.patterns.find((pattern) => pattern.id === reason.id)
+        ? (set.patterns.find((pattern) => pattern.id === reason.id) ??
+          set.contextCues.find((cue) => cue.id === reason.id))
         : reason.source === 'intensifier'
           ? set.intensifiers.find((intensifier) => intensifier.id === reason.id)
           : undefined;

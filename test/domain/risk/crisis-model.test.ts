@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectCrisis } from '../../../src/domain/risk/crisis.ts';
-import { combineCrisisReadings } from '../../../src/domain/risk/crisis-combine.ts';
+import { combineCrisisReadings, contextCuesIn } from '../../../src/domain/risk/crisis-combine.ts';
 import { featuresOf, MODEL_MIN_WORDS, readWithModel } from '../../../src/domain/risk/crisis-model.ts';
 import { trainCrisisModel } from '../../../src/domain/risk/train-crisis-model.ts';
+import { assessMessage } from '../../../src/services/crisis.ts';
 import { loadCrisisModel, readTrainingCorpus } from '../../../src/services/crisis-model-files.ts';
 import { crisisPatterns } from './risk-data.ts';
 
@@ -98,6 +99,26 @@ describe('combineCrisisReadings', () => {
       source: 'context',
       context,
     });
+  });
+
+  it('with context, makes a farewell cue imminent; without, the cue is never even looked for', () => {
+    const context = { reason: 'screening', level: 'high' } as const;
+    const patterns = [crisisPatterns.en, crisisPatterns['zh-CN']];
+    for (const text of ['Thursday.', 'the letters are posted', '周四。', '信都寄出去了', '东西都送人了']) {
+      const cues = contextCuesIn(patterns, text);
+      expect(cues.length, text).toBeGreaterThan(0);
+      const read = combineCrisisReadings(detectCrisis(text, crisisPatterns.en), undefined, context, cues);
+      expect(read).toMatchObject({ level: 'imminent', kind: 'self' });
+      expect(assessMessage(patterns, text)?.level, text).toBe('none');
+      expect(assessMessage(patterns, text, { context })?.level, text).toBe('imminent');
+    }
+    for (const text of [
+      'see you thursday for the meeting',
+      'I posted the letters to the council',
+      '周四见',
+      '谢谢',
+    ])
+      expect(contextCuesIn(patterns, text), text).toEqual([]);
   });
 
   it('never lowers what the rules read', () => {
