@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { i18n } from 'i18next';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { listAuditEvents } from '../services/audit.ts';
+import { verifyAuditLog } from '../services/audit-chain.ts';
 import { listCasesForAdmin } from '../services/cases.ts';
 import type { TDataProtector } from '../services/data-protection.ts';
 import { addShift, listShifts, removeShift } from '../services/rota.ts';
@@ -49,8 +50,10 @@ export const ADMIN_USAGE = [
   "                             over, a warning if it overlaps another of the worker's shifts",
   '  rota list [--all] [--json] the shifts not yet over (--all: past ones too)',
   '  rota remove <shiftId>      remove a shift',
-  '  audit [--case <id>] [--json]',
-  '                             the audit log: who did what to which case, and when (never message text)',
+  '  audit [--case <id>] [--actor <actor>] [--action <type>] [--since <time>] [--json]',
+  '                             the audit log: who did what (to which case), and when (never message text)',
+  "  audit verify               checks the audit log's hash chain: exit 1 naming the first entry changed,",
+  '                             removed or moved',
 ].join('\n');
 
 /** Exit codes: 0 done, 2 the command line (or what it names) is wrong. */
@@ -69,7 +72,15 @@ type TCommand =
   | { command: 'rota-add'; worker: string; from: Date; to: Date }
   | { command: 'rota-list'; all: boolean; json: boolean }
   | { command: 'rota-remove'; shiftId: number }
-  | { command: 'audit'; caseId: number | undefined; json: boolean };
+  | {
+      command: 'audit';
+      caseId: number | undefined;
+      actor: string | undefined;
+      action: string | undefined;
+      since: Date | undefined;
+      json: boolean;
+    }
+  | { command: 'audit-verify' };
 
 type TParsed = { ok: true; value: TCommand } | { ok: false; message: string };
 
@@ -113,6 +124,8 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
       return removeRotaShift(command.shiftId, deps, io);
     case 'audit':
       return printAudit(command, deps, io);
+    case 'audit-verify':
+      return verifyAudit(deps, io);
   }
 }
 
@@ -242,15 +255,37 @@ function parseRota(args: string[]): TParsed {
 }
 
 function parseAudit(args: string[]): TParsed {
+  if (args[0] === 'verify') {
+    if (args.length > 1) return usageError('audit verify takes no options.');
+    return { ok: true, value: { command: 'audit-verify' } };
+  }
   const { values } = parseArgs({
     args,
-    options: { case: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      case: { type: 'string' },
+      actor: { type: 'string' },
+      action: { type: 'string' },
+      since: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
   if (values.case !== undefined && !/^\d{1,9}$/.test(values.case.trim().replace(/^#/, ''))) {
     return usageError(`--case needs a case id (a number), not ${JSON.stringify(values.case)}.`);
   }
   const caseId = values.case === undefined ? undefined : Number(values.case.trim().replace(/^#/, ''));
-  return { ok: true, value: { command: 'audit', caseId, json: values.json } };
+  const since = values.since === undefined ? undefined : parseTime('--since', values.since);
+  if (typeof since === 'string') return usageError(since);
+  return {
+    ok: true,
+    value: {
+      command: 'audit',
+      caseId,
+      actor: values.actor?.trim() || undefined,
+      action: values.action?.trim() || undefined,
+      since,
+      json: values.json,
+    },
+  };
 }
 
 const ISO_TIME =
@@ -482,7 +517,12 @@ async function printAudit(
   deps: TAdminDeps,
   io: TAdminIo,
 ): Promise<number> {
-  const events = await listAuditEvents(deps.prisma, { caseId: command.caseId });
+  const events = await listAuditEvents(deps.prisma, {
+    caseId: command.caseId,
+    actor: command.actor,
+    type: command.action,
+    since: command.since,
+  });
   if (command.json) {
     io.out(JSON.stringify(events, null, 2));
     return 0;
@@ -493,7 +533,26 @@ async function printAudit(
   }
   for (const e of events) {
     const detail = e.detail === null || e.detail === undefined ? '' : `\t${JSON.stringify(e.detail)}`;
-    io.out(`${e.createdAt}\t#${e.caseId}\t${e.type}\t${e.actor}${detail}`);
+    io.out(`${e.createdAt}\t${e.caseId === null ? '-' : `#${e.caseId}`}\t${e.type}\t${e.actor}${detail}`);
   }
   return 0;
+}
+
+/** `audit verify`: 0 when the chain holds, 1 naming where it breaks. */
+async function verifyAudit(deps: TAdminDeps, io: TAdminIo): Promise<number> {
+  const { sealed, pending, problem } = await verifyAuditLog(deps);
+  if (!problem) {
+    io.out(
+      `The audit log holds: ${sealed} entries chained${pending > 0 ? `, ${pending} written meanwhile` : ''}.`,
+    );
+    return 0;
+  }
+  const entry = problem.entryId === undefined ? 'no entry' : `entry ${problem.entryId}`;
+  const what = {
+    missing: 'an entry is missing there (removed)',
+    changed: `${entry} does not match its hash (changed)`,
+    'out-of-order': `${entry} belongs elsewhere in the chain (moved or swapped)`,
+  }[problem.problem];
+  io.err(`The audit log is broken at position ${problem.chainSeq}: ${what}.`);
+  return 1;
 }

@@ -40,6 +40,37 @@ export type TCaseEventType =
   | 'erased'
   | 'purged';
 
+/** What admins and staff do that concerns no one case, in the same audit log. */
+export type TAuditActionType =
+  | 'invitation.created'
+  | 'invitation.revoked'
+  | 'worker.joined'
+  /** An admin's `deactivate`, or a worker's own `/delete` (detail: workerId, releasedCaseIds). */
+  | 'worker.access-ended'
+  | 'rota.added'
+  | 'rota.removed';
+
+/**
+ * Records an action that concerns no one case (an invitation, a deactivation, a rota change) in the audit log,
+ * in the current transaction when there is one. `detail` holds ids and codes, never names or text.
+ *
+ * @example
+ * await recordAuditAction({ prisma }, { type: 'rota.added', actor: 'admin', now, detail: { shiftId, workerId } });
+ */
+export async function recordAuditAction(
+  deps: { prisma: PrismaClient },
+  input: { type: TAuditActionType; actor: string; now: Date; detail?: Prisma.InputJsonValue },
+): Promise<void> {
+  await currentClient(deps.prisma).caseEvent.create({
+    data: {
+      type: input.type,
+      actor: input.actor,
+      createdAt: input.now,
+      ...(input.detail === undefined ? {} : { detail: input.detail }),
+    },
+  });
+}
+
 /**
  * Records one step on a case's timeline, in the current transaction: the audit entry commits with the
  * change it describes, or neither does. `detail` holds codes only, never what anyone wrote. The one place a
@@ -86,20 +117,25 @@ export async function recordCaseEvents(
 
 export type TAuditEntry = {
   id: number;
-  caseId: number;
+  caseId: number | null;
   type: string;
   actor: string;
   detail: unknown;
   createdAt: string;
 };
 
-/** The audit log for the admin command line, oldest first: who did what to which case, and when. */
+/** The audit log for the admin command line, oldest first: who did what (to which case), and when. */
 export async function listAuditEvents(
   prisma: PrismaClient,
-  input: { caseId?: number } = {},
+  input: { caseId?: number; actor?: string; type?: string; since?: Date } = {},
 ): Promise<TAuditEntry[]> {
   const rows = await prisma.caseEvent.findMany({
-    where: input.caseId === undefined ? {} : { caseId: input.caseId },
+    where: {
+      ...(input.caseId === undefined ? {} : { caseId: input.caseId }),
+      ...(input.actor === undefined ? {} : { actor: input.actor }),
+      ...(input.type === undefined ? {} : { type: input.type }),
+      ...(input.since === undefined ? {} : { createdAt: { gte: input.since } }),
+    },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   return rows.map((row) => ({

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { recordAuditAction } from './audit.ts';
 import { findWorkerByRef } from './workers.ts';
 
 export type TShiftListing = {
@@ -45,6 +46,15 @@ export async function addShift(
   const row = await prisma.rotaShift.create({
     data: { workerId: found.worker.id, startsAt: input.startsAt, endsAt: input.endsAt },
   });
+  await recordAuditAction(
+    { prisma },
+    {
+      type: 'rota.added',
+      actor: 'admin',
+      now: input.now,
+      detail: { shiftId: row.id, workerId: row.workerId },
+    },
+  );
   return {
     type: 'added',
     shift: toListing({ ...row, worker }, input.now),
@@ -66,8 +76,10 @@ export async function listShifts(
 }
 
 /** Removes a shift; false when there is no such shift. */
-export async function removeShift(prisma: PrismaClient, shiftId: number): Promise<boolean> {
+export async function removeShift(prisma: PrismaClient, shiftId: number, now = new Date()): Promise<boolean> {
   const { count } = await prisma.rotaShift.deleteMany({ where: { id: shiftId } });
+  if (count > 0)
+    await recordAuditAction({ prisma }, { type: 'rota.removed', actor: 'admin', now, detail: { shiftId } });
   return count > 0;
 }
 

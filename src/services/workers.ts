@@ -3,7 +3,7 @@ import type { i18n } from 'i18next';
 import { currentClient, runUnitOfWork } from '../db/unit-of-work.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import { isLocale, type TLocale } from '../i18n.ts';
-import { recordCaseEvent } from './audit.ts';
+import { recordAuditAction, recordCaseEvent } from './audit.ts';
 import { tellResidentOfCase } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
@@ -74,6 +74,12 @@ export async function createInvitation(
       createdAt: now,
     },
   });
+  await recordAuditAction(deps, {
+    type: 'invitation.created',
+    actor: 'admin',
+    now,
+    detail: { invitationId: row.id, role: input.role },
+  });
   return { id: row.id, code, expiresAt };
 }
 
@@ -124,6 +130,12 @@ export async function revokeInvitation(
   // Only while still unused: a /join that spent it meanwhile stands.
   const { count } = await db.invitation.deleteMany({ where: { id: invitation.id, usedAt: null } });
   if (count === 0) return { type: 'used', workerId: null };
+  await recordAuditAction(deps, {
+    type: 'invitation.revoked',
+    actor: 'admin',
+    now: input.now,
+    detail: { invitationId: invitation.id },
+  });
   return { type: 'revoked', invitation: { id: invitation.id, name: invitation.name, role: invitation.role } };
 }
 
@@ -164,6 +176,12 @@ export async function joinWithInvitation(
     ? await db.worker.update({ where: { id: existing.id }, data: { ...profile, activeCaseId: null } })
     : await db.worker.create({ data: { ...profile, telegramUserId, joinedAt: input.now } });
   await db.invitation.update({ where: { id: invitation.id }, data: { workerId: worker.id } });
+  await recordAuditAction(deps, {
+    type: 'worker.joined',
+    actor: workerActor(worker.id),
+    now: input.now,
+    detail: { workerId: worker.id, role: worker.role, invitationId: invitation.id },
+  });
   // Somebody to page at last, for the cases that found nobody.
   await repageCasesWithNobody(deps, input.now);
   return { type: 'joined', worker };
@@ -377,6 +395,12 @@ export async function endWorkerAccess(
       leaseOwner: null,
       lastError: 'dropped: worker deactivated',
     },
+  });
+  await recordAuditAction(deps, {
+    type: 'worker.access-ended',
+    actor: input.actor,
+    now: input.now,
+    detail: { workerId: worker.id, releasedCaseIds },
   });
   const notices = deps.notices;
   if (notices) {

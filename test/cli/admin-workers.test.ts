@@ -212,7 +212,22 @@ describe(describeDatabase('admin audit'), () => {
 
     const all = await run(['audit']);
     expect(all.code).toBe(0);
-    expect(all.out).toHaveLength(3);
+    // The case steps, beside the admin actions earlier tests here did (rota changes: no case, shown as "-").
+    expect(all.out.filter((line) => /\t#\d+\t/.test(line))).toHaveLength(3);
+    expect(all.out.filter((line) => /\t-\trota\.(added|removed)\tadmin\t/.test(line)).length).toBeGreaterThan(
+      0,
+    );
+    const rota = await run([
+      'audit',
+      '--action',
+      'rota.added',
+      '--actor',
+      'admin',
+      '--since',
+      '2000-01-01T00:00Z',
+    ]);
+    expect(rota.out.length).toBeGreaterThan(0);
+    expect(rota.out.every((line) => line.includes('\trota.added\tadmin\t'))).toBe(true);
     const forOne = await run(['audit', '--case', String(one.id)]);
     expect(forOne.out).toEqual([
       expect.stringMatching(

@@ -157,7 +157,8 @@ describe(describeDatabase('two instances sharing the database'), () => {
     const stepsByCase = new Map<number, number[]>();
     for (const event of events) {
       const { step } = event.detail as { step: number };
-      stepsByCase.set(event.caseId, [...(stepsByCase.get(event.caseId) ?? []), step]);
+      const caseId = event.caseId ?? 0;
+      stepsByCase.set(caseId, [...(stepsByCase.get(caseId) ?? []), step]);
     }
     expect([...stepsByCase.values()].map((steps) => steps.join(',')).sort()).toEqual(
       ['1', '1,2', '1,2', '1,2,3,4,5,6,7', '1,2,3,4,5,6,7'].sort(),
