@@ -20,6 +20,7 @@ import { loadRiskData, RiskDataError } from './services/load-risk-data.ts';
 import { nobodyToPageProblems } from './services/nobody-to-page.ts';
 import { createOutboxDispatcher } from './services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript, ScriptPublishError } from './services/script-registry.ts';
+import { installShippedScript, ScriptInstallError } from './services/script-versions.ts';
 
 /** Exit code for a problem the operator must fix before starting again (configuration, busy database). */
 const EXIT_MISCONFIGURED = 2;
@@ -49,8 +50,18 @@ async function main(): Promise<void> {
   );
   const { crisisPatterns, crisisModels, grievanceLexicons } = loadRiskData();
   const scripts = createScriptRegistry(db.prisma);
-  const script = await scripts.publish(readDefaultScript());
+  const shipped = await installShippedScript(db, {
+    source: readDefaultScript(),
+    now: new Date(),
+    published: (scriptId) => scripts.latest(scriptId),
+  });
+  const script = shipped.script;
   logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
+  if (shipped.file === 'stored-as-draft')
+    logger.warn(
+      { script_id: script.id, file_version: shipped.fileVersion, published_version: script.version },
+      `conversation-scripts/default.yaml has a newer version, stored as a draft: version ${script.version} stays published until an admin publishes it (npm run --silent admin -- script publish ${script.id} ${shipped.fileVersion})`,
+    );
 
   const i18n = createI18n();
   const emergencyNumbersFor = createEmergencyNumbers(config.emergencyNumbers, i18n);
@@ -243,6 +254,7 @@ function describeSetupProblem(error: unknown): string | undefined {
     error instanceof DataKeyError ||
     error instanceof RiskDataError ||
     error instanceof ScriptPublishError ||
+    error instanceof ScriptInstallError ||
     error instanceof EscalationPolicyError
   ) {
     return `Bridgeline cannot start: ${error.message}`;

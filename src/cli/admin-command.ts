@@ -16,12 +16,20 @@ import {
   type TWorkerRole,
   WORKER_ROLES,
 } from '../services/workers.ts';
+import {
+  parseScriptAdminArgs,
+  runScriptAdminCommand,
+  SCRIPT_USAGE,
+  type TScriptAdminCommand,
+} from './admin-script-command.ts';
 
 export type TAdminIo = { out: (line: string) => void; err: (line: string) => void };
 
 /** What the admin commands need: the database, and the time (tests pass a fake clock). */
 export type TAdminDeps = {
   prisma: PrismaClient;
+  /** Reads a file named on the command line (`script push`); tests pass their own. */
+  readText?: (file: string) => Promise<string>;
   clock?: () => Date;
   /** To write what people are told (a deactivated worker, their residents): absent without data keys. */
   notices?: { protector: TDataProtector; i18n: i18n };
@@ -80,7 +88,8 @@ type TCommand =
       since: Date | undefined;
       json: boolean;
     }
-  | { command: 'audit-verify' };
+  | { command: 'audit-verify' }
+  | TScriptAdminCommand;
 
 type TParsed = { ok: true; value: TCommand } | { ok: false; message: string };
 
@@ -126,6 +135,8 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
       return printAudit(command, deps, io);
     case 'audit-verify':
       return verifyAudit(deps, io);
+    default:
+      return runScriptAdminCommand(command, deps, io, now);
   }
 }
 
@@ -174,6 +185,10 @@ function parseAdminArgs(args: string[]): TParsed {
         return parseRota(rest);
       case 'audit':
         return parseAudit(rest);
+      case 'script': {
+        const script = parseScriptAdminArgs(rest);
+        return typeof script === 'string' ? usageError(script) : { ok: true, value: script };
+      }
       default:
         return usageError(`Unknown command "${command}".`);
     }

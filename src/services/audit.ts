@@ -48,7 +48,10 @@ export type TAuditActionType =
   /** An admin's `deactivate`, or a worker's own `/delete` (detail: workerId, releasedCaseIds). */
   | 'worker.access-ended'
   | 'rota.added'
-  | 'rota.removed';
+  | 'rota.removed'
+  | 'script.pushed'
+  | 'script.published'
+  | 'script.rolled-back';
 
 /**
  * Records an action that concerns no one case (an invitation, a deactivation, a rota change) in the audit log,

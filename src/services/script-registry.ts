@@ -8,6 +8,7 @@ import {
   type TScriptLabels,
 } from '../domain/script/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { publishScriptVersion, pushScriptDraft } from './script-versions.ts';
 
 export const DEFAULT_SCRIPT_FILE = new URL('../../conversation-scripts/default.yaml', import.meta.url);
 
@@ -43,32 +44,36 @@ export function createScriptRegistry(prisma: PrismaClient) {
   }
 
   return {
-    /** Publishes `source` unless that id and version exist already with the very same text. */
+    /**
+     * Stores `source` and publishes it (retiring the version published before), unless that id and version
+     * exist already, published or retired, with other text: published versions never change.
+     */
     async publish(source: string): Promise<TScript> {
       const script = parse(source);
-      const db = currentClient(prisma);
-      const where = { scriptId_version: { scriptId: script.id, version: script.version } };
-      const existing = await db.scriptVersion.findUnique({ where });
-      if (existing && existing.source !== source) {
+      const now = new Date();
+      const pushed = await pushScriptDraft({ prisma }, { source, actor: 'system', now });
+      if (pushed.type === 'version-taken') {
         throw new ScriptPublishError(
           'SCRIPT_VERSION_TAKEN',
           `Script "${script.id}" version ${script.version} is already published with other text. Published versions never change: raise "version" to publish the edit.`,
         );
       }
-      if (!existing)
-        await db.scriptVersion.create({ data: { scriptId: script.id, version: script.version, source } });
+      await publishScriptVersion(
+        { prisma },
+        { scriptId: script.id, version: script.version, actor: 'system', now },
+      );
       cache.set(keyOf(script.id, script.version), script);
       return script;
     },
 
-    /** The published version, or undefined if there is none. */
+    /** A version that is or was published (never a draft, which may still change), or undefined. */
     async get(scriptId: string, version: number): Promise<TScript | undefined> {
       const cached = cache.get(keyOf(scriptId, version));
       if (cached) return cached;
       const row = await currentClient(prisma).scriptVersion.findUnique({
         where: { scriptId_version: { scriptId, version } },
       });
-      if (!row) return undefined;
+      if (!row || row.status === 'draft') return undefined;
       const script = parse(row.source);
       cache.set(keyOf(scriptId, version), script);
       return script;
@@ -83,11 +88,10 @@ export function createScriptRegistry(prisma: PrismaClient) {
       return script ? scriptLabels(script, locale) : ID_LABELS;
     },
 
-    /** The newest published version of a script: what a new screening starts with. */
+    /** The published version of a script: what a new screening starts with. */
     async latest(scriptId: string): Promise<TScript | undefined> {
       const row = await currentClient(prisma).scriptVersion.findFirst({
-        where: { scriptId },
-        orderBy: { version: 'desc' },
+        where: { scriptId, status: 'published' },
         select: { version: true },
       });
       return row ? this.get(scriptId, row.version) : undefined;

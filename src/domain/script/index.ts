@@ -1,6 +1,7 @@
 export * from './answer.ts';
 export * from './check.ts';
 export * from './condition.ts';
+export * from './diff.ts';
 export * from './engine.ts';
 export * from './findings.ts';
 export * from './graph.ts';

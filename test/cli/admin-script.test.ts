@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { readDefaultScript } from '../../src/services/script-registry.ts';
+import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { describeDatabase } from '../helpers/database.ts';
+import { createResident } from '../helpers/journey.ts';
+
+/**
+ * An admin changes the screening without a deploy: push a draft, see its findings, publish only a clean one,
+ * roll back, diff, export — and residents who started before keep the wording they started with.
+ */
+const SHIPPED = readDefaultScript();
+const OLD_WORDING = 'In the past 30 days, how often have you felt tense, anxious or on edge?';
+const NEW_WORDING = 'Over the last month, how often did you feel nervous or on edge?';
+/** Version 4: the first question reworded, and "Once in a while" scoring 2. */
+const V4 = SHIPPED.replace('version: 3', 'version: 4')
+  .replace(OLD_WORDING, NEW_WORDING)
+  .replace(
+    'label: { en: Once in a while, zh-CN: 偶尔 },\n          scores: { distress: 1 }',
+    'label: { en: Once in a while, zh-CN: 偶尔 },\n          scores: { distress: 2 }',
+  );
+/** Version 5, broken for the linter: a question that leads nowhere known. */
+const V5_BROKEN = SHIPPED.replace('version: 3', 'version: 5').replace(
+  'id: k6_on_edge\n',
+  'id: k6_on_edge\n    next: nowhere_at_all\n',
+);
+
+let app: TTestApp;
+const files = new Map<string, string>([
+  ['v4.yaml', V4],
+  ['v5.yaml', V5_BROKEN],
+]);
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+async function admin(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runAdminCommand(
+    args,
+    {
+      prisma: app.prisma,
+      readText: async (file) => {
+        const text = files.get(file);
+        if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+        return text;
+      },
+    },
+    { out: (line) => out.push(line), err: (line) => err.push(line) },
+  );
+  return { code, out, err };
+}
+
+async function statuses() {
+  const rows = await app.prisma.scriptVersion.findMany({ orderBy: { version: 'asc' } });
+  return rows.map((row) => `${row.version}:${row.status}`);
+}
+
+describe(describeDatabase('admin script'), () => {
+  it('publishes an edited version for new screenings while one under way keeps its own; rolls back', async () => {
+    expect(await statuses()).toEqual(['3:published']);
+    const before = createResident(app, { id: 71_000, languageCode: 'en' });
+    await before.consent();
+    expect(before.read().at(-1)).toContain(OLD_WORDING);
+
+    const pushed = await admin('script', 'push', 'v4.yaml');
+    expect(pushed).toMatchObject({ code: 0, out: ['Stored script "default" version 4 as a draft.'] });
+    expect(await statuses()).toEqual(['3:published', '4:draft']);
+    const diff = await admin('script', 'diff', 'default', '3', '4');
+    expect(diff.out).toEqual(
+      expect.arrayContaining([
+        `question k6_on_edge: text (en): ${JSON.stringify(OLD_WORDING)} → ${JSON.stringify(NEW_WORDING)}`,
+        'question k6_on_edge: option once_in_a_while scores {"distress":1} → {"distress":2}',
+      ]),
+    );
+    expect(
+      (await admin('script', 'simulate', 'default', '4', '--locale', 'en', '--answers', '1')).out.join('\n'),
+    ).toContain(NEW_WORDING);
+    expect(await admin('script', 'publish', 'default', '4')).toMatchObject({ code: 0 });
+    expect(await statuses()).toEqual(['3:retired', '4:published']);
+
+    // The resident who started on version 3 carries on with it; a new one gets version 4.
+    await before.send('1');
+    const screenings = await app.prisma.screening.findFirstOrThrow({
+      where: { residentId: before.residentId },
+    });
+    expect(screenings.scriptVersion).toBe(3);
+    const after = createResident(app, { id: 71_001, languageCode: 'en' });
+    await after.consent();
+    expect(after.read().at(-1)).toContain(NEW_WORDING);
+
+    expect(await admin('script', 'rollback', 'default')).toMatchObject({
+      code: 0,
+      out: [expect.stringMatching(/^Published script "default" version 3 \(version 4 retired\)/)],
+    });
+    expect(await statuses()).toEqual(['3:published', '4:retired']);
+    const third = createResident(app, { id: 71_002, languageCode: 'en' });
+    await third.consent();
+    expect(third.read().at(-1)).toContain(OLD_WORDING);
+    // And forward again.
+    expect((await admin('script', 'publish', 'default', '4')).code).toBe(0);
+  });
+
+  it('stores a version with findings as a draft, refuses to publish it and changes nothing', async () => {
+    const before = await statuses();
+    const pushed = await admin('script', 'push', 'v5.yaml');
+    expect(pushed.code).toBe(0);
+    expect(pushed.err.join('\n')).toMatch(/v5\.yaml:\d+:\d+ \w+ .*nowhere_at_all/);
+    expect((await admin('script', 'lint', 'default', '5')).code).toBe(1);
+    const refused = await admin('script', 'publish', 'default', '5');
+    expect(refused.code).toBe(1);
+    expect(refused.err.at(-1)).toMatch(/^Not published: version 5 has \d+ finding\(s\)\. Nothing changed\.$/);
+    expect(await statuses()).toEqual([...before, '5:draft']);
+  });
+
+  it('never changes a published version, and answers bad requests clearly', async () => {
+    const changed = V4.replace(NEW_WORDING, 'Something else entirely?');
+    files.set('v4-changed.yaml', changed);
+    expect(await admin('script', 'push', 'v4-changed.yaml')).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/version 4 is published with other text/)],
+    });
+    expect((await admin('script', 'publish', 'default', '9')).err).toEqual([
+      'No script "default" version 9 is stored (see script list).',
+    ]);
+    expect((await admin('script', 'push', 'missing.yaml')).err).toEqual([
+      'Cannot read missing.yaml: ENOENT.',
+    ]);
+    expect((await admin('script', 'publish', 'default', 'four')).code).toBe(2);
+    expect((await admin('script', 'export', 'default', '4')).out.join('\n')).toBe(V4.replace(/\n$/, ''));
+    const audit = await admin('audit', '--action', 'script.published');
+    expect(audit.out.length).toBeGreaterThanOrEqual(3);
+  });
+});
