@@ -60,6 +60,7 @@ export const ADMIN_USAGE = [
   '  rota remove <shiftId>      remove a shift',
   '  audit [--case <id>] [--actor <actor>] [--action <type>] [--since <time>] [--json]',
   '                             the audit log: who did what (to which case), and when (never message text)',
+  ...SCRIPT_USAGE,
   "  audit verify               checks the audit log's hash chain: exit 1 naming the first entry changed,",
   '                             removed or moved',
 ].join('\n');
