@@ -12,8 +12,7 @@ export function diffScripts(before: TScript, after: TScript): string[] {
   diffRecord(lines, 'indicator', before.indicators, after.indicators);
   const beforeQuestions = new Map(before.questions.map((question) => [question.id, question]));
   const afterQuestions = new Map(after.questions.map((question) => [question.id, question]));
-  for (const [id, question] of beforeQuestions)
-    if (!afterQuestions.has(id)) lines.push(`question ${id}: removed`);
+  for (const id of beforeQuestions.keys()) if (!afterQuestions.has(id)) lines.push(`question ${id}: removed`);
   for (const [id, question] of afterQuestions) {
     const old = beforeQuestions.get(id);
     if (!old) {
