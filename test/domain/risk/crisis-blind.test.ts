@@ -52,6 +52,28 @@ const ROUND_I_FIRST_RUN = {
   'zh-CN': { imminentHigh: 52, imminentAny: 57, noneHigh: 4, noneAny: 7 },
 } as const;
 
+/** Round J, written after patterns v7 and models v3 were frozen; measured once. */
+const ROUND_J_FIRST_RUN = {
+  en: { imminentHigh: 51, imminentAny: 54, noneHigh: 2, noneAny: 3 },
+  'zh-CN': { imminentHigh: 50, imminentAny: 53, noneHigh: 2, noneAny: 4 },
+} as const;
+
+describe.each(['en', 'zh-CN'] as const)('blind round J (%s), as the bot reads it', (locale) => {
+  it('catches no fewer crisis messages, and flags no more ordinary ones, than when first measured', () => {
+    const counts = measure(readRound(`blind-j-${locale}.tsv`));
+    console.log(
+      `blind round J ${locale}: ${Object.entries(counts)
+        .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
+        .join('; ')} (high or above / any level)`,
+    );
+    const floor = ROUND_J_FIRST_RUN[locale];
+    expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
+    expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
+    expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
+    expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
+  });
+});
+
 describe.each(['en', 'zh-CN'] as const)('blind round I (%s), as the bot reads it', (locale) => {
   it('catches no fewer crisis messages, and flags no more ordinary ones, than when first measured', () => {
     const counts = measure(readRound(`blind-i-${locale}.tsv`));
