@@ -112,6 +112,7 @@ async function main(): Promise<void> {
   const server = createServer({
     logger,
     pingDatabase: db.ping,
+    adminApi: { prisma: db.prisma, policy, crisisPatterns },
     readProblems: async () => {
       const problems = await nobodyToPageProblems(db);
       return telegramProblem ? [telegramProblem, ...problems] : problems;

@@ -22,6 +22,12 @@ import {
   SCRIPT_USAGE,
   type TScriptAdminCommand,
 } from './admin-script-command.ts';
+import {
+  parseTokenAdminArgs,
+  runTokenAdminCommand,
+  TOKEN_USAGE,
+  type TTokenAdminCommand,
+} from './admin-token-command.ts';
 
 export type TAdminIo = { out: (line: string) => void; err: (line: string) => void };
 
@@ -61,6 +67,7 @@ export const ADMIN_USAGE = [
   '  audit [--case <id>] [--actor <actor>] [--action <type>] [--since <time>] [--json]',
   '                             the audit log: who did what (to which case), and when (never message text)',
   ...SCRIPT_USAGE,
+  ...TOKEN_USAGE,
   "  audit verify               checks the audit log's hash chain: exit 1 naming the first entry changed,",
   '                             removed or moved',
 ].join('\n');
@@ -90,7 +97,8 @@ type TCommand =
       json: boolean;
     }
   | { command: 'audit-verify' }
-  | TScriptAdminCommand;
+  | TScriptAdminCommand
+  | TTokenAdminCommand;
 
 type TParsed = { ok: true; value: TCommand } | { ok: false; message: string };
 
@@ -136,6 +144,10 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
       return printAudit(command, deps, io);
     case 'audit-verify':
       return verifyAudit(deps, io);
+    case 'token-create':
+    case 'token-revoke':
+    case 'token-list':
+      return runTokenAdminCommand(command, deps, io, now);
     default:
       return runScriptAdminCommand(command, deps, io, now);
   }
@@ -186,6 +198,10 @@ function parseAdminArgs(args: string[]): TParsed {
         return parseRota(rest);
       case 'audit':
         return parseAudit(rest);
+      case 'token': {
+        const token = parseTokenAdminArgs(rest);
+        return typeof token === 'string' ? usageError(token) : { ok: true, value: token };
+      }
       case 'script': {
         const script = parseScriptAdminArgs(rest);
         return typeof script === 'string' ? usageError(script) : { ok: true, value: script };

@@ -1,10 +1,15 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { TBot } from '../bot/index.ts';
 import type { Logger } from '../logger.ts';
+import { errorBody } from './api/errors.ts';
+import { createAdminApi, type TAdminApiDeps } from './api/index.ts';
 import type { TServerEnv } from './types.ts';
 import { createWebhookRoute } from './webhook.ts';
+
+const API_BODY_LIMIT = 512 * 1024;
 
 export type TServerDeps = {
   logger: Logger;
@@ -19,6 +24,8 @@ export type TServerDeps = {
   webhook?: { bot: TBot; secret: string };
   /** `GET /metrics` with this bearer token: counts of what the process did, never personal data. */
   metrics?: { token: string; read: () => Record<string, unknown> };
+  /** The admin HTTP API under `/api` (token-protected; see `createAdminApi`). */
+  adminApi?: TAdminApiDeps;
 };
 
 export type THealthProblem = { reason: string; detail: Record<string, unknown> };
@@ -67,6 +74,18 @@ export function createServer(deps: TServerDeps): TServer {
         throw new HTTPException(401, { message: 'wrong or missing token' });
       return c.json(metrics.read());
     });
+  }
+
+  if (deps.adminApi) {
+    // Larger than any script, far smaller than memory: checked before the body is read.
+    app.use(
+      '/api/*',
+      bodyLimit({
+        maxSize: API_BODY_LIMIT,
+        onError: (c) => c.json(errorBody('too_large', 'The body is too large.'), 413),
+      }),
+    );
+    app.route('/api', createAdminApi(deps.adminApi));
   }
 
   if (deps.webhook) {

@@ -45,13 +45,18 @@ export type TAuditActionType =
   | 'invitation.created'
   | 'invitation.revoked'
   | 'worker.joined'
+  | 'worker.role-changed'
   /** An admin's `deactivate`, or a worker's own `/delete` (detail: workerId, releasedCaseIds). */
   | 'worker.access-ended'
   | 'rota.added'
   | 'rota.removed'
   | 'script.pushed'
   | 'script.published'
-  | 'script.rolled-back';
+  | 'script.rolled-back'
+  | 'token.created'
+  | 'token.revoked'
+  /** An admin API request refused: no or bad token, wrong role, too many requests (detail: route, reason). */
+  | 'api.refused';
 
 /**
  * Records an action that concerns no one case (an invitation, a deactivation, a rota change) in the audit log,

@@ -280,6 +280,25 @@ export async function findWorkerByRef(prisma: PrismaClient, ref: string): Promis
   return { type: 'found', worker: first };
 }
 
+/** An admin's change of a worker's role; false when there is no such active worker. Audited. */
+export async function changeWorkerRole(
+  deps: { prisma: PrismaClient },
+  input: { workerId: number; role: TWorkerRole; actor: string; now: Date },
+): Promise<boolean> {
+  const { count } = await deps.prisma.worker.updateMany({
+    where: { id: input.workerId, isActive: true },
+    data: { role: input.role },
+  });
+  if (count > 0)
+    await recordAuditAction(deps, {
+      type: 'worker.role-changed',
+      actor: input.actor,
+      now: input.now,
+      detail: { workerId: input.workerId, role: input.role },
+    });
+  return count > 0;
+}
+
 export type TDeactivateOutcome =
   | {
       type: 'deactivated';

@@ -24,6 +24,7 @@ export async function readEveryTable(prisma: PrismaClient): Promise<Record<Prism
     CaseEvent: await prisma.caseEvent.findMany(),
     ProcessedUpdate: await prisma.processedUpdate.findMany(),
     BotSession: await prisma.botSession.findMany(),
+    AdminToken: await prisma.adminToken.findMany(),
   };
 }
 

@@ -10,4 +10,5 @@ export * from './lint.ts';
 export * from './parse.ts';
 export * from './schema.ts';
 export * from './scoring.ts';
+export * from './simulate.ts';
 export * from './text.ts';

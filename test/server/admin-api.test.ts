@@ -1,0 +1,321 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServer } from '../../src/server/index.ts';
+import { createAdminToken } from '../../src/services/admin-tokens.ts';
+import { readDefaultScript } from '../../src/services/script-registry.ts';
+import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { describeDatabase } from '../helpers/database.ts';
+
+/**
+ * The admin HTTP API: every route with good input, bad input, no token and the wrong role; refusals in the one
+ * error shape and audited; an OpenAPI document generated from the same schemas.
+ */
+let app: TTestApp;
+let request: (path: string, init?: RequestInit & { token?: string | null }) => Promise<Response>;
+let adminToken = '';
+let supervisorToken = '';
+const NOW = new Date();
+
+beforeAll(async () => {
+  app = await createTestApp();
+  const { crisisPatterns } = await import('../../src/services/load-risk-data.ts').then((m) =>
+    m.loadRiskData(),
+  );
+  const server = createServer({
+    logger: createLogger({ level: 'silent' }),
+    pingDatabase: async () => true,
+    adminApi: {
+      prisma: app.prisma,
+      policy: {
+        acknowledgeTimeout: { imminent: 60_000, high: 300_000, moderate: 3_600_000, low: 3_600_000 },
+        repeats: 2,
+      } as never,
+      crisisPatterns,
+      limits: { perToken: 1000, perAddress: 5000 },
+    },
+  });
+  request = async (path, init = {}) => {
+    const { token = adminToken, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token !== null) headers.set('Authorization', `Bearer ${token}`);
+    if (rest.body !== undefined) headers.set('Content-Type', 'application/json');
+    return server.app.request(path, { ...rest, headers });
+  };
+  const a = await createAdminToken({ prisma: app.prisma }, { name: 'ops', role: 'admin', now: NOW });
+  const s = await createAdminToken({ prisma: app.prisma }, { name: 'lead', role: 'supervisor', now: NOW });
+  if (a.type !== 'created' || s.type !== 'created') throw new Error('tokens');
+  adminToken = a.token;
+  supervisorToken = s.token;
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const V4 = readDefaultScript()
+  .replace('version: 3', 'version: 4')
+  .replace('tense, anxious or on edge', 'nervous or on edge');
+
+/** Every route: method, path, a good body, and whether only an admin token may use it. */
+const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: boolean }> = [
+  { method: 'GET', path: '/api/scripts', adminOnly: false },
+  { method: 'POST', path: '/api/scripts', body: { source: V4 }, adminOnly: true },
+  { method: 'GET', path: '/api/scripts/default/3', adminOnly: false },
+  {
+    method: 'POST',
+    path: '/api/scripts/default/3/simulate',
+    body: { locale: 'en', answers: ['1'] },
+    adminOnly: false,
+  },
+  { method: 'POST', path: '/api/scripts/default/4/publish', adminOnly: true },
+  { method: 'POST', path: '/api/scripts/default/rollback', adminOnly: true },
+  { method: 'GET', path: '/api/scripts/default/diff?from=3&to=4', adminOnly: false },
+  { method: 'GET', path: '/api/workers', adminOnly: false },
+  { method: 'POST', path: '/api/invitations', body: { role: 'worker', name: 'Ann Lee' }, adminOnly: true },
+  { method: 'PATCH', path: '/api/workers/1', body: { role: 'supervisor' }, adminOnly: true },
+  { method: 'POST', path: '/api/workers/999/deactivate', adminOnly: true },
+  { method: 'GET', path: '/api/rota', adminOnly: false },
+  {
+    method: 'POST',
+    path: '/api/rota',
+    body: { worker: '1', from: '2099-01-01T09:00Z', to: '2099-01-01T17:00Z' },
+    adminOnly: true,
+  },
+  { method: 'DELETE', path: '/api/rota/999', adminOnly: true },
+  { method: 'GET', path: '/api/escalation-policy', adminOnly: false },
+  { method: 'GET', path: '/api/cases', adminOnly: false },
+  { method: 'GET', path: '/api/cases/999', adminOnly: false },
+  { method: 'GET', path: '/api/audit', adminOnly: true },
+  { method: 'GET', path: '/api/crisis-patterns', adminOnly: false },
+];
+
+function call(route: (typeof ROUTES)[number], token?: string | null) {
+  return request(route.path, {
+    method: route.method,
+    ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
+    ...(token === undefined ? {} : { token }),
+  });
+}
+
+describe(describeDatabase('the admin API'), () => {
+  it('publishes an OpenAPI document, generated from the schemas, listing every route', async () => {
+    const response = await request('/api/openapi.json', { token: null });
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(doc.openapi).toBe('3.0.0');
+    const listed = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    for (const route of ROUTES) {
+      const path = route.path
+        .replace(/\?.*$/, '')
+        .replace('/default/3/', '/{id}/{version}/')
+        .replace('/default/4/', '/{id}/{version}/')
+        .replace(/\/default\/3$/, '/{id}/{version}')
+        .replace('/default/', '/{id}/')
+        .replace(/\/(1|999)(\/|$)/, '/{id}$2')
+        .replace(/^\/api/, '');
+      expect(listed, `${route.method} ${path}`).toContain(`${route.method} ${path}`);
+    }
+  });
+
+  it.each(ROUTES)('$method $path: 401 without a token, in the error shape, audited', async (route) => {
+    const before = await app.prisma.caseEvent.count({ where: { type: 'api.refused' } });
+    const response = await call(route, null);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    expect(await app.prisma.caseEvent.count({ where: { type: 'api.refused' } })).toBe(before + 1);
+  });
+
+  it.each(ROUTES.filter((route) => route.adminOnly))(
+    '$method $path: 403 for a supervisor token, changing nothing',
+    async (route) => {
+      const before = await app.prisma.scriptVersion.count();
+      const response = await call(route, supervisorToken);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+      expect(await app.prisma.scriptVersion.count()).toBe(before);
+    },
+  );
+
+  it.each(ROUTES.filter((route) => route.body !== undefined))(
+    '$method $path: 400 for a body of the wrong shape',
+    async (route) => {
+      const response = await request(route.path, {
+        method: route.method,
+        body: JSON.stringify({ unexpected: [1, 2] }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { code: string; details: unknown[] } };
+      expect(body.error.code).toBe('invalid_request');
+      expect(body.error.details.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('works a script through push, publish, rollback and diff, with errors in one shape', async () => {
+    const pushed = await call(ROUTES[1] as never);
+    expect(pushed.status).toBe(201);
+    expect(await pushed.json()).toMatchObject({
+      type: 'stored',
+      scriptId: 'default',
+      version: 4,
+      findings: [],
+    });
+    expect((await request('/api/scripts/default/4/publish', { method: 'POST' })).status).toBe(200);
+    const diff = (await (await request('/api/scripts/default/diff?from=3&to=4')).json()) as {
+      changes: string[];
+    };
+    expect(diff.changes).toEqual([expect.stringContaining('nervous or on edge')]);
+    const simulated = await request('/api/scripts/default/4/simulate', {
+      method: 'POST',
+      body: JSON.stringify({ locale: 'en', answers: ['1', '1'] }),
+    });
+    expect(await simulated.json()).toMatchObject({ type: 'asking', path: ['k6_on_edge', 'k6_no_hope'] });
+    expect((await request('/api/scripts/default/rollback', { method: 'POST' })).status).toBe(200);
+    expect(
+      await app.prisma.scriptVersion.findMany({
+        orderBy: { version: 'asc' },
+        select: { version: true, status: true },
+      }),
+    ).toEqual([
+      { version: 3, status: 'published' },
+      { version: 4, status: 'retired' },
+    ]);
+    const broken = await request('/api/scripts', {
+      method: 'POST',
+      body: JSON.stringify({ source: 'id: [' }),
+    });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: { code: string } }).error.code).toBe('invalid_script');
+    expect((await request('/api/scripts/default/9/publish', { method: 'POST' })).status).toBe(404);
+    expect((await request('/api/scripts/Not Valid/1')).status).toBe(400);
+    expect((await request('/api/scripts', { method: 'POST', body: '{not json' })).status).toBe(400);
+  });
+
+  it('manages workers and the rota, audits a case read, and answers audit queries', async () => {
+    const invited = await request('/api/invitations', {
+      method: 'POST',
+      body: JSON.stringify({ role: 'worker', name: 'Bo Chan' }),
+    });
+    expect(await invited.json()).toMatchObject({ code: expect.stringMatching(/\S{6,}/) });
+    const worker = await app.prisma.worker.create({
+      data: { name: 'Cy Dee', role: 'worker', telegramUserId: 555_001n },
+    });
+    expect(
+      (
+        await request(`/api/workers/${worker.id}`, {
+          method: 'PATCH',
+          body: JSON.stringify({ role: 'supervisor' }),
+        })
+      ).status,
+    ).toBe(200);
+    expect((await app.prisma.worker.findUniqueOrThrow({ where: { id: worker.id } })).role).toBe('supervisor');
+    const shift = await request('/api/rota', {
+      method: 'POST',
+      body: JSON.stringify({ worker: String(worker.id), from: '2099-01-01T09:00Z', to: '2099-01-01T17:00Z' }),
+    });
+    expect(shift.status).toBe(201);
+    const backwards = await request('/api/rota', {
+      method: 'POST',
+      body: JSON.stringify({ worker: String(worker.id), from: '2099-01-01T17:00Z', to: '2099-01-01T09:00Z' }),
+    });
+    expect(backwards.status).toBe(400);
+    expect((await request(`/api/workers/${worker.id}/deactivate`, { method: 'POST' })).status).toBe(200);
+
+    const row = await app.prisma.case.create({ data: { level: 'high', source: 'screening' } });
+    const read = await request(`/api/cases/${row.id}`, { token: supervisorToken });
+    expect(await read.json()).toMatchObject({ id: row.id, level: 'high' });
+    expect(await app.prisma.caseEvent.findFirst({ where: { caseId: row.id, type: 'viewed' } })).toMatchObject(
+      {
+        actor: 'token:lead',
+      },
+    );
+    const audit = (await (await request('/api/audit?action=viewed&actor=token:lead')).json()) as {
+      entries: unknown[];
+    };
+    expect(audit.entries).toHaveLength(1);
+    expect((await request('/api/audit?since=yesterday')).status).toBe(400);
+    const patterns = (await (await request('/api/crisis-patterns')).json()) as {
+      locales: Array<{ locale: string }>;
+    };
+    expect(patterns.locales.map((l) => l.locale)).toEqual(['en', 'zh-CN']);
+  });
+
+  it('refuses a revoked or an expired token with 401, and too many requests with 429', async () => {
+    const quiet = { out: () => undefined, err: () => undefined };
+    const made = await createAdminToken({ prisma: app.prisma }, { name: 'temp', role: 'admin', now: NOW });
+    if (made.type !== 'created') throw new Error('token');
+    expect((await request('/api/workers', { token: made.token })).status).toBe(200);
+    expect(await runAdminCommand(['token', 'revoke', 'temp'], { prisma: app.prisma }, quiet)).toBe(0);
+    expect((await request('/api/workers', { token: made.token })).status).toBe(401);
+    const old = await createAdminToken(
+      { prisma: app.prisma },
+      { name: 'old', role: 'admin', now: NOW, expiresAt: new Date(Date.now() - 1000) },
+    );
+    if (old.type !== 'created') throw new Error('token');
+    const expired = await request('/api/workers', { token: old.token });
+    expect(expired.status).toBe(401);
+    expect(((await expired.json()) as { error: { message: string } }).error.message).toMatch(/expired/);
+
+    const limited = createServer({
+      logger: createLogger({ level: 'silent' }),
+      pingDatabase: async () => true,
+      adminApi: {
+        prisma: app.prisma,
+        policy: {} as never,
+        crisisPatterns: [],
+        limits: { perToken: 3, perAddress: 100 },
+      },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const response = await limited.app.request('/api/workers', {
+        headers: { Authorization: `Bearer ${adminToken}` },
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+
+  it('admin token create prints the token once, stores only its hash, and list never shows it', async () => {
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
+    expect(
+      await runAdminCommand(
+        ['token', 'create', '--name', 'night desk', '--role', 'supervisor'],
+        { prisma: app.prisma },
+        io,
+      ),
+    ).toBe(0);
+    const token = out.at(-1) ?? '';
+    expect(token).toMatch(/^bl_[A-Za-z0-9_-]{40,}$/);
+    const row = await app.prisma.adminToken.findUniqueOrThrow({ where: { name: 'night desk' } });
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect((await request('/api/cases', { token })).status).toBe(200);
+    out.length = 0;
+    expect(await runAdminCommand(['token', 'list', '--json'], { prisma: app.prisma }, io)).toBe(0);
+    expect(out.join('\n')).not.toContain(token);
+    expect(out.join('\n')).not.toContain(row.tokenHash);
+    expect(
+      await runAdminCommand(
+        ['token', 'create', '--name', 'night desk', '--role', 'admin'],
+        { prisma: app.prisma },
+        io,
+      ),
+    ).toBe(2);
+    expect(
+      await runAdminCommand(['token', 'create', '--name', 'x', '--role', 'root'], { prisma: app.prisma }, io),
+    ).toBe(2);
+  });
+
+  it('answers 413 to a body far larger than any script, before reading it', async () => {
+    const response = await request('/api/scripts', {
+      method: 'POST',
+      body: JSON.stringify({ source: 'x'.repeat(600_000) }),
+    });
+    expect(response.status).toBe(413);
+  });
+});
