@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { i18n } from 'i18next';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { listAuditEvents } from '../services/audit.ts';
+import { listAuditEvents, recordAuditAction } from '../services/audit.ts';
 import { verifyAuditLog } from '../services/audit-chain.ts';
 import { listCasesForAdmin } from '../services/cases.ts';
 import type { TDataProtector } from '../services/data-protection.ts';
@@ -351,6 +351,12 @@ function parseTime(option: string, value: string | undefined): Date | string {
 
 async function listCases(json: boolean, deps: TAdminDeps, io: TAdminIo): Promise<number> {
   const cases = await listCasesForAdmin(deps.prisma);
+  await recordAuditAction(deps, {
+    type: 'data.exported',
+    actor: 'admin',
+    now: deps.clock?.() ?? new Date(),
+    detail: { what: 'cases' },
+  });
   if (json) {
     io.out(JSON.stringify(cases, null, 2));
     return 0;
@@ -549,6 +555,12 @@ async function printAudit(
   deps: TAdminDeps,
   io: TAdminIo,
 ): Promise<number> {
+  await recordAuditAction(deps, {
+    type: 'data.exported',
+    actor: 'admin',
+    now: deps.clock?.() ?? new Date(),
+    detail: { what: 'audit' },
+  });
   const events = await listAuditEvents(deps.prisma, {
     caseId: command.caseId,
     actor: command.actor,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { diffScripts, lintScriptText, parseScriptText, type TFinding } from '../domain/script/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { recordAuditAction } from '../services/audit.ts';
 import {
   listScriptVersions,
   publishScriptVersion,
@@ -215,6 +216,12 @@ export async function runScriptAdminCommand(
     case 'script-export': {
       const source = await stored(deps, io, command);
       if (source === undefined) return 2;
+      await recordAuditAction(deps, {
+        type: 'data.exported',
+        actor,
+        now,
+        detail: { what: 'script', scriptId: command.scriptId, version: command.version },
+      });
       io.out(source.replace(/\n$/, ''));
       return 0;
     }

@@ -55,6 +55,8 @@ export type TAuditActionType =
   | 'script.rolled-back'
   | 'token.created'
   | 'token.revoked'
+  /** Data taken out: the case list, the audit log, a script's text (detail: what). */
+  | 'data.exported'
   /** An admin API request refused: no or bad token, wrong role, too many requests (detail: route, reason). */
   | 'api.refused';
 

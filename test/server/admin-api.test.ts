@@ -155,6 +155,25 @@ describe(describeDatabase('the admin API'), () => {
     },
   );
 
+  it.each(
+    ROUTES.filter(
+      (route) => route.method === 'GET' && !route.path.includes('999') && !route.path.includes('diff'),
+    ),
+  )('$method $path: 200 with an admin token', async (route) => {
+    const response = await call(route);
+    expect(response.status).toBe(200);
+    expect(typeof (await response.json())).toBe('object');
+  });
+
+  it('puts every listing taken out on record, with whose token', async () => {
+    await request('/api/cases', { token: supervisorToken });
+    const entry = await app.prisma.caseEvent.findFirst({
+      where: { type: 'data.exported' },
+      orderBy: { id: 'desc' },
+    });
+    expect(entry).toMatchObject({ actor: 'token:lead', detail: { what: 'cases' } });
+  });
+
   it('works a script through push, publish, rollback and diff, with errors in one shape', async () => {
     const pushed = await call(ROUTES[1] as never);
     expect(pushed.status).toBe(201);

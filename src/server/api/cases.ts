@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { TCrisisPatterns } from '../../domain/risk/crisis-patterns.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { tokenActor } from '../../services/admin-tokens.ts';
-import { listAuditEvents, recordCaseEvent } from '../../services/audit.ts';
+import { listAuditEvents, recordAuditAction, recordCaseEvent } from '../../services/audit.ts';
 import { listCasesForAdmin } from '../../services/cases.ts';
 import { requireAdmin, type TApiEnv } from './auth.ts';
 import { ApiError } from './errors.ts';
@@ -20,7 +20,10 @@ export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       security: SECURITY,
       responses: responses(200, 'The cases, no personal content'),
     }),
-    async (c) => c.json(asJson({ cases: await listCasesForAdmin(deps.prisma) }), 200),
+    async (c) => {
+      await exported(deps, c.get('caller').name, 'cases');
+      return c.json(asJson({ cases: await listCasesForAdmin(deps.prisma) }), 200);
+    },
   );
 
   app.openapi(
@@ -85,6 +88,7 @@ export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
     }),
     async (c) => {
       const query = c.req.valid('query');
+      await exported(deps, c.get('caller').name, 'audit');
       const entries = await listAuditEvents(deps.prisma, {
         ...(query.actor ? { actor: query.actor } : {}),
         ...(query.case ? { caseId: query.case } : {}),
@@ -125,4 +129,14 @@ export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
         200,
       ),
   );
+}
+
+/** Every listing taken out through the API is on record, with whose token. */
+async function exported(deps: TDeps, tokenName: string, what: 'cases' | 'audit'): Promise<void> {
+  await recordAuditAction(deps, {
+    type: 'data.exported',
+    actor: tokenActor(tokenName),
+    now: deps.clock(),
+    detail: { what },
+  });
 }
