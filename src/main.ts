@@ -57,6 +57,11 @@ async function main(): Promise<void> {
   });
   const script = shipped.script;
   logger.info({ script_id: script.id, script_version: script.version }, 'screening script published');
+  if (shipped.file === 'draft-differs')
+    logger.warn(
+      { script_id: script.id, file_version: shipped.fileVersion },
+      `conversation-scripts/default.yaml version ${shipped.fileVersion} differs from the draft of that version an admin stored: the draft is left as it is`,
+    );
   if (shipped.file === 'stored-as-draft')
     logger.warn(
       { script_id: script.id, file_version: shipped.fileVersion, published_version: script.version },
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
   const server = createServer({
     logger,
     pingDatabase: db.ping,
-    adminApi: { prisma: db.prisma, policy, crisisPatterns },
+    adminApi: { prisma: db.prisma, policy, crisisPatterns, notices: { protector, i18n } },
     readProblems: async () => {
       const problems = await nobodyToPageProblems(db);
       return telegramProblem ? [telegramProblem, ...problems] : problems;

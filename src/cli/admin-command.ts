@@ -584,11 +584,13 @@ async function printAudit(
 
 /** `audit verify`: 0 when the chain holds, 1 naming where it breaks. */
 async function verifyAudit(deps: TAdminDeps, io: TAdminIo): Promise<number> {
-  const { sealed, pending, problem } = await verifyAuditLog(deps);
+  const { sealed, pending, problem, head } = await verifyAuditLog(deps);
   if (!problem) {
     io.out(
       `The audit log holds: ${sealed} entries chained${pending > 0 ? `, ${pending} written meanwhile` : ''}.`,
     );
+    // The chain cannot show its own end cut off: compare this with the head noted last time.
+    if (head) io.out(`Head: position ${head.chainSeq}, hash ${head.hash}`);
     return 0;
   }
   const entry = problem.entryId === undefined ? 'no entry' : `entry ${problem.entryId}`;

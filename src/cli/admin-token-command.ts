@@ -74,7 +74,9 @@ export async function runTokenAdminCommand(
         ...(command.expiresAt ? { expiresAt: command.expiresAt } : {}),
       });
       if (created.type === 'name-taken') {
-        io.err(`A token named "${command.name}" exists already: choose another name, or revoke it first.`);
+        io.err(
+          `A token named "${command.name}" exists already (a revoked one keeps its name): choose another name.`,
+        );
         return 2;
       }
       io.out(`Token "${command.name}" (${command.role}) created. Keep it secret; it is shown only now:`);

@@ -33,15 +33,21 @@ export async function createAdminToken(
   const existing = await deps.prisma.adminToken.findUnique({ where: { name: input.name } });
   if (existing) return { type: 'name-taken' };
   const token = `bl_${randomBytes(32).toString('base64url')}`;
-  const row = await deps.prisma.adminToken.create({
-    data: {
-      name: input.name,
-      role: input.role,
-      tokenHash: hashToken(token),
-      createdAt: input.now,
-      ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
-    },
-  });
+  const row = await deps.prisma.adminToken
+    .create({
+      data: {
+        name: input.name,
+        role: input.role,
+        tokenHash: hashToken(token),
+        createdAt: input.now,
+        ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+      },
+    })
+    // Two creations of one name at once: the second finds it taken.
+    .catch((error: unknown) =>
+      (error as { code?: string }).code === 'P2002' ? undefined : Promise.reject(error),
+    );
+  if (!row) return { type: 'name-taken' };
   await recordAuditAction(deps, {
     type: 'token.created',
     actor: 'admin',

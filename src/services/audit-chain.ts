@@ -56,6 +56,8 @@ export type TAuditVerification = {
   sealed: number;
   pending: number;
   problem: TChainProblem | undefined;
+  /** The last sealed entry's place and hash: noted elsewhere, it shows whether the end was cut off. */
+  head: { chainSeq: number; hash: string } | undefined;
 };
 
 /**
@@ -74,5 +76,7 @@ export async function verifyAuditLog(deps: { prisma: PrismaClient }): Promise<TA
     orderBy: { chainSeq: 'asc' },
   });
   const pending = await deps.prisma.caseEvent.count({ where: { chainSeq: null } });
-  return { sealed: sealed.length, pending, problem: verifyChain(sealed) };
+  const last = sealed.at(-1);
+  const head = last?.chainSeq && last.hash ? { chainSeq: last.chainSeq, hash: last.hash } : undefined;
+  return { sealed: sealed.length, pending, problem: verifyChain(sealed), head };
 }

@@ -142,7 +142,8 @@ export async function anonymiseCases(
   const db = currentClient(deps.prisma);
   const blanks = await blanksOf(deps, db, input.caseIds, input.reason);
   const where = { caseId: { in: [...input.caseIds] } };
-  await db.caseEvent.updateMany({ where, data: { detail: Prisma.DbNull } });
+  // The audit log stays as it is: its entries hold ids and codes, never what the resident wrote, and are
+  // hash-chained (an edit would read as tampering).
   await db.case.updateMany({
     where: { id: { in: [...input.caseIds] } },
     data: {

@@ -31,7 +31,7 @@ export type TAddShiftOutcome =
  */
 export async function addShift(
   prisma: PrismaClient,
-  input: { worker: string; startsAt: Date; endsAt: Date; now: Date },
+  input: { worker: string; startsAt: Date; endsAt: Date; now: Date; actor?: string },
 ): Promise<TAddShiftOutcome> {
   const found = await findWorkerByRef(prisma, input.worker);
   if (found.type === 'unknown') return { type: 'unknown-worker' };
@@ -76,10 +76,15 @@ export async function listShifts(
 }
 
 /** Removes a shift; false when there is no such shift. */
-export async function removeShift(prisma: PrismaClient, shiftId: number, now = new Date()): Promise<boolean> {
+export async function removeShift(
+  prisma: PrismaClient,
+  shiftId: number,
+  now = new Date(),
+  actor = 'admin',
+): Promise<boolean> {
   const { count } = await prisma.rotaShift.deleteMany({ where: { id: shiftId } });
   if (count > 0)
-    await recordAuditAction({ prisma }, { type: 'rota.removed', actor: 'admin', now, detail: { shiftId } });
+    await recordAuditAction({ prisma }, { type: 'rota.removed', actor, now, detail: { shiftId } });
   return count > 0;
 }
 

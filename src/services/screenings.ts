@@ -5,6 +5,7 @@ import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
 import { compareLevels, maxLevel, type TRiskLevel } from '../domain/risk/level.ts';
 import {
   criticalHits,
+  readAnswer,
   resolveLocale,
   resumeScript,
   scoreAnswers,
@@ -111,6 +112,24 @@ export async function currentScreeningStep(
   });
   if (!resumed.ok) throw new Error(`Screening ${active.id} cannot resume: ${resumed.error}`);
   return { screeningId: active.id, promptMessageId: active.promptMessageId, step: resumed.step };
+}
+
+/**
+ * Whether `text` names an option of the choice question the resident's screening is waiting on (a button's
+ * words, its number, an alias): an answer, which the crisis model and context must not read as a message —
+ * "No, not right now" answers a question; it says nothing of its own. Free-text questions never match.
+ */
+export async function isChoiceAnswer(
+  deps: TScreeningDeps,
+  input: { residentId: string; text: string; locale: string },
+): Promise<boolean> {
+  const active = await loadActive(deps, input.residentId);
+  if (!active) return false;
+  const question = active.script.questions.find((candidate) => candidate.id === active.state.current);
+  if (!question || question.kind === 'free_text') return false;
+  const locale = scriptLocale(active.script, input.locale);
+  const read = readAnswer(question, input.text, locale, active.script.locales);
+  return read.ok && read.answer.type === 'option';
 }
 
 /**

@@ -109,9 +109,15 @@ export async function publishScriptVersion(
         where: { scriptId_version: { scriptId, version: current.version } },
         data: { status: 'retired' },
       });
+    const isRollback = input.action === 'script.rolled-back';
     await db.scriptVersion.update({
       where: { scriptId_version: { scriptId, version } },
-      data: { status: 'published', publishedAt: input.now },
+      // A rollback keeps the version's own place in the history, so the next one goes further back.
+      data: {
+        status: 'published',
+        publishedAt: input.now,
+        ...(isRollback || row.replacedVersion !== null ? {} : { replacedVersion: current?.version ?? null }),
+      },
     });
     await recordAuditAction(deps, {
       type: input.action ?? 'script.published',
@@ -123,18 +129,24 @@ export async function publishScriptVersion(
   });
 }
 
-/** Publishes again the version that was published before the current one. */
+/**
+ * Publishes again the version the current one replaced when it was first published: v3 → v4 → v5, then
+ * rollbacks go to v4, then v3.
+ */
 export async function rollbackScript(
   deps: { prisma: PrismaClient },
   input: { scriptId: string; actor: string; now: Date },
 ): Promise<TPublishOutcome | { type: 'nothing-to-roll-back'; scriptId: string }> {
-  const db = currentClient(deps.prisma);
-  const previous = await db.scriptVersion.findFirst({
-    where: { scriptId: input.scriptId, status: 'retired', publishedAt: { not: null } },
-    orderBy: { publishedAt: 'desc' },
+  const current = await currentClient(deps.prisma).scriptVersion.findFirst({
+    where: { scriptId: input.scriptId, status: 'published' },
   });
-  if (!previous) return { type: 'nothing-to-roll-back', scriptId: input.scriptId };
-  return publishScriptVersion(deps, { ...input, version: previous.version, action: 'script.rolled-back' });
+  if (current?.replacedVersion === null || current?.replacedVersion === undefined)
+    return { type: 'nothing-to-roll-back', scriptId: input.scriptId };
+  return publishScriptVersion(deps, {
+    ...input,
+    version: current.replacedVersion,
+    action: 'script.rolled-back',
+  });
 }
 
 /** Every version of every script, newest first within a script; never the text. */
@@ -167,7 +179,11 @@ export async function scriptSource(
 export async function installShippedScript(
   deps: { prisma: PrismaClient },
   input: { source: string; now: Date; published: (scriptId: string) => Promise<TScript | undefined> },
-): Promise<{ file: 'published' | 'stored-as-draft' | 'kept'; fileVersion: number; script: TScript }> {
+): Promise<{
+  file: 'published' | 'stored-as-draft' | 'draft-differs' | 'kept';
+  fileVersion: number;
+  script: TScript;
+}> {
   const loaded = loadScript(input.source);
   if (!loaded.ok)
     throw new Error(loaded.findings.map((f) => `${f.line}:${f.col} ${f.code} ${f.message}`).join('\n'));
@@ -193,9 +209,12 @@ export async function installShippedScript(
         `Script "${id}" version ${version} is already published with other text. Published versions never change: raise "version" to publish the edit.`,
       );
   }
-  if (version > current.version && stored !== input.source) {
+  if (version > current.version && stored === undefined) {
     await pushScriptDraft(deps, { source: input.source, actor: 'system', now: input.now });
     return { file: 'stored-as-draft', fileVersion: version, script: current };
   }
+  // An admin's own draft of that version is theirs: a deploy never overwrites it.
+  if (stored !== undefined && stored !== input.source)
+    return { file: 'draft-differs', fileVersion: version, script: current };
   return { file: 'kept', fileVersion: version, script: current };
 }

@@ -60,7 +60,7 @@ function newInvitationCode(): string {
  */
 export async function createInvitation(
   deps: { prisma: PrismaClient },
-  input: { role: TWorkerRole; name: string; now?: Date },
+  input: { role: TWorkerRole; name: string; now?: Date; actor?: string },
 ): Promise<{ id: number; code: string; expiresAt: Date }> {
   const now = input.now ?? new Date();
   const code = newInvitationCode();
@@ -76,7 +76,7 @@ export async function createInvitation(
   });
   await recordAuditAction(deps, {
     type: 'invitation.created',
-    actor: 'admin',
+    actor: input.actor ?? 'admin',
     now,
     detail: { invitationId: row.id, role: input.role },
   });
@@ -326,7 +326,7 @@ export async function deactivateWorker(
     /** To tell them, and the residents of the cases they held: without, nobody is told (a bare tool). */
     notices?: { protector: TDataProtector; i18n: i18n };
   },
-  input: { worker: string; now: Date },
+  input: { worker: string; now: Date; actor?: string },
 ): Promise<TDeactivateOutcome> {
   return runUnitOfWork(deps.prisma, async (): Promise<TDeactivateOutcome> => {
     const found = await findWorkerByRef(deps.prisma, input.worker);
@@ -334,7 +334,12 @@ export async function deactivateWorker(
     if (found.type === 'ambiguous') return { type: 'ambiguous-worker', ids: found.ids };
     const { worker } = found;
     if (!worker.isActive) return { type: 'already-inactive', workerId: worker.id };
-    const ended = await endWorkerAccess(deps, { worker, now: input.now, actor: 'admin', tellWorker: true });
+    const ended = await endWorkerAccess(deps, {
+      worker,
+      now: input.now,
+      actor: input.actor ?? 'admin',
+      tellWorker: true,
+    });
     return { type: 'deactivated', worker: { id: worker.id, name: worker.name, role: worker.role }, ...ended };
   });
 }

@@ -210,6 +210,27 @@ describe('what the service knows of the writer', () => {
   });
 });
 
+describe("a button's words typed as the answer", () => {
+  it('are an answer, not a message: neither the model nor an open case reads them as a crisis', async () => {
+    const resident = createResident(app, { id: nextId++, languageCode: 'en' });
+    await resident.consent();
+    // A "yes" to the first suicide item opens a high case; the other three are answered, then asq_now asks.
+    await resident.answer(['1', '1', '1', '1', '1', '0', 'yes', 'no', 'no', 'no']);
+    expect(resident.read().at(-1)).toMatch(
+      /Right now, at this moment, are you thinking about ending your life\?/,
+    );
+    expect(await casesOf(resident.residentId)).toEqual([expect.objectContaining({ level: 'high' })]);
+
+    await resident.send('No, not right now');
+    const replies = resident.read();
+    expect(replies.join('\n')).not.toContain(en('crisis.escalated'));
+    expect(replies.join('\n')).not.toContain(en('crisis.concern'));
+    expect(replies.at(-1)).toMatch(/\d+ \/ \d+$/);
+    const state = await app.prisma.screening.findFirstOrThrow({ where: { residentId: resident.residentId } });
+    expect(state.status).toBe('active');
+  });
+});
+
 describe('a farewell cue', () => {
   it('from someone whose case is open is imminent: the numbers and the case raised; from anyone else, nothing', async () => {
     const known = createResident(app, { id: nextId++, languageCode: 'zh-hans' });

@@ -117,6 +117,25 @@ describe(describeDatabase('admin script'), () => {
     expect(await statuses()).toEqual([...before, '5:draft']);
   });
 
+  it('rolls back along the history of publications, one step at a time', async () => {
+    files.set('v6.yaml', V4.replace('version: 4', 'version: 6'));
+    expect((await admin('script', 'push', 'v6.yaml')).code).toBe(0);
+    expect((await admin('script', 'publish', 'default', '4')).code).toBe(0);
+    expect((await admin('script', 'publish', 'default', '6')).code).toBe(0);
+    const published = async () =>
+      (await app.prisma.scriptVersion.findFirstOrThrow({ where: { status: 'published' } })).version;
+    expect(await published()).toBe(6);
+    expect((await admin('script', 'rollback', 'default')).code).toBe(0);
+    expect(await published()).toBe(4);
+    expect((await admin('script', 'rollback', 'default')).code).toBe(0);
+    expect(await published()).toBe(3);
+    expect(await admin('script', 'rollback', 'default')).toMatchObject({
+      code: 2,
+      err: ['Script "default" has no earlier published version to roll back to.'],
+    });
+    expect((await admin('script', 'publish', 'default', '4')).code).toBe(0);
+  });
+
   it('never changes a published version, and answers bad requests clearly', async () => {
     const changed = V4.replace(NEW_WORDING, 'Something else entirely?');
     files.set('v4-changed.yaml', changed);

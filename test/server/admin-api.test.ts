@@ -16,6 +16,7 @@ let request: (path: string, init?: RequestInit & { token?: string | null }) => P
 let adminToken = '';
 let supervisorToken = '';
 const NOW = new Date();
+let adminRequest: (path: string, init: RequestInit) => Promise<Response>;
 
 beforeAll(async () => {
   app = await createTestApp();
@@ -41,6 +42,11 @@ beforeAll(async () => {
     if (token !== null) headers.set('Authorization', `Bearer ${token}`);
     if (rest.body !== undefined) headers.set('Content-Type', 'application/json');
     return server.app.request(path, { ...rest, headers });
+  };
+  adminRequest = async (path, init) => {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${adminToken}`);
+    return server.app.request(path, { ...init, headers });
   };
   const a = await createAdminToken({ prisma: app.prisma }, { name: 'ops', role: 'admin', now: NOW });
   const s = await createAdminToken({ prisma: app.prisma }, { name: 'lead', role: 'supervisor', now: NOW });
@@ -123,11 +129,37 @@ describe(describeDatabase('the admin API'), () => {
   });
 
   it.each(ROUTES)('$method $path: 401 without a token, in the error shape, audited', async (route) => {
-    const before = await app.prisma.caseEvent.count({ where: { type: 'api.refused' } });
     const response = await call(route, null);
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    const refused = await app.prisma.caseEvent.findFirst({ where: { type: 'api.refused' } });
+    expect(refused).toMatchObject({ actor: 'anonymous', detail: { reason: 'token-missing' } });
+  });
+
+  it('audits a flood of refusals once a minute per caller and reason, not once each', async () => {
+    const before = await app.prisma.caseEvent.count({ where: { type: 'api.refused' } });
+    for (let i = 0; i < 50; i += 1) await request('/api/workers', { token: 'not-a-token' });
     expect(await app.prisma.caseEvent.count({ where: { type: 'api.refused' } })).toBe(before + 1);
+  });
+
+  it('answers bad numbers and media types with 4xx in the error shape, never 5xx', async () => {
+    for (const path of [
+      '/api/audit?case=99999999999',
+      '/api/scripts/default/diff?from=99999999999&to=1',
+      '/api/cases/99999999999',
+    ]) {
+      const response = await request(path);
+      expect(response.status, path).toBe(400);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
+    const form = await adminRequest('/api/invitations', {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'role=worker',
+    });
+    expect(form.status).toBeGreaterThanOrEqual(400);
+    expect(form.status).toBeLessThan(500);
+    expect(await form.json()).toMatchObject({ error: { code: expect.any(String) } });
   });
 
   it.each(ROUTES.filter((route) => route.adminOnly))(

@@ -38,9 +38,22 @@ async function verify(): Promise<{ code: number; out: string[]; err: string[] }>
   return { code, out, err };
 }
 
+/**
+ * What someone with full access to the database can do, past the append-only trigger (as the table's owner
+ * can): the chain must still give them away.
+ */
+async function asTamperer(change: () => Promise<unknown>): Promise<void> {
+  await prisma.$executeRawUnsafe('ALTER TABLE "CaseEvent" DISABLE TRIGGER "CaseEvent_append_only"');
+  try {
+    await change();
+  } finally {
+    await prisma.$executeRawUnsafe('ALTER TABLE "CaseEvent" ENABLE TRIGGER "CaseEvent_append_only"');
+  }
+}
+
 /** A fresh log of `n` entries, sealed. */
 async function freshLog(n: number): Promise<number[]> {
-  await prisma.caseEvent.deleteMany({});
+  await asTamperer(() => prisma.caseEvent.deleteMany({}));
   const id = await caseId();
   for (let i = 0; i < n; i += 1) {
     await recordCaseEvent({ prisma }, { caseId: id, type: 'viewed', actor: `worker:${i}`, now: T0 });
@@ -52,7 +65,7 @@ async function freshLog(n: number): Promise<number[]> {
 
 describe(describeDatabase('the audit log'), () => {
   beforeEach(async () => {
-    await prisma.caseEvent.deleteMany({});
+    await asTamperer(() => prisma.caseEvent.deleteMany({}));
   });
 
   it('chains every entry, case steps and admin actions alike, and verifies', async () => {
@@ -68,12 +81,32 @@ describe(describeDatabase('the audit log'), () => {
       [1, 64],
       [2, 64],
     ]);
-    expect(await verify()).toEqual({ code: 0, out: ['The audit log holds: 2 entries chained.'], err: [] });
+    expect(await verify()).toEqual({
+      code: 0,
+      out: ['The audit log holds: 2 entries chained.', `Head: position 2, hash ${rows[1]?.hash}`],
+      err: [],
+    });
+  });
+
+  it('refuses, in the database, to change or remove a sealed entry, or to change one not yet sealed', async () => {
+    const [first] = await freshLog(2);
+    await expect(
+      prisma.caseEvent.update({ where: { id: first }, data: { actor: 'worker:99' } }),
+    ).rejects.toThrow();
+    await expect(prisma.caseEvent.delete({ where: { id: first } })).rejects.toThrow();
+    await expect(prisma.caseEvent.updateMany({ data: { chainSeq: null, hash: null } })).rejects.toThrow();
+    const id = await caseId();
+    await recordCaseEvent({ prisma }, { caseId: id, type: 'noted', actor: 'worker:1', now: T0 });
+    const pending = await prisma.caseEvent.findFirstOrThrow({ where: { chainSeq: null } });
+    await expect(
+      prisma.caseEvent.update({ where: { id: pending.id }, data: { actor: 'x' } }),
+    ).rejects.toThrow();
+    expect((await verify()).code).toBe(0);
   });
 
   it('names an edited entry', async () => {
     const ids = await freshLog(5);
-    await prisma.caseEvent.update({ where: { id: ids[2] }, data: { actor: 'worker:99' } });
+    await asTamperer(() => prisma.caseEvent.update({ where: { id: ids[2] }, data: { actor: 'worker:99' } }));
     const run = await verify();
     expect(run.code).toBe(1);
     expect(run.err).toEqual([
@@ -83,7 +116,7 @@ describe(describeDatabase('the audit log'), () => {
 
   it('names where an entry was deleted', async () => {
     const ids = await freshLog(5);
-    await prisma.caseEvent.delete({ where: { id: ids[1] } });
+    await asTamperer(() => prisma.caseEvent.delete({ where: { id: ids[1] } }));
     const run = await verify();
     expect(run.code).toBe(1);
     expect(run.err).toEqual(['The audit log is broken at position 2: an entry is missing there (removed).']);
@@ -96,9 +129,11 @@ describe(describeDatabase('the audit log'), () => {
     );
     if (!a || !b) throw new Error('no rows');
     // Their places in the chain exchanged (through a free position: chainSeq is unique).
-    await prisma.caseEvent.update({ where: { id: a.id }, data: { chainSeq: -1 } });
-    await prisma.caseEvent.update({ where: { id: b.id }, data: { chainSeq: a.chainSeq, hash: a.hash } });
-    await prisma.caseEvent.update({ where: { id: a.id }, data: { chainSeq: b.chainSeq, hash: b.hash } });
+    await asTamperer(async () => {
+      await prisma.caseEvent.update({ where: { id: a.id }, data: { chainSeq: -1 } });
+      await prisma.caseEvent.update({ where: { id: b.id }, data: { chainSeq: a.chainSeq, hash: a.hash } });
+      await prisma.caseEvent.update({ where: { id: a.id }, data: { chainSeq: b.chainSeq, hash: b.hash } });
+    });
     const run = await verify();
     expect(run.code).toBe(1);
     expect(run.err[0]).toMatch(/^The audit log is broken at position 2: entry \d+ /);
@@ -123,7 +158,10 @@ describe(describeDatabase('the audit log'), () => {
     })();
     await Promise.all([...writers, sealer]);
     const run = await verify();
-    expect(run).toEqual({ code: 0, out: ['The audit log holds: 1000 entries chained.'], err: [] });
+    expect(run).toMatchObject({
+      code: 0,
+      out: ['The audit log holds: 1000 entries chained.', expect.any(String)],
+    });
     const seqs = (await prisma.caseEvent.findMany({ select: { chainSeq: true } })).map((row) => row.chainSeq);
     expect(new Set(seqs).size).toBe(1000);
   });

@@ -44,7 +44,13 @@ export function crisisReasonText(t: TTranslate, locale: string, reason: TStoredC
     });
   }
   if (reason.source === 'context' && reason.context) {
-    return t(`crisis_reason.context.${reason.context.reason === 'open-case' ? 'open_case' : 'screening'}`, {
+    const why =
+      reason.id === 'context.farewell'
+        ? 'farewell'
+        : reason.context.reason === 'open-case'
+          ? 'open_case'
+          : 'screening';
+    return t(`crisis_reason.context.${why}`, {
       level: t(`level.${reason.context.level}`),
     });
   }

@@ -64,7 +64,7 @@ export function combineCrisisReadings(
   if (context && cues.length > 0 && level !== 'imminent') {
     level = 'imminent';
     reasons.push(...cues, {
-      id: `context.${context.reason}`,
+      id: 'context.farewell',
       source: 'context',
       kind: cues[0]?.kind ?? rules.kind,
       level: 'imminent',

@@ -1,12 +1,14 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { Logger } from '../../logger.ts';
 import { checkAdminToken, type TTokenRole, tokenActor } from '../../services/admin-tokens.ts';
 import { recordAuditAction } from '../../services/audit.ts';
 import { ApiError } from './errors.ts';
 
 export type TApiCaller = { name: string; role: TTokenRole };
-export type TApiEnv = { Variables: { caller: TApiCaller } };
+/** `logger` is the request's, set by the server before `/api` is reached. */
+export type TApiEnv = { Variables: { caller: TApiCaller; logger: Logger } };
 
 /** Requests allowed per minute, per token and per address: a leaked token or a scanner is slowed, not the team. */
 export type TApiRateLimits = { perToken: number; perAddress: number };
@@ -14,8 +16,8 @@ export const DEFAULT_API_RATE_LIMITS: TApiRateLimits = { perToken: 120, perAddre
 
 /**
  * Every `/api` request: within the rate limits, then a bearer token that is known, not revoked and not expired
- * (401 otherwise); the caller is set for the route's role check. Each refusal is audited with the route and why,
- * never the token.
+ * (401 otherwise); the caller is set for the route's role check. Refusals are audited with the route and why,
+ * never the token: the first of each kind from each caller in a minute.
  */
 export function authenticate(deps: {
   prisma: PrismaClient;
@@ -24,21 +26,27 @@ export function authenticate(deps: {
 }): MiddlewareHandler<TApiEnv> {
   const byAddress = createWindowCounter();
   const byToken = createWindowCounter();
+  // A scanner's thousand refusals are one entry a minute, not a thousand: the log must not be the flood.
+  const refusals = createWindowCounter();
+  const refuseOnce = async (c: Context, now: Date, reason: string, tokenName?: string) => {
+    if (refusals(`${tokenName ?? addressOf(c)}:${reason}`, now) === 1)
+      await refuse(deps, c, now, reason, tokenName);
+  };
   return async (c, next) => {
     const now = deps.clock();
     const address = addressOf(c);
     if (byAddress(address, now) > deps.limits.perAddress) {
-      await refuse(deps, c, now, 'rate-limited-address');
+      await refuseOnce(c, now, 'rate-limited-address');
       throw new ApiError(429, 'rate_limited', 'Too many requests from this address: wait a minute.');
     }
     const token = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '')?.[1]?.trim();
     const checked = await checkAdminToken(deps, { token, now });
     if (!checked.ok) {
-      await refuse(deps, c, now, `token-${checked.reason}`);
+      await refuseOnce(c, now, `token-${checked.reason}`);
       throw new ApiError(401, 'unauthorized', unauthorizedMessage(checked.reason));
     }
     if (byToken(checked.name, now) > deps.limits.perToken) {
-      await refuse(deps, c, now, 'rate-limited-token', checked.name);
+      await refuseOnce(c, now, 'rate-limited-token', checked.name);
       throw new ApiError(429, 'rate_limited', 'Too many requests with this token: wait a minute.');
     }
     c.set('caller', { name: checked.name, role: checked.role });

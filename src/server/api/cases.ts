@@ -79,7 +79,7 @@ export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       request: {
         query: z.object({
           actor: z.string().max(100).optional(),
-          case: z.coerce.number().int().min(1).optional(),
+          case: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
           action: z.string().max(60).optional(),
           since: z.iso.datetime({ offset: true }).optional(),
         }),

@@ -1,7 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { i18n } from 'i18next';
 import type { TEscalationPolicy } from '../../domain/escalation/index.ts';
 import type { TCrisisPatterns } from '../../domain/risk/crisis-patterns.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { TDataProtector } from '../../services/data-protection.ts';
 import { authenticate, DEFAULT_API_RATE_LIMITS, type TApiEnv, type TApiRateLimits } from './auth.ts';
 import { addCaseRoutes } from './cases.ts';
 import { ApiError, answerError, errorBody } from './errors.ts';
@@ -14,6 +17,8 @@ export type TAdminApiDeps = {
   crisisPatterns: readonly TCrisisPatterns[];
   clock?: () => Date;
   limits?: TApiRateLimits;
+  /** To tell a worker the API deactivates, and their residents. */
+  notices?: { protector: TDataProtector; i18n: i18n };
 };
 
 /**
@@ -39,7 +44,7 @@ export function createAdminApi(deps: TAdminApiDeps): OpenAPIHono<TApiEnv> {
   });
   // One guard for the app's life: it holds the rate limits' counters.
   const guard = authenticate({ prisma: deps.prisma, clock, limits: deps.limits ?? DEFAULT_API_RATE_LIMITS });
-  app.use('*', async (c, next) => (c.req.path.endsWith('/openapi.json') ? next() : guard(c, next)));
+  app.use('*', async (c, next) => (c.req.path === '/api/openapi.json' ? next() : guard(c, next)));
   const routeDeps = { ...deps, clock };
   addScriptRoutes(app, routeDeps);
   addStaffRoutes(app, routeDeps);
@@ -48,7 +53,14 @@ export function createAdminApi(deps: TAdminApiDeps): OpenAPIHono<TApiEnv> {
   app.onError((error, c) => {
     if (error instanceof ApiError) return answerError(c, error);
     if (error instanceof SyntaxError) return c.json(errorBody('invalid_json', 'The body is not JSON.'), 400);
-    throw error;
+    if (error instanceof HTTPException)
+      return c.json(
+        errorBody(`http_${error.status}`, error.message || 'The request was refused.'),
+        error.status,
+      );
+    // A bug, never the caller's input: logged; the caller gets the same shape.
+    c.get('logger').error({ err: error }, 'admin API request failed');
+    return c.json(errorBody('internal', 'Something went wrong on our side.'), 500);
   });
   return app;
 }

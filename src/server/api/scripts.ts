@@ -78,7 +78,10 @@ export function addScriptRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       security: SECURITY,
       request: {
         params: z.object({ id: ZScriptId }),
-        query: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }),
+        query: z.object({
+          from: z.coerce.number().int().min(1).max(999_999),
+          to: z.coerce.number().int().min(1).max(999_999),
+        }),
       },
       responses: responses(200, 'What changed, one line per change'),
     }),

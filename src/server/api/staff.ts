@@ -1,7 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { i18n } from 'i18next';
 import type { TEscalationPolicy } from '../../domain/escalation/index.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { tokenActor } from '../../services/admin-tokens.ts';
+import type { TDataProtector } from '../../services/data-protection.ts';
 import { addShift, listShifts, removeShift } from '../../services/rota.ts';
 import {
   changeWorkerRole,
@@ -14,7 +16,13 @@ import { requireAdmin, type TApiEnv } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { asJson, responses, SECURITY, ZNumericId } from './schemas.ts';
 
-type TDeps = { prisma: PrismaClient; clock: () => Date; policy: TEscalationPolicy };
+type TDeps = {
+  prisma: PrismaClient;
+  clock: () => Date;
+  policy: TEscalationPolicy;
+  /** To tell a deactivated worker and their residents, as the command line does. */
+  notices?: { protector: TDataProtector; i18n: i18n };
+};
 
 /** An ISO 8601 time with its time zone (seconds optional): a shift in local time would mean something else elsewhere. */
 const ZTime = z
@@ -62,7 +70,12 @@ export function addStaffRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
     }),
     async (c) => {
       const { role, name } = c.req.valid('json');
-      const invitation = await createInvitation(deps, { role, name, now: deps.clock() });
+      const invitation = await createInvitation(deps, {
+        role,
+        name,
+        now: deps.clock(),
+        actor: tokenActor(c.get('caller').name),
+      });
       return c.json(asJson(invitation), 201);
     },
   );
@@ -106,7 +119,11 @@ export function addStaffRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const outcome = await deactivateWorker(deps, { worker: String(id), now: deps.clock() });
+      const outcome = await deactivateWorker(deps, {
+        worker: String(id),
+        now: deps.clock(),
+        actor: tokenActor(c.get('caller').name),
+      });
       if (outcome.type === 'unknown-worker' || outcome.type === 'ambiguous-worker')
         throw new ApiError(404, 'not_found', `No worker #${id}.`);
       return c.json(asJson(outcome), 200);
