@@ -16,6 +16,7 @@ import { DataKeyError, loadDataKeys } from './services/data-keys.ts';
 import { createDataProtector } from './services/data-protection.ts';
 import { createEmergencyNumbers } from './services/emergency-numbers.ts';
 import { EscalationPolicyError, loadEscalationPolicy } from './services/escalation-policy-file.ts';
+import { applyPolicy, livePolicy, readStoredPolicy } from './services/escalation-policy-store.ts';
 import { loadRiskData, RiskDataError } from './services/load-risk-data.ts';
 import { nobodyToPageProblems } from './services/nobody-to-page.ts';
 import { createOutboxDispatcher } from './services/outbox-dispatcher.ts';
@@ -38,11 +39,14 @@ async function main(): Promise<void> {
     format: logFormatFor(config.logFormat, isTerminal),
     colorize: isTerminal,
   });
-  const policy = loadEscalationPolicy(config.escalationPolicyFile);
+  // One live policy for the whole process: what the file says, then what an admin set through the API.
+  const policy = livePolicy(loadEscalationPolicy(config.escalationPolicyFile));
   warnOfMissingSettings(config, logger);
 
   const db = await openDatabase(config.databaseUrl, { serveSocket: true, logger });
   const { applied } = await migrateDatabase(db);
+  const storedPolicy = await readStoredPolicy(db);
+  if (storedPolicy) applyPolicy(policy, storedPolicy);
   logger.info({ database: db.kind, migrations_applied: applied.length }, 'database ready');
 
   const protector = createDataProtector(

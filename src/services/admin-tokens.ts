@@ -90,13 +90,15 @@ export async function checkAdminToken(
   if (!row || !isTokenRole(row.role)) return { ok: false, reason: 'unknown' };
   if (row.revokedAt) return { ok: false, reason: 'revoked' };
   if (row.expiresAt && row.expiresAt <= input.now) return { ok: false, reason: 'expired' };
+  // When it was last used: a token nobody uses any more is one to revoke.
+  await deps.prisma.adminToken.update({ where: { id: row.id }, data: { lastUsedAt: input.now } });
   return { ok: true, name: row.name, role: row.role };
 }
 
 /** The tokens, for `admin token list`: names, roles and dates, never a hash. */
 export async function listAdminTokens(deps: { prisma: PrismaClient }) {
   return deps.prisma.adminToken.findMany({
-    select: { name: true, role: true, createdAt: true, expiresAt: true, revokedAt: true },
+    select: { name: true, role: true, createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true },
     orderBy: { name: 'asc' },
   });
 }

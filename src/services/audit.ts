@@ -53,6 +53,7 @@ export type TAuditActionType =
   | 'script.pushed'
   | 'script.published'
   | 'script.rolled-back'
+  | 'policy.changed'
   | 'token.created'
   | 'token.revoked'
   /** Data taken out: the case list, the audit log, a script's text (detail: what). */

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import { sealAuditLog } from './audit-chain.ts';
 import { runEscalationSweep, type TEscalationDeps } from './escalation.ts';
+import { applyPolicy, readStoredPolicy } from './escalation-policy-store.ts';
 import type { TOutboxDispatcher } from './outbox-dispatcher.ts';
 import { purgeExpired } from './retention.ts';
 
@@ -24,7 +25,8 @@ export type TBackgroundWork = {
 /**
  * The timers of the service, in a loop: each round sweeps due escalations (paging their next step) and then
  * hands the sender the outbox rows nobody holds (left for the sweep, or abandoned by a process that died),
- * and seals the audit entries written since into the hash chain;
+ * seals the audit entries written since into the hash chain, and takes up an escalation policy another
+ * instance stored;
  * once an hour it also purges what the retention period no longer allows to keep. Rounds never overlap: the next starts `intervalMs` after
  * the previous ended, the first at once (so a restart pages what a crash left behind). A failing round is
  * logged and the next one tries again. Every instance may run it: the database hands each step and each
@@ -49,6 +51,10 @@ export function startBackgroundWork(
       );
       await runStep(log, 'outbox sweep', () => deps.dispatcher.sweep(clock()));
       await runStep(log, 'audit chain', () => sealAuditLog(deps));
+      await runStep(log, 'escalation policy', async () => {
+        const stored = await readStoredPolicy(deps);
+        if (stored) applyPolicy(deps.policy, stored);
+      });
       const now = clock();
       if (now.getTime() >= nextPurgeAt) {
         nextPurgeAt = now.getTime() + PURGE_EVERY_MS;

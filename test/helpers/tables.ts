@@ -25,6 +25,7 @@ export async function readEveryTable(prisma: PrismaClient): Promise<Record<Prism
     ProcessedUpdate: await prisma.processedUpdate.findMany(),
     BotSession: await prisma.botSession.findMany(),
     AdminToken: await prisma.adminToken.findMany(),
+    Setting: await prisma.setting.findMany(),
   };
 }
 

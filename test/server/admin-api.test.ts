@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServer } from '../../src/server/index.ts';
 import { createAdminToken } from '../../src/services/admin-tokens.ts';
+import { applyPolicy, livePolicy, readStoredPolicy } from '../../src/services/escalation-policy-store.ts';
 import { readDefaultScript } from '../../src/services/script-registry.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
@@ -28,10 +30,7 @@ beforeAll(async () => {
     pingDatabase: async () => true,
     adminApi: {
       prisma: app.prisma,
-      policy: {
-        acknowledgeTimeout: { imminent: 60_000, high: 300_000, moderate: 3_600_000, low: 3_600_000 },
-        repeats: 2,
-      } as never,
+      policy: livePolicy(DEFAULT_ESCALATION_POLICY),
       crisisPatterns,
       limits: { perToken: 1000, perAddress: 5000 },
     },
@@ -89,6 +88,12 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: b
   },
   { method: 'DELETE', path: '/api/rota/999', adminOnly: true },
   { method: 'GET', path: '/api/escalation-policy', adminOnly: false },
+  {
+    method: 'PUT',
+    path: '/api/escalation-policy',
+    body: { acknowledgeTimeout: { imminent: '1m', high: '2m' }, repeats: 1 },
+    adminOnly: true,
+  },
   { method: 'GET', path: '/api/cases', adminOnly: false },
   { method: 'GET', path: '/api/cases/999', adminOnly: false },
   { method: 'GET', path: '/api/audit', adminOnly: true },
@@ -360,6 +365,33 @@ describe(describeDatabase('the admin API'), () => {
     expect(
       await runAdminCommand(['token', 'create', '--name', 'x', '--role', 'root'], { prisma: app.prisma }, io),
     ).toBe(2);
+  });
+
+  it('changes the escalation policy in force at once, stores it for every instance, and audits it', async () => {
+    const response = await request('/api/escalation-policy', {
+      method: 'PUT',
+      body: JSON.stringify({ acknowledgeTimeout: { imminent: '30s', high: '3m' }, repeats: 1 }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      acknowledgeTimeout: { imminent: 30_000, high: 180_000 },
+      repeats: 1,
+    });
+    expect(await (await request('/api/escalation-policy')).json()).toMatchObject({ repeats: 1 });
+    // Another instance takes it up from the database.
+    const elsewhere = livePolicy(DEFAULT_ESCALATION_POLICY);
+    const stored = await readStoredPolicy({ prisma: app.prisma });
+    if (stored) applyPolicy(elsewhere, stored);
+    expect(elsewhere).toMatchObject({ acknowledgeTimeout: { imminent: 30_000, high: 180_000 }, repeats: 1 });
+    expect(await app.prisma.caseEvent.findFirst({ where: { type: 'policy.changed' } })).toMatchObject({
+      actor: 'token:ops',
+    });
+    const tooFast = await request('/api/escalation-policy', {
+      method: 'PUT',
+      body: JSON.stringify({ acknowledgeTimeout: { imminent: '1s' } }),
+    });
+    expect(tooFast.status).toBe(400);
+    expect(elsewhere.acknowledgeTimeout.imminent).toBe(30_000);
   });
 
   it('answers 413 to a body far larger than any script, before reading it', async () => {

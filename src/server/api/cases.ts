@@ -1,16 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { TCrisisPatterns } from '../../domain/risk/crisis-patterns.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { tokenActor } from '../../services/admin-tokens.ts';
-import { listAuditEvents, recordAuditAction, recordCaseEvent } from '../../services/audit.ts';
+import { recordAuditAction, recordCaseEvent } from '../../services/audit.ts';
 import { listCasesForAdmin } from '../../services/cases.ts';
-import { requireAdmin, type TApiEnv } from './auth.ts';
+import type { TApiEnv } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { asJson, responses, SECURITY, ZNumericId } from './schemas.ts';
 
-type TDeps = { prisma: PrismaClient; clock: () => Date; crisisPatterns: readonly TCrisisPatterns[] };
+type TDeps = { prisma: PrismaClient; clock: () => Date };
 
-/** Cases (never what a resident wrote), the audit log, and the crisis-pattern lists, over HTTP. */
+/** Cases over HTTP: never what a resident wrote; a read is audited, and so is every listing taken out. */
 export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
   app.openapi(
     createRoute({
@@ -68,71 +67,10 @@ export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       return c.json(asJson(row), 200);
     },
   );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/audit',
-      tags: ['audit'],
-      security: SECURITY,
-      middleware: [requireAdmin(deps)] as const,
-      request: {
-        query: z.object({
-          actor: z.string().max(100).optional(),
-          case: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
-          action: z.string().max(60).optional(),
-          since: z.iso.datetime({ offset: true }).optional(),
-        }),
-      },
-      responses: responses(200, 'The audit log, oldest first (never message text)'),
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      await exported(deps, c.get('caller').name, 'audit');
-      const entries = await listAuditEvents(deps.prisma, {
-        ...(query.actor ? { actor: query.actor } : {}),
-        ...(query.case ? { caseId: query.case } : {}),
-        ...(query.action ? { type: query.action } : {}),
-        ...(query.since ? { since: new Date(query.since) } : {}),
-      });
-      return c.json(asJson({ entries }), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/crisis-patterns',
-      tags: ['crisis'],
-      security: SECURITY,
-      responses: responses(
-        200,
-        "Each locale's crisis patterns, intensifiers and context cues: ids, levels, descriptions",
-      ),
-    }),
-    async (c) =>
-      c.json(
-        asJson({
-          locales: deps.crisisPatterns.map((set) => ({
-            locale: set.locale,
-            version: set.version,
-            patterns: set.patterns.map(({ id, kind, level, description }) => ({
-              id,
-              kind,
-              level,
-              description,
-            })),
-            intensifiers: set.intensifiers.map(({ id, type, description }) => ({ id, type, description })),
-            contextCues: set.contextCues.map(({ id, kind, description }) => ({ id, kind, description })),
-          })),
-        }),
-        200,
-      ),
-  );
 }
 
 /** Every listing taken out through the API is on record, with whose token. */
-async function exported(deps: TDeps, tokenName: string, what: 'cases' | 'audit'): Promise<void> {
+export async function exported(deps: TDeps, tokenName: string, what: 'cases' | 'audit'): Promise<void> {
   await recordAuditAction(deps, {
     type: 'data.exported',
     actor: tokenActor(tokenName),

@@ -5,8 +5,10 @@ import type { TEscalationPolicy } from '../../domain/escalation/index.ts';
 import type { TCrisisPatterns } from '../../domain/risk/crisis-patterns.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { TDataProtector } from '../../services/data-protection.ts';
+import { addAuditRoutes } from './audit.ts';
 import { authenticate, DEFAULT_API_RATE_LIMITS, type TApiEnv, type TApiRateLimits } from './auth.ts';
 import { addCaseRoutes } from './cases.ts';
+import { addCrisisPatternRoutes } from './crisis-patterns.ts';
 import { ApiError, answerError, errorBody } from './errors.ts';
 import { addScriptRoutes } from './scripts.ts';
 import { addStaffRoutes } from './staff.ts';
@@ -49,6 +51,8 @@ export function createAdminApi(deps: TAdminApiDeps): OpenAPIHono<TApiEnv> {
   addScriptRoutes(app, routeDeps);
   addStaffRoutes(app, routeDeps);
   addCaseRoutes(app, routeDeps);
+  addAuditRoutes(app, routeDeps);
+  addCrisisPatternRoutes(app, routeDeps);
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
   app.onError((error, c) => {
     if (error instanceof ApiError) return answerError(c, error);

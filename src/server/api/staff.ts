@@ -1,9 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { i18n } from 'i18next';
-import type { TEscalationPolicy } from '../../domain/escalation/index.ts';
+import { type TEscalationPolicy, ZEscalationPolicy } from '../../domain/escalation/index.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { tokenActor } from '../../services/admin-tokens.ts';
 import type { TDataProtector } from '../../services/data-protection.ts';
+import { storePolicy } from '../../services/escalation-policy-store.ts';
 import { addShift, listShifts, removeShift } from '../../services/rota.ts';
 import {
   changeWorkerRole,
@@ -208,5 +209,34 @@ export function addStaffRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       responses: responses(200, 'Acknowledge timeouts and repeats in force (set by ESCALATION_POLICY_FILE)'),
     }),
     async (c) => c.json(asJson(deps.policy), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/escalation-policy',
+      tags: ['rota'],
+      security: SECURITY,
+      middleware: [admin] as const,
+      request: {
+        body: {
+          content: {
+            'application/json': {
+              schema: ZEscalationPolicy,
+            },
+          },
+        },
+      },
+      responses: responses(200, 'The policy now in force on every instance (over ESCALATION_POLICY_FILE)'),
+    }),
+    async (c) => {
+      await storePolicy(deps, {
+        policy: c.req.valid('json'),
+        live: deps.policy,
+        actor: tokenActor(c.get('caller').name),
+        now: deps.clock(),
+      });
+      return c.json(asJson(deps.policy), 200);
+    },
   );
 }
