@@ -12,6 +12,7 @@ import { createLogger, type Logger, logFormatFor } from './logger.ts';
 import { reachTelegram, START_CALL_TIMEOUT_MS, type TReachTelegramOptions } from './reach-telegram.ts';
 import { createServer, type THealthProblem } from './server/index.ts';
 import { startBackgroundWork } from './services/background-work.ts';
+import { applyLexiconAdditions, readLexiconAdditions } from './services/crisis-lexicon-store.ts';
 import { DataKeyError, loadDataKeys } from './services/data-keys.ts';
 import { createDataProtector } from './services/data-protection.ts';
 import { createEmergencyNumbers } from './services/emergency-numbers.ts';
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
     await loadDataKeys({ configured: config.dataEncryptionKey, keyFile: config.dataKeyFile, logger }),
   );
   const { crisisPatterns, crisisModels, grievanceLexicons } = loadRiskData();
+  // Words admins added to the patterns' lists through the API, over the shipped files.
+  applyLexiconAdditions(crisisPatterns, (await readLexiconAdditions(db)).additions);
   const scripts = createScriptRegistry(db.prisma);
   const shipped = await installShippedScript(db, {
     source: readDefaultScript(),
@@ -198,6 +201,7 @@ async function main(): Promise<void> {
       dispatcher,
       alertChat,
       emergencyNumbersFor,
+      crisisPatterns,
     });
     // Optional, and made with a timeout: a Telegram that stops answering here must not hold the start.
     const startApi = new Api(config.botToken ?? '', {

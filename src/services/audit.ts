@@ -54,6 +54,7 @@ export type TAuditActionType =
   | 'script.published'
   | 'script.rolled-back'
   | 'policy.changed'
+  | 'crisis-lexicon.changed'
   | 'token.created'
   | 'token.revoked'
   /** Data taken out: the case list, the audit log, a script's text (detail: what). */

@@ -1,5 +1,7 @@
+import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import type { Logger } from '../logger.ts';
 import { sealAuditLog } from './audit-chain.ts';
+import { applyLexiconAdditions, readLexiconAdditions } from './crisis-lexicon-store.ts';
 import { runEscalationSweep, type TEscalationDeps } from './escalation.ts';
 import { applyPolicy, readStoredPolicy } from './escalation-policy-store.ts';
 import type { TOutboxDispatcher } from './outbox-dispatcher.ts';
@@ -15,6 +17,8 @@ export type TBackgroundWorkDeps = Omit<TEscalationDeps, 'outboxSender'> & {
   retentionMs: number;
   /** The time each round works at; tests pass a fake clock. Default: the system clock. */
   clock?: () => Date;
+  /** The live crisis patterns, recompiled when another instance changed a word list. */
+  crisisPatterns?: TCrisisPatterns[];
 };
 
 export type TBackgroundWork = {
@@ -25,8 +29,8 @@ export type TBackgroundWork = {
 /**
  * The timers of the service, in a loop: each round sweeps due escalations (paging their next step) and then
  * hands the sender the outbox rows nobody holds (left for the sweep, or abandoned by a process that died),
- * seals the audit entries written since into the hash chain, and takes up an escalation policy another
- * instance stored;
+ * seals the audit entries written since into the hash chain, and takes up an escalation policy or crisis
+ * word list another instance stored;
  * once an hour it also purges what the retention period no longer allows to keep. Rounds never overlap: the next starts `intervalMs` after
  * the previous ended, the first at once (so a restart pages what a crash left behind). A failing round is
  * logged and the next one tries again. Every instance may run it: the database hands each step and each
@@ -44,6 +48,7 @@ export function startBackgroundWork(
   const clock = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ component: 'background-work' });
   let nextPurgeAt = 0;
+  let lexiconsSeen: number | undefined;
   return repeatWithoutOverlap(
     async () => {
       await runStep(log, 'escalation sweep', () =>
@@ -55,6 +60,14 @@ export function startBackgroundWork(
         const stored = await readStoredPolicy(deps);
         if (stored) applyPolicy(deps.policy, stored);
       });
+      const patterns = deps.crisisPatterns;
+      if (patterns)
+        await runStep(log, 'crisis word lists', async () => {
+          const { additions, updatedAt } = await readLexiconAdditions(deps);
+          if (updatedAt === undefined || updatedAt.getTime() === lexiconsSeen) return;
+          lexiconsSeen = updatedAt.getTime();
+          applyLexiconAdditions(patterns, additions);
+        });
       const now = clock();
       if (now.getTime() >= nextPurgeAt) {
         nextPurgeAt = now.getTime() + PURGE_EVERY_MS;

@@ -33,6 +33,8 @@ const DEFAULT_GRIEVANCE_DIR = new URL('../../conversation-scripts/grievance-dict
 export interface TRiskDataOptions {
   /** Folder holding the data files; defaults to the shipped folder under `conversation-scripts/`. */
   dir?: string | URL;
+  /** Terms an admin added to the crisis patterns' word lists at run time, by list name. */
+  lexiconAdditions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -51,7 +53,7 @@ export function loadCrisisPatterns(
   const file = new URL(`${encodeURIComponent(locale)}.yaml`, toDirUrl(options.dir ?? DEFAULT_CRISIS_DIR));
   const text = readText(file);
   if (!text.ok) return text;
-  const parsed = parseCrisisPatterns(text.value);
+  const parsed = parseCrisisPatterns(text.value, options.lexiconAdditions);
   if (!parsed.ok)
     return { ok: false, errors: parsed.errors.map((error) => `${fileURLToPath(file)}: ${error}`) };
   if (parsed.value.locale !== locale) {

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
+import { detectCrisis } from '../../src/domain/risk/crisis.ts';
+import type { TCrisisPatterns } from '../../src/domain/risk/crisis-patterns.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServer } from '../../src/server/index.ts';
 import { createAdminToken } from '../../src/services/admin-tokens.ts';
+import { applyLexiconAdditions, readLexiconAdditions } from '../../src/services/crisis-lexicon-store.ts';
 import { applyPolicy, livePolicy, readStoredPolicy } from '../../src/services/escalation-policy-store.ts';
 import { readDefaultScript } from '../../src/services/script-registry.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
@@ -19,19 +22,21 @@ let adminToken = '';
 let supervisorToken = '';
 const NOW = new Date();
 let adminRequest: (path: string, init: RequestInit) => Promise<Response>;
+let livePatterns: TCrisisPatterns[] = [];
 
 beforeAll(async () => {
   app = await createTestApp();
   const { crisisPatterns } = await import('../../src/services/load-risk-data.ts').then((m) =>
     m.loadRiskData(),
   );
+  livePatterns = [...crisisPatterns];
   const server = createServer({
     logger: createLogger({ level: 'silent' }),
     pingDatabase: async () => true,
     adminApi: {
       prisma: app.prisma,
       policy: livePolicy(DEFAULT_ESCALATION_POLICY),
-      crisisPatterns,
+      crisisPatterns: livePatterns,
       limits: { perToken: 1000, perAddress: 5000 },
     },
   });
@@ -98,6 +103,12 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: b
   { method: 'GET', path: '/api/cases/999', adminOnly: false },
   { method: 'GET', path: '/api/audit', adminOnly: true },
   { method: 'GET', path: '/api/crisis-patterns', adminOnly: false },
+  {
+    method: 'PATCH',
+    path: '/api/crisis-patterns/en/lexicons/WEAPON',
+    body: { add: ['sickle'] },
+    adminOnly: true,
+  },
 ];
 
 function call(route: (typeof ROUTES)[number], token?: string | null) {
@@ -128,6 +139,7 @@ describe(describeDatabase('the admin API'), () => {
         .replace(/\/default\/3$/, '/{id}/{version}')
         .replace('/default/', '/{id}/')
         .replace(/\/(1|999)(\/|$)/, '/{id}$2')
+        .replace('/en/lexicons/WEAPON', '/{locale}/lexicons/{name}')
         .replace(/^\/api/, '');
       expect(listed, `${route.method} ${path}`).toContain(`${route.method} ${path}`);
     }
@@ -392,6 +404,56 @@ describe(describeDatabase('the admin API'), () => {
     });
     expect(tooFast.status).toBe(400);
     expect(elsewhere.acknowledgeTimeout.imminent).toBe(30_000);
+  });
+
+  it('adds a word to a crisis word list: the live patterns read messages with it at once; the file stays', async () => {
+    const message = 'I have the billhook in my coat and I am going to his office tonight';
+    const en = () => livePatterns.find((set) => set.locale === 'en');
+    expect(detectCrisis(message, en() as TCrisisPatterns).level).toBe('none');
+    const response = await request('/api/crisis-patterns/en/lexicons/WEAPON', {
+      method: 'PATCH',
+      body: JSON.stringify({ add: ['billhook'] }),
+    });
+    expect(response.status).toBe(200);
+    expect(detectCrisis(message, en() as TCrisisPatterns).level).toBe('imminent');
+    const listed = (await (await request('/api/crisis-patterns')).json()) as {
+      locales: Array<{ locale: string; lexicons: Record<string, string[]> }>;
+    };
+    expect(listed.locales.find((l) => l.locale === 'en')?.lexicons.WEAPON).toContain('billhook');
+    // Another instance takes it up from the database.
+    const elsewhere = [...livePatterns].map((set) => ({ ...set }));
+    applyLexiconAdditions(
+      elsewhere as TCrisisPatterns[],
+      (await readLexiconAdditions({ prisma: app.prisma })).additions,
+    );
+    expect(elsewhere.find((set) => set.locale === 'en')?.lexicons.WEAPON).toContain('billhook');
+    expect(await app.prisma.caseEvent.findFirst({ where: { type: 'crisis-lexicon.changed' } })).toMatchObject(
+      {
+        actor: 'token:ops',
+      },
+    );
+    // A shipped term cannot be taken out here, an unknown list is refused, a bad term is a 400.
+    const shipped = await request('/api/crisis-patterns/en/lexicons/WEAPON', {
+      method: 'PATCH',
+      body: JSON.stringify({ remove: ['knife'] }),
+    });
+    expect(shipped.status).toBe(409);
+    const unknown = await request('/api/crisis-patterns/en/lexicons/NOPE', {
+      method: 'PATCH',
+      body: JSON.stringify({ add: ['x'] }),
+    });
+    expect(unknown.status).toBe(409);
+    const bad = await request('/api/crisis-patterns/en/lexicons/WEAPON', {
+      method: 'PATCH',
+      body: JSON.stringify({ add: ['Two  Spaces'] }),
+    });
+    expect(bad.status).toBe(400);
+    const removed = await request('/api/crisis-patterns/en/lexicons/WEAPON', {
+      method: 'PATCH',
+      body: JSON.stringify({ remove: ['billhook'] }),
+    });
+    expect(removed.status).toBe(200);
+    expect(detectCrisis(message, en() as TCrisisPatterns).level).toBe('none');
   });
 
   it('answers 413 to a body far larger than any script, before reading it', async () => {

@@ -257,6 +257,8 @@ export interface TCrisisPatterns {
   jocular: readonly TCompiledCue[];
   intensifiers: readonly TCompiledIntensifier[];
   contextCues: readonly TCompiledContextCue[];
+  /** The word lists the rules combine, as written (and as added to at run time). */
+  lexicons: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface TCompiledContextCue {
@@ -277,14 +279,40 @@ export type TParseResult<T> = { ok: true; value: T } | { ok: false; errors: stri
  * if (!result.ok) console.error(result.errors.join('\n'));
  * else detectCrisis('I want to die', result.value);
  */
-export function parseCrisisPatterns(yamlText: string): TParseResult<TCrisisPatterns> {
+export function parseCrisisPatterns(
+  yamlText: string,
+  lexiconAdditions: Readonly<Record<string, readonly string[]>> = {},
+): TParseResult<TCrisisPatterns> {
   let data: unknown;
   try {
     data = parseYaml(yamlText);
   } catch (error) {
     return { ok: false, errors: [`YAML: ${error instanceof Error ? error.message : String(error)}`] };
   }
-  return compileCrisisPatterns(data);
+  const merged = withLexiconAdditions(data, lexiconAdditions);
+  return typeof merged === 'string' ? { ok: false, errors: [merged] } : compileCrisisPatterns(merged);
+}
+
+/**
+ * The file's data with terms an admin added at run time appended to its word lists (`lexicons`): a list the
+ * file does not have is an error; a term already there is not repeated.
+ */
+function withLexiconAdditions(
+  data: unknown,
+  additions: Readonly<Record<string, readonly string[]>>,
+): unknown | string {
+  const names = Object.keys(additions);
+  if (names.length === 0) return data;
+  const document = (typeof data === 'object' && data !== null ? data : {}) as {
+    lexicons?: Record<string, string[]>;
+  };
+  const lexicons = { ...(document.lexicons ?? {}) };
+  for (const name of names) {
+    const terms = lexicons[name];
+    if (!terms) return `lexicons: there is no word list "${name}" to add to`;
+    lexicons[name] = [...terms, ...(additions[name] ?? []).filter((term) => !terms.includes(term))];
+  }
+  return { ...document, lexicons };
 }
 
 /** Validate already-parsed data (e.g. from an admin API body) and compile it. */
@@ -341,6 +369,7 @@ export function compileCrisisPatterns(data: unknown): TParseResult<TCrisisPatter
         description: item.description,
         regex: compile(item.regex),
       })),
+      lexicons: doc.lexicons,
       contextCues: doc.contextCues.map((cue) => ({
         id: cue.id,
         kind: cue.kind,

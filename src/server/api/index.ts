@@ -16,7 +16,8 @@ import { addStaffRoutes } from './staff.ts';
 export type TAdminApiDeps = {
   prisma: PrismaClient;
   policy: TEscalationPolicy;
-  crisisPatterns: readonly TCrisisPatterns[];
+  /** The live patterns: an admin's change to a word list is compiled into them in place. */
+  crisisPatterns: TCrisisPatterns[];
   clock?: () => Date;
   limits?: TApiRateLimits;
   /** To tell a worker the API deactivates, and their residents. */
