@@ -12,8 +12,9 @@ import { CALLBACK } from '../keyboards.ts';
 /**
  * Reads every message a resident writes, in every state — before consent, mid-screening, after it, in an
  * open case; text, captions and edits. `imminent` or `high`: the emergency numbers first, then a case at
- * that level within this same update, paged, and the message goes no further. `concern`: a gentle offer of a worker; a new text
- * message then carries on (it may be an answer to the question under way), anything else stops here.
+ * that level within this same update, paged, and the message goes no further. `concern`: a gentle offer of
+ * a worker; a new text message then carries on (it may be an answer to the question under way), anything
+ * else stops here.
  */
 export function createCrisisGuard(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
