@@ -82,6 +82,7 @@ export const ZEnv = z
     TELEGRAM_MAX_PER_CHAT_PER_SECOND: z.coerce.number().min(0).max(1000).default(1),
     /** Bearer token for `GET /metrics` (counts only, no personal data); unset, there is no /metrics. */
     METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
     // The team's Telegram chat for alarms about the service (a group's id is negative, e.g. -1001234567890).
     ALERT_CHAT_ID: z
       .string()
@@ -139,6 +140,8 @@ export type TConfig = Readonly<{
   /** The bot's own pacing of what it sends, so Telegram need not refuse it. */
   sendLimits: Readonly<{ perSecond: number; perChatPerSecond: number; chatBurst: number }>;
   metricsToken: string | undefined;
+  /** Where people reach this server (the dashboard's sign-in links); none: the dashboard is not offered. */
+  publicUrl: string | undefined;
   /** `ALERT_CHAT_ID` and `ALERT_LOCALE`: where alarms about the service go, in which language. */
   alertChat: Readonly<{ chatId: number; locale: TLocale }> | undefined;
 }>;
@@ -206,6 +209,7 @@ export function loadConfig(
       chatBurst: CHAT_BURST,
     }),
     metricsToken: e.METRICS_TOKEN,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     alertChat:
       e.ALERT_CHAT_ID === undefined
         ? undefined

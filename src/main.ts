@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     scriptId: script.id,
     crisisPatterns,
     crisisModels,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     grievanceLexicons,
     resolveOutcomes: config.resolveOutcomes,
     i18n,
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     logger,
     pingDatabase: db.ping,
     adminApi: { prisma: db.prisma, policy, crisisPatterns, notices: { protector, i18n } },
+    ...(config.publicUrl ? { dashboard: { prisma: db.prisma } } : {}),
     readProblems: async () => {
       const problems = await nobodyToPageProblems(db);
       return telegramProblem ? [telegramProblem, ...problems] : problems;

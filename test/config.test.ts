@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(problemsOf({}, 'tool')).toEqual([]);
   });
 
+  it("reads PUBLIC_URL (the dashboard's address) without a trailing slash, and refuses one that is not a URL", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN }).publicUrl).toBeUndefined();
+    expect(loadConfig({ BOT_TOKEN: TOKEN, PUBLIC_URL: 'https://bl.example.org/' }).publicUrl).toBe(
+      'https://bl.example.org',
+    );
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, PUBLIC_URL: 'bl.example.org' })).toThrow(/PUBLIC_URL/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ BOT_TOKEN: TOKEN, PORT: '' }).port).toBe(3000);
   });

@@ -22,6 +22,8 @@ export type TBotDeps = {
   scriptId: string;
   /** Crisis-language patterns of every locale: each message is read with all of them. */
   crisisPatterns: readonly TCrisisPatterns[];
+  /** Where the dashboard is reached (`PUBLIC_URL`); none: `/dashboard` says it is not set up. */
+  publicUrl?: string;
   /** The learned crisis models (none: the rules read alone). */
   crisisModels?: readonly TCrisisModel[];
   grievanceLexicons?: Readonly<Record<string, TGrievanceLexicon>>;

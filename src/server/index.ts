@@ -6,6 +6,7 @@ import type { TBot } from '../bot/index.ts';
 import type { Logger } from '../logger.ts';
 import { errorBody } from './api/errors.ts';
 import { createAdminApi, type TAdminApiDeps } from './api/index.ts';
+import { createDashboard, type TDashboardDeps } from './dashboard.ts';
 import type { TServerEnv } from './types.ts';
 import { createWebhookRoute } from './webhook.ts';
 
@@ -26,6 +27,8 @@ export type TServerDeps = {
   metrics?: { token: string; read: () => Record<string, unknown> };
   /** The admin HTTP API under `/api` (token-protected; see `createAdminApi`). */
   adminApi?: TAdminApiDeps;
+  /** The workers' dashboard under `/dashboard` (signed in with the bot's one-time links). */
+  dashboard?: TDashboardDeps;
 };
 
 export type THealthProblem = { reason: string; detail: Record<string, unknown> };
@@ -86,6 +89,11 @@ export function createServer(deps: TServerDeps): TServer {
       }),
     );
     app.route('/api', createAdminApi(deps.adminApi));
+  }
+
+  if (deps.dashboard) {
+    app.use('/dashboard/*', bodyLimit({ maxSize: 64 * 1024 }));
+    app.route('/dashboard', createDashboard(deps.dashboard));
   }
 
   if (deps.webhook) {

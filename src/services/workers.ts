@@ -5,6 +5,7 @@ import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
 import { isLocale, type TLocale } from '../i18n.ts';
 import { recordAuditAction, recordCaseEvent } from './audit.ts';
 import { tellResidentOfCase } from './case-work.ts';
+import { endSessionsOf } from './dashboard-sessions.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 import { repageCasesWithNobody } from './nobody-to-page.ts';
@@ -420,6 +421,7 @@ export async function endWorkerAccess(
       lastError: 'dropped: worker deactivated',
     },
   });
+  await endSessionsOf(deps, { workerId: worker.id, now: input.now });
   await recordAuditAction(deps, {
     type: 'worker.access-ended',
     actor: input.actor,

@@ -186,6 +186,14 @@ describe(describeDatabase('a worker talking to the bot'), () => {
     expect(await app.prisma.screening.count({ where: { residentId: pseudonym } })).toBe(0);
   });
 
+  it('/dashboard says so when the service has no dashboard (no PUBLIC_URL)', async () => {
+    const di = await joinStaff(app, staffPerson('Di'));
+    di.read();
+    await di.send('/dashboard');
+    expect(di.read()).toEqual([w('dashboard.not_set_up')]);
+    expect(await app.prisma.dashboardLink.count()).toBe(0);
+  });
+
   it('/oncall on|off sets their own on-call flag; bare /oncall tells where they stand', async () => {
     const bo = await joinStaff(app, staffPerson('Bo'));
     await bo.send('/oncall on');

@@ -85,6 +85,8 @@ export async function createTestApp(
      * rung, as in a staffed service. `none`: no staff at all.
      */
     staff?: 'duty-worker' | 'none';
+    /** Where the dashboard is reached: with it, `/dashboard` gives sign-in links and the server serves it. */
+    publicUrl?: string;
   } = {},
 ) {
   const ownsDatabase = options.database === undefined;
@@ -123,6 +125,7 @@ export async function createTestApp(
     scriptId: script.id,
     crisisPatterns,
     crisisModels,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     grievanceLexicons,
     i18n,
     logger,
@@ -138,6 +141,7 @@ export async function createTestApp(
     pingDatabase: database.db.ping,
     readProblems: () => nobodyToPageProblems(database.db),
     webhook: { bot, secret: TEST_WEBHOOK_SECRET },
+    ...(options.publicUrl ? { dashboard: { prisma: database.db.prisma } } : {}),
   });
 
   return {

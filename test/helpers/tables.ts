@@ -26,6 +26,8 @@ export async function readEveryTable(prisma: PrismaClient): Promise<Record<Prism
     BotSession: await prisma.botSession.findMany(),
     AdminToken: await prisma.adminToken.findMany(),
     Setting: await prisma.setting.findMany(),
+    DashboardLink: await prisma.dashboardLink.findMany(),
+    DashboardSession: await prisma.dashboardSession.findMany(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
 import { resolveLocale } from '../../i18n.ts';
 import { DEFAULT_RESOLVE_OUTCOMES } from '../../services/case-work.ts';
+import { createSignInLink } from '../../services/dashboard-sessions.ts';
 import { describeOutcomes } from '../../services/outcome-wording.ts';
 import { currentShiftOf, joinWithInvitation, setOnCall } from '../../services/workers.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
@@ -11,7 +12,15 @@ import { createStaffSelfFeature } from './staff-self.ts';
 import { createCaseWorkFeature } from './workers-cases.ts';
 
 /** Commands only a worker can use; anyone else is told so, and sees nothing. */
-export const WORKER_COMMANDS = ['queue', 'oncall', 'case', 'note', 'release', 'resolve'] as const;
+export const WORKER_COMMANDS = [
+  'queue',
+  'oncall',
+  'case',
+  'note',
+  'release',
+  'resolve',
+  'dashboard',
+] as const;
 
 /**
  * Everything a worker sends, in one branch that never falls through to the resident features: workers are
@@ -27,6 +36,17 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
   feature.command('join', async (ctx) => {
     await ctx.outbox.reply(
       ctx.t('join.already', { name: ctx.worker.name, role: ctx.t(`roles.${ctx.worker.role}`) }),
+    );
+  });
+
+  feature.command('dashboard', async (ctx) => {
+    if (!deps.publicUrl) {
+      await ctx.outbox.reply(ctx.t('dashboard.not_set_up'));
+      return;
+    }
+    const token = await createSignInLink(deps, { workerId: ctx.worker.id, now: nowOf(deps) });
+    await ctx.outbox.reply(
+      ctx.t('dashboard.link', { url: `${deps.publicUrl}/dashboard/sign-in?token=${token}` }),
     );
   });
 

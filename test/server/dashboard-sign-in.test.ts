@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { createI18n } from '../../src/i18n.ts';
+import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { describeDatabase } from '../helpers/database.ts';
+import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+
+/** Signing in to the dashboard without passwords: the bot's one-time link, a session cookie, sign-out with CSRF. */
+const w = createI18n().getFixedT('en', 'worker');
+const PUBLIC_URL = 'https://bridgeline.example.org';
+
+let app: TTestApp;
+let ann: TStaff;
+beforeAll(async () => {
+  app = await createTestApp({ publicUrl: PUBLIC_URL });
+  ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
+  ann.read();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+/** `/dashboard` in the bot, and the link it answers with. */
+async function linkFor(staff: TStaff): Promise<string> {
+  await staff.send('/dashboard');
+  const [reply] = staff.read();
+  const url = /https:\/\/\S+/.exec(reply ?? '')?.[0] ?? '';
+  expect(reply).toBe(w('dashboard.link', { url }));
+  return url.replace(PUBLIC_URL, 'https://bridgeline.example.org');
+}
+
+function cookieOf(response: Response): string {
+  return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+describe(describeDatabase('dashboard sign-in'), () => {
+  it('a link from the bot signs in once, with a session cookie that is HttpOnly, SameSite=Strict and Secure', async () => {
+    const link = await linkFor(ann);
+    const opened = await app.app.request(link);
+    expect(opened.status).toBe(303);
+    const setCookie = opened.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).toMatch(/Secure/);
+    const page = await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookieOf(opened) } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Signed in as Annabel Lee.');
+
+    // Single use: the same link again is refused.
+    const again = await app.app.request(link);
+    expect(again.status).toBe(401);
+    expect(await again.text()).toContain('was already used');
+  });
+
+  it('refuses an expired link, and a page without a session', async () => {
+    const link = await linkFor(ann);
+    await app.prisma.dashboardLink.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+    const opened = await app.app.request(link);
+    expect(opened.status).toBe(401);
+    expect(await opened.text()).toContain('has expired');
+    expect((await app.app.request(`${PUBLIC_URL}/dashboard`)).status).toBe(401);
+    expect((await app.app.request(`${PUBLIC_URL}/dashboard/sign-in?token=made-up`)).status).toBe(401);
+  });
+
+  it("signs out only with the session's CSRF token, and a forged one is refused", async () => {
+    const opened = await app.app.request(await linkFor(ann));
+    const cookie = cookieOf(opened);
+    const page = await (
+      await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })
+    ).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const post = (token: string) =>
+      app.app.request(`${PUBLIC_URL}/dashboard/sign-out`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: token }).toString(),
+      });
+    expect((await post('forged')).status).toBe(403);
+    expect((await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })).status).toBe(
+      200,
+    );
+    expect((await post(csrf)).status).toBe(303);
+    expect((await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })).status).toBe(
+      401,
+    );
+  });
+
+  it("ends a deactivated worker's sessions at once", async () => {
+    const bo = await joinStaff(app, staffPerson('Bo'), { name: 'Bo Chan' });
+    bo.read();
+    const cookie = cookieOf(await app.app.request(await linkFor(bo)));
+    expect((await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })).status).toBe(
+      200,
+    );
+    const quiet = { out: () => undefined, err: () => undefined };
+    const { id } = await bo.worker();
+    expect(await runAdminCommand(['deactivate', '--worker', String(id)], { prisma: app.prisma }, quiet)).toBe(
+      0,
+    );
+    expect((await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })).status).toBe(
+      401,
+    );
+  });
+
+  it('is only for workers: anyone else asking is told so', async () => {
+    const { createResident } = await import('../helpers/journey.ts');
+    const resident = createResident(app, { id: 88_000, languageCode: 'en' });
+    await resident.send('/dashboard');
+    expect(resident.read()).toEqual([w('gate.not_worker')]);
+    expect(await app.prisma.dashboardLink.count({ where: { workerId: -1 } })).toBe(0);
+  });
+});
