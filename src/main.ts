@@ -27,6 +27,9 @@ import { installShippedScript, ScriptInstallError } from './services/script-vers
 /** Exit code for a problem the operator must fix before starting again (configuration, busy database). */
 const EXIT_MISCONFIGURED = 2;
 
+/** How long requests under way may finish once the server stops listening. */
+const HTTP_CLOSE_GRACE_MS = 2000;
+
 /**
  * The only composition root: config -> logger -> database -> services -> bot -> server.
  * Everything below takes its dependencies as arguments; only this file reads the process environment.
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
     logger,
     pingDatabase: db.ping,
     adminApi: { prisma: db.prisma, policy, crisisPatterns, notices: { protector, i18n } },
-    ...(config.publicUrl ? { dashboard: { prisma: db.prisma } } : {}),
+    ...(config.publicUrl ? { dashboard: { prisma: db.prisma, i18n } } : {}),
     readProblems: async () => {
       const problems = await nobodyToPageProblems(db);
       return telegramProblem ? [telegramProblem, ...problems] : problems;
@@ -247,8 +250,17 @@ async function startReceivingUpdates(
   return polling;
 }
 
+/** Stops listening; after a short grace, cuts what is still open (a dashboard's live event stream never ends). */
 function closeHttp(http: ServerType): Promise<void> {
-  return new Promise((resolve) => http.close(() => resolve()));
+  const grace = setTimeout(() => {
+    if ('closeAllConnections' in http) http.closeAllConnections();
+  }, HTTP_CLOSE_GRACE_MS);
+  return new Promise((resolve) =>
+    http.close(() => {
+      clearTimeout(grace);
+      resolve();
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

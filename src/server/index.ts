@@ -6,7 +6,7 @@ import type { TBot } from '../bot/index.ts';
 import type { Logger } from '../logger.ts';
 import { errorBody } from './api/errors.ts';
 import { createAdminApi, type TAdminApiDeps } from './api/index.ts';
-import { createDashboard, type TDashboardDeps } from './dashboard.ts';
+import { createDashboard, type TDashboardDeps } from './dashboard.tsx';
 import type { TServerEnv } from './types.ts';
 import { createWebhookRoute } from './webhook.ts';
 

@@ -141,7 +141,7 @@ export async function createTestApp(
     pingDatabase: database.db.ping,
     readProblems: () => nobodyToPageProblems(database.db),
     webhook: { bot, secret: TEST_WEBHOOK_SECRET },
-    ...(options.publicUrl ? { dashboard: { prisma: database.db.prisma } } : {}),
+    ...(options.publicUrl ? { dashboard: { prisma: database.db.prisma, i18n } } : {}),
   });
 
   return {

@@ -44,7 +44,7 @@ describe(describeDatabase('dashboard sign-in'), () => {
     expect(setCookie).toMatch(/Secure/);
     const page = await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookieOf(opened) } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Signed in as Annabel Lee.');
+    expect(await page.text()).toContain('Signed in as Annabel Lee');
 
     // Single use: the same link again is refused.
     const again = await app.app.request(link);
@@ -100,6 +100,60 @@ describe(describeDatabase('dashboard sign-in'), () => {
     expect((await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })).status).toBe(
       401,
     );
+  });
+
+  it("lists waiting cases most urgent first with their level in words, filters them, and keeps others' claims out", async () => {
+    const cookie = cookieOf(await app.app.request(await linkFor(ann)));
+    const get = (query = '') =>
+      app.app.request(`${PUBLIC_URL}/dashboard${query}`, { headers: { Cookie: cookie } });
+    const high = await app.prisma.case.create({ data: { level: 'high', source: 'screening' } });
+    const imminent = await app.prisma.case.create({ data: { level: 'imminent', source: 'crisis-message' } });
+    const other = await app.prisma.worker.create({
+      data: { name: 'Ola', role: 'worker', telegramUserId: 777_001n },
+    });
+    const theirs = await app.prisma.case.create({
+      data: { level: 'imminent', source: 'screening', status: 'claimed', claimedById: other.id },
+    });
+    const page = await (await get()).text();
+    expect(page.indexOf(`#${imminent.id}`)).toBeLessThan(page.indexOf(`#${high.id}`));
+    expect(page).toContain('IMMINENT risk');
+    expect(page).not.toContain(`#${theirs.id}<`);
+    const onlyHigh = await (await get('?level=high&partial=1')).text();
+    expect(onlyHigh).toContain(`#${high.id}`);
+    expect(onlyHigh).not.toContain(`#${imminent.id}`);
+    expect(onlyHigh).not.toContain('<html');
+    expect((await get('?level=catastrophic')).status).toBe(400);
+  });
+
+  it('says within a second that a new case arrived, over server-sent events', async () => {
+    const cookie = cookieOf(await app.app.request(await linkFor(ann)));
+    const response = await app.app.request(`${PUBLIC_URL}/dashboard/events`, { headers: { Cookie: cookie } });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const events = () => (text.match(/event: queue/g) ?? []).length;
+    let pending: ReturnType<typeof reader.read> | undefined;
+    const readUntil = async (count: number, withinMs: number) => {
+      const deadline = Date.now() + withinMs;
+      while (events() < count && Date.now() < deadline) {
+        // One read in flight at a time: a chunk is never dropped by the timeout.
+        pending ??= reader.read();
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 100));
+        const chunk = await Promise.race([pending, timeout]);
+        if (chunk === 'timeout') continue;
+        pending = undefined;
+        if (!chunk.done) text += decoder.decode(chunk.value);
+      }
+    };
+    await readUntil(1, 3000);
+    expect(events()).toBe(1);
+    const arrived = Date.now();
+    await app.prisma.case.create({ data: { level: 'imminent', source: 'crisis-message' } });
+    await readUntil(2, 3000);
+    expect(events()).toBe(2);
+    expect(Date.now() - arrived).toBeLessThan(1500);
+    await reader.cancel();
   });
 
   it('is only for workers: anyone else asking is told so', async () => {

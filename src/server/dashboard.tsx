@@ -1,13 +1,40 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
+import { streamSSE } from 'hono/streaming';
+import type { i18n } from 'i18next';
+import { z } from 'zod';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { dashboardCases, queueSignature } from '../services/dashboard-queue.ts';
 import { SESSION_TTL_MS, sessionOf, signInWithLink, signOut } from '../services/dashboard-sessions.ts';
+import { pagesTranslator } from '../services/pages.ts';
+import { QueuePage, QueueTable } from './dashboard-queue-page.tsx';
 import type { TServerEnv } from './types.ts';
 
 const COOKIE = 'bl_session';
 
-export type TDashboardDeps = { prisma: PrismaClient; clock?: () => Date };
+export type TDashboardDeps = {
+  prisma: PrismaClient;
+  i18n: i18n;
+  clock?: () => Date;
+  /** How often the live updates look for a change (default 1 s). */
+  liveIntervalMs?: number;
+};
+
+/** One event stream lasts an hour at most; the browser reconnects by itself. */
+const LIVE_ROUNDS = 3600;
+
+const ZFilter = z.object({
+  level: z
+    .enum(['imminent', 'high', 'moderate', 'low', ''])
+    .optional()
+    .transform((value) => value || undefined),
+  status: z
+    .enum(['waiting', 'claimed', ''])
+    .optional()
+    .transform((value) => value || undefined),
+  partial: z.literal('1').optional(),
+});
 
 /**
  * The workers' dashboard, `/dashboard`: sign-in with the bot's one-time link (a session cookie: HttpOnly,
@@ -50,16 +77,45 @@ export function createDashboard(deps: TDashboardDeps): Hono<TServerEnv> {
     const session = await sessionOf(deps, { sessionId: getCookie(c, COOKIE), now: clock() });
     if (!session)
       return c.html(page('Sign in', html`<p>Send /dashboard to the bot for a sign-in link.</p>`), 401);
+    const filter = ZFilter.safeParse(c.req.query());
+    if (!filter.success) return c.html(page('Refused', html`<p>Unknown level or status.</p>`), 400);
+    const { partial, ...wanted } = filter.data;
+    const now = clock();
+    const cases = await dashboardCases(deps, { worker: session.worker, filter: wanted });
+    const t = pagesTranslator(deps.i18n, session.worker.locale);
+    if (partial) return c.html(<QueueTable t={t} cases={cases} now={now} />);
     return c.html(
-      page(
-        'Bridgeline',
-        html`<p>Signed in as ${session.worker.name}.</p>
-          <form method="post" action="/dashboard/sign-out">
-            <input type="hidden" name="csrf" value="${session.csrfToken}" />
-            <button type="submit">Sign out</button>
-          </form>`,
-      ),
+      '<!doctype html>' +
+        (
+          <QueuePage
+            t={t}
+            locale={session.worker.locale}
+            name={session.worker.name}
+            csrfToken={session.csrfToken}
+            filter={wanted}
+            cases={cases}
+            now={now}
+          />
+        ).toString(),
     );
+  });
+
+  // Server-sent events: `queue` whenever the list this worker sees changes (checked each second).
+  app.get('/events', async (c) => {
+    const session = await sessionOf(deps, { sessionId: getCookie(c, COOKIE), now: clock() });
+    if (!session) return c.text('Sign in first.', 401);
+    return streamSSE(c, async (stream) => {
+      let seen = '';
+      for (let round = 0; round < LIVE_ROUNDS && !stream.aborted; round += 1) {
+        const cases = await dashboardCases(deps, { worker: session.worker, filter: {} });
+        const signature = queueSignature(cases);
+        if (signature !== seen) {
+          seen = signature;
+          await stream.writeSSE({ event: 'queue', data: String(cases.length) });
+        }
+        await stream.sleep(deps.liveIntervalMs ?? 1000);
+      }
+    });
   });
 
   app.post('/sign-out', async (c) => {
