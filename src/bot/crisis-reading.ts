@@ -1,6 +1,5 @@
 import type { TCrisisSignals } from '../domain/risk/crisis.ts';
-import { contextCuesIn } from '../domain/risk/crisis-combine.ts';
-import { assessMessage } from '../services/crisis.ts';
+import { readMessage } from '../services/crisis.ts';
 import { crisisContextOf } from '../services/crisis-context.ts';
 import { isChoiceAnswer } from '../services/screenings.ts';
 import type { TBotContext } from './context.ts';
@@ -32,20 +31,20 @@ export function crisisReadingOf(deps: TReadingDeps, ctx: TBotContext): Promise<T
 async function read(deps: TReadingDeps, ctx: TBotContext): Promise<TCrisisSignals | undefined> {
   const said = ctx.msg?.text ?? ctx.msg?.caption;
   if (said === undefined) return undefined;
-  const rules = assessMessage(deps.crisisPatterns, said);
-  if (rules?.level === 'imminent' || !ctx.residentId) return rules;
+  const reading = readMessage(
+    deps.crisisPatterns,
+    said,
+    deps.crisisModels ? { models: deps.crisisModels } : {},
+  );
+  if (!reading) return undefined;
+  if (reading.rules.level === 'imminent' || !ctx.residentId) return reading.finish();
   // The words of a button typed as the answer to the question on screen: the rules read them (a crisis is
   // a crisis however it arrives), but neither the model nor what is known of the writer.
   if (await isChoiceAnswer(deps, { residentId: ctx.residentId, text: said, locale: ctx.locale }))
-    return rules;
-  const models = deps.crisisModels ? { models: deps.crisisModels } : {};
-  const reading = assessMessage(deps.crisisPatterns, said, models);
+    return reading.finish({ useModel: false });
+  const read = reading.finish();
   // Context only raises `concern` or `high`, or a farewell cue: most messages need no look at the writer.
-  const mayRise =
-    reading?.level === 'concern' ||
-    reading?.level === 'high' ||
-    contextCuesIn(deps.crisisPatterns, said).length > 0;
-  if (!mayRise) return reading;
+  if (read.level !== 'concern' && read.level !== 'high' && !reading.hasContextCues) return read;
   const context = await crisisContextOf(deps, ctx.residentId, nowOf(deps));
-  return context ? assessMessage(deps.crisisPatterns, said, { ...models, context }) : reading;
+  return context ? reading.finish({ context }) : read;
 }

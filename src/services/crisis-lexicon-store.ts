@@ -2,8 +2,7 @@ import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { recordAuditAction } from './audit.ts';
 import { loadCrisisPatterns } from './load-risk-data.ts';
-
-const LEXICONS_KEY = 'crisis-lexicons';
+import { readSetting, writeSetting } from './settings.ts';
 
 /** Terms admins added, by locale and word list: `{ en: { WEAPONS: ['crowbar'] } }`. */
 export type TLexiconAdditions = Record<string, Record<string, string[]>>;
@@ -18,8 +17,8 @@ export async function readLexiconAdditions(deps: { prisma: PrismaClient }): Prom
   additions: TLexiconAdditions;
   updatedAt: Date | undefined;
 }> {
-  const row = await deps.prisma.setting.findUnique({ where: { key: LEXICONS_KEY } });
-  return { additions: (row?.value ?? {}) as TLexiconAdditions, updatedAt: row?.updatedAt };
+  const stored = await readSetting(deps, 'crisis-lexicons');
+  return { additions: (stored?.value ?? {}) as TLexiconAdditions, updatedAt: stored?.updatedAt };
 }
 
 /**
@@ -72,11 +71,7 @@ export async function changeLexicon(
   const checked = loadCrisisPatterns(input.locale, { lexiconAdditions: localeAdditions });
   if (!checked.ok) return { type: 'refused', problems: checked.errors };
   const next = { ...additions, [input.locale]: localeAdditions };
-  await deps.prisma.setting.upsert({
-    where: { key: LEXICONS_KEY },
-    create: { key: LEXICONS_KEY, value: next, updatedAt: input.now },
-    update: { value: next, updatedAt: input.now },
-  });
+  await writeSetting(deps, { key: 'crisis-lexicons', value: next, now: input.now });
   await recordAuditAction(deps, {
     type: 'crisis-lexicon.changed',
     actor: input.actor,

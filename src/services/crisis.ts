@@ -1,6 +1,11 @@
 import { detectCrisis, type TCrisisSignals } from '../domain/risk/crisis.ts';
 import { combineCrisisReadings, contextCuesIn, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
-import { modelLocaleFor, readWithModel, type TCrisisModel } from '../domain/risk/crisis-model.ts';
+import {
+  modelLocaleFor,
+  readWithModel,
+  type TCrisisModel,
+  type TModelReading,
+} from '../domain/risk/crisis-model.ts';
 import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import { withWordings } from '../domain/risk/reason-wording.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -10,33 +15,74 @@ import { keepReachable } from './residents.ts';
 
 const LEVEL_RANK = { none: 0, concern: 1, high: 2, imminent: 3 } as const;
 
+/** One message read by the rules and ready for the rest: the model, and what the service knows of the writer. */
+export type TMessageReading = {
+  /** Every locale's rules, the strongest reading. */
+  rules: TCrisisSignals;
+  /** Farewell cues in the message: signals only with context. */
+  hasContextCues: boolean;
+  /**
+   * The reading with the learned model (unless `useModel` is false: a button's words typed as an answer) and
+   * with `context`; each reason with its explanation in every language that knows it. The rules run once
+   * and the model at most once, however often this is asked.
+   */
+  finish(options?: { context?: TCrisisContext; useModel?: boolean }): TCrisisSignals;
+};
+
 /**
  * Reads one message for crisis language: with every locale's patterns, keeping the strongest reading (people
- * write in the language they think in, whatever language the bot speaks to them); then with the learned
- * model of the message's script, which may raise what the rules missed (never to `imminent` on its own); then
- * with what the service knows of the writer (`context`), which reads it one level more sensitively. Each
- * reason carries its explanation in every language that knows it, for workers who read another.
+ * write in the language they think in, whatever language the bot speaks to them); then (`finish`) with the
+ * learned model of the message's script, which may raise what the rules missed (never to `imminent` on its
+ * own), and with what the service knows of the writer (`context`), which reads it one level more sensitively.
+ *
+ * @example
+ * readMessage([en, zhCN], text, { models })?.finish({ context: { reason: 'open-case', level: 'high' } });
+ */
+export function readMessage(
+  patterns: readonly TCrisisPatterns[],
+  text: string,
+  options: { models?: readonly TCrisisModel[] } = {},
+): TMessageReading | undefined {
+  let rules: TCrisisSignals | undefined;
+  for (const localePatterns of patterns) {
+    const signals = detectCrisis(text, localePatterns);
+    if (!rules || LEVEL_RANK[signals.level] > LEVEL_RANK[rules.level]) rules = signals;
+  }
+  if (!rules) return undefined;
+  const strongest = rules;
+  const cues = contextCuesIn(patterns, text);
+  const locale = modelLocaleFor(text);
+  const model = options.models?.find((candidate) => candidate.locale === locale);
+  let modelReading: TModelReading | undefined;
+  const readModel = () => {
+    if (model && strongest.level !== 'imminent') modelReading ??= readWithModel(model, text);
+    return modelReading;
+  };
+  return {
+    rules: strongest,
+    hasContextCues: cues.length > 0,
+    finish: ({ context, useModel = true } = {}) =>
+      withWordings(
+        patterns,
+        combineCrisisReadings(strongest, useModel ? readModel() : undefined, context, context ? cues : []),
+      ),
+  };
+}
+
+/**
+ * A message's whole reading in one call (see `readMessage`): for callers that know the context up front.
  *
  * @example
  * assessMessage([en, zhCN], '我今晚就从楼上跳下去').level; // 'imminent'
- * assessMessage([en, zhCN], 'I wrote letters to my kids', { models, context: { reason: 'open-case', level: 'high' } });
  */
 export function assessMessage(
   patterns: readonly TCrisisPatterns[],
   text: string,
   options: { models?: readonly TCrisisModel[]; context?: TCrisisContext } = {},
 ): TCrisisSignals | undefined {
-  let strongest: TCrisisSignals | undefined;
-  for (const localePatterns of patterns) {
-    const signals = detectCrisis(text, localePatterns);
-    if (!strongest || LEVEL_RANK[signals.level] > LEVEL_RANK[strongest.level]) strongest = signals;
-  }
-  if (!strongest) return undefined;
-  const locale = modelLocaleFor(text);
-  const model = options.models?.find((candidate) => candidate.locale === locale);
-  const reading = model && strongest.level !== 'imminent' ? readWithModel(model, text) : undefined;
-  const cues = options.context ? contextCuesIn(patterns, text) : [];
-  return withWordings(patterns, combineCrisisReadings(strongest, reading, options.context, cues));
+  return readMessage(patterns, text, options)?.finish({
+    ...(options.context ? { context: options.context } : {}),
+  });
 }
 
 /**

@@ -1,8 +1,7 @@
 import { type TEscalationPolicy, ZEscalationPolicy } from '../domain/escalation/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { recordAuditAction } from './audit.ts';
-
-const POLICY_KEY = 'escalation-policy';
+import { readSetting, writeSetting } from './settings.ts';
 
 /**
  * The escalation policy an admin set at run time (the admin API), kept in the database so every instance and
@@ -26,9 +25,9 @@ export function applyPolicy(live: TEscalationPolicy, next: TEscalationPolicy): v
 export async function readStoredPolicy(deps: {
   prisma: PrismaClient;
 }): Promise<TEscalationPolicy | undefined> {
-  const row = await deps.prisma.setting.findUnique({ where: { key: POLICY_KEY } });
-  if (!row) return undefined;
-  const parsed = ZEscalationPolicy.safeParse(row.value);
+  const stored = await readSetting(deps, 'escalation-policy');
+  if (!stored) return undefined;
+  const parsed = ZEscalationPolicy.safeParse(stored.value);
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -44,11 +43,7 @@ export async function storePolicy(
     ),
     repeats: input.policy.repeats,
   };
-  await deps.prisma.setting.upsert({
-    where: { key: POLICY_KEY },
-    create: { key: POLICY_KEY, value, updatedAt: input.now },
-    update: { value, updatedAt: input.now },
-  });
+  await writeSetting(deps, { key: 'escalation-policy', value, now: input.now });
   await recordAuditAction(deps, {
     type: 'policy.changed',
     actor: input.actor,

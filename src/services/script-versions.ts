@@ -200,21 +200,22 @@ export async function installShippedScript(
     if (!script) throw new ScriptInstallError(`Script "${id}" version ${version} could not be published.`);
     return { file: 'published', fileVersion: version, script };
   }
-  const stored = await scriptSource(deps, { scriptId: id, version });
-  if (stored !== undefined && stored !== input.source) {
-    const rows = await listScriptVersions(deps);
-    const status = rows.find((row) => row.scriptId === id && row.version === version)?.status;
-    if (status !== 'draft')
-      throw new ScriptInstallError(
-        `Script "${id}" version ${version} is already published with other text. Published versions never change: raise "version" to publish the edit.`,
-      );
-  }
-  if (version > current.version && stored === undefined) {
+  const stored = await deps.prisma.scriptVersion.findUnique({
+    where: { scriptId_version: { scriptId: id, version } },
+    select: { source: true, status: true },
+  });
+  if (!stored) {
+    if (version <= current.version) return { file: 'kept', fileVersion: version, script: current };
     await pushScriptDraft(deps, { source: input.source, actor: 'system', now: input.now });
     return { file: 'stored-as-draft', fileVersion: version, script: current };
   }
-  // An admin's own draft of that version is theirs: a deploy never overwrites it.
-  if (stored !== undefined && stored !== input.source)
+  if (stored.source !== input.source) {
+    if (stored.status !== 'draft')
+      throw new ScriptInstallError(
+        `Script "${id}" version ${version} is already published with other text. Published versions never change: raise "version" to publish the edit.`,
+      );
+    // An admin's own draft of that version is theirs: a deploy never overwrites it.
     return { file: 'draft-differs', fileVersion: version, script: current };
+  }
   return { file: 'kept', fileVersion: version, script: current };
 }

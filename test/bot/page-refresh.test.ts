@@ -5,7 +5,7 @@ import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
-import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+import { joinOnCall, staffPerson, type TStaff } from '../helpers/workers.ts';
 
 /**
  * A page a worker already holds shows the case as it is: when the case's level, scores or signals change
@@ -27,12 +27,8 @@ let ann: TStaff;
 let cai: TStaff;
 beforeAll(async () => {
   app = await createTestApp();
-  ann = await joinStaff(app, staffPerson('Annabel'));
-  cai = await joinStaff(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor' });
-  for (const staff of [ann, cai]) {
-    await staff.send('/oncall on');
-    staff.read();
-  }
+  ann = await joinOnCall(app, staffPerson('Annabel'));
+  cai = await joinOnCall(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor' });
 });
 afterAll(async () => {
   await app.close();

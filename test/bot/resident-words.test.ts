@@ -6,7 +6,7 @@ import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { botTexts, createResident, defaultScript, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
-import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+import { joinOnCall, staffPerson, type TStaff } from '../helpers/workers.ts';
 
 /**
  * What a resident writes reaches the person who holds their case: the message that opened or raised it
@@ -29,12 +29,8 @@ let ann: TStaff;
 let cai: TStaff;
 beforeAll(async () => {
   app = await createTestApp();
-  ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
-  cai = await joinStaff(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor', name: 'Caiwen Xu' });
-  for (const staff of [ann, cai]) {
-    await staff.send('/oncall on');
-    staff.read();
-  }
+  ann = await joinOnCall(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
+  cai = await joinOnCall(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor', name: 'Caiwen Xu' });
 });
 afterAll(async () => {
   await app.close();

@@ -5,7 +5,7 @@ import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { createResident } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
-import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+import { joinOnCall, staffPerson, type TStaff } from '../helpers/workers.ts';
 
 /**
  * A worker reads everything about a case in their own language, whatever language the resident wrote in:
@@ -25,12 +25,8 @@ let ann: TStaff;
 let cai: TStaff;
 beforeAll(async () => {
   app = await createTestApp();
-  ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
-  cai = await joinStaff(app, staffPerson('Caiwen', 'zh-hans'), { name: 'Caiwen Xu' });
-  for (const staff of [ann, cai]) {
-    await staff.send('/oncall on');
-    staff.read();
-  }
+  ann = await joinOnCall(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
+  cai = await joinOnCall(app, staffPerson('Caiwen', 'zh-hans'), { name: 'Caiwen Xu' });
 });
 afterAll(async () => {
   await app.close();
@@ -43,6 +39,19 @@ function newResident(languageCode = 'en') {
 
 async function openCaseOf(residentId: string) {
   return app.prisma.case.findFirstOrThrow({ where: { residentId, status: { in: ['waiting', 'claimed'] } } });
+}
+
+/** A resident's imminent case (opened by `IMMINENT_EN`), paged and claimed by `staff`, their chat read. */
+async function imminentCaseClaimedBy(staff: TStaff) {
+  const resident = newResident();
+  await resident.send(IMMINENT_EN);
+  const { id: caseId } = await openCaseOf(resident.residentId);
+  await sweepAndDeliver(app);
+  staff.read();
+  await staff.press(CALLBACK.claim(caseId), staff.claimMessageId(caseId));
+  await deliverOutbox(app);
+  staff.read();
+  return { resident, caseId };
 }
 
 function pageOf(texts: readonly string[]): string {
@@ -90,14 +99,7 @@ describe(describeDatabase('detector reasons'), () => {
   });
 
   it('in the alert about a claimed case, reach its Chinese-speaking worker in Chinese', async () => {
-    const resident = newResident();
-    await resident.send(IMMINENT_EN);
-    const { id: caseId } = await openCaseOf(resident.residentId);
-    await sweepAndDeliver(app);
-    cai.read();
-    await cai.press(CALLBACK.claim(caseId), cai.claimMessageId(caseId));
-    await deliverOutbox(app);
-    cai.read();
+    const { resident, caseId } = await imminentCaseClaimedBy(cai);
 
     // Claimed: the ladder pages no more, so the worker holding it is alerted directly.
     await resident.send(IMMINENT_EN);
@@ -111,14 +113,7 @@ describe(describeDatabase('detector reasons'), () => {
 
 describe(describeDatabase('outcome codes'), () => {
   it('are listed with their meaning in Chinese, and the resolved case says what it means', async () => {
-    const resident = newResident();
-    await resident.send(IMMINENT_EN);
-    const { id: caseId } = await openCaseOf(resident.residentId);
-    await sweepAndDeliver(app);
-    cai.read();
-    await cai.press(CALLBACK.claim(caseId), cai.claimMessageId(caseId));
-    await deliverOutbox(app);
-    cai.read();
+    const { caseId } = await imminentCaseClaimedBy(cai);
 
     await cai.send('/resolve');
     const [usage] = cai.read();

@@ -7,7 +7,7 @@ import { describeDatabase } from '../helpers/database.ts';
 import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox, sweepAndDeliver } from '../helpers/outbox.ts';
 import { messageUpdate, UNSUPPORTED_CONTENT } from '../helpers/updates.ts';
-import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
+import { joinOnCall, staffPerson, type TStaff } from '../helpers/workers.ts';
 
 const i18n = createI18n();
 const w = i18n.getFixedT('en', 'worker');
@@ -23,13 +23,9 @@ let ben: TStaff;
 let cai: TStaff;
 beforeAll(async () => {
   app = await createTestApp();
-  ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
-  ben = await joinStaff(app, staffPerson('Benedict'), { name: 'Benedict Ho' });
-  cai = await joinStaff(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor', name: 'Caiwen Xu' });
-  for (const staff of [ann, ben, cai]) {
-    await staff.send('/oncall on');
-    staff.read();
-  }
+  ann = await joinOnCall(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
+  ben = await joinOnCall(app, staffPerson('Benedict'), { name: 'Benedict Ho' });
+  cai = await joinOnCall(app, staffPerson('Caiwen', 'zh-hans'), { role: 'supervisor', name: 'Caiwen Xu' });
 });
 afterAll(async () => {
   await app.close();

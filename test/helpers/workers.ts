@@ -162,3 +162,15 @@ export async function joinStaff(
   expect(staff.read()).toEqual([expect.stringMatching(/^Welcome|^欢迎/)]);
   return staff;
 }
+
+/** A member of staff who joined and said `/oncall on`, their chat read so far: what most case tests start from. */
+export async function joinOnCall(
+  app: TTestApp,
+  person: TStaffPerson,
+  input: { role?: TWorkerRole; name?: string } = {},
+): Promise<TStaff> {
+  const staff = await joinStaff(app, person, input);
+  await staff.send('/oncall on');
+  staff.read();
+  return staff;
+}

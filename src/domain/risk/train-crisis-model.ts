@@ -1,3 +1,4 @@
+import { createRandom, shuffleInPlace } from '../random.ts';
 import { featuresOf, MODEL_LABELS, softmax, type TCrisisModel, type TModelLabel } from './crisis-model.ts';
 
 /**
@@ -131,7 +132,7 @@ function foldsOf(messages: readonly TLabelledMessage[]): number[] {
     return messages.map((message) => groups.indexOf(message.group) % FOLDS);
   }
   const folds = messages.map((_, i) => i % FOLDS);
-  shuffle(folds, mulberry32(SEED));
+  shuffleInPlace(folds, createRandom(SEED));
   return folds;
 }
 
@@ -144,9 +145,9 @@ function fitWeights(
   const weights = new Float64Array(features * 4);
   const bias = [0, 0, 0, 0];
   const order = messages.map((_, i) => i);
-  const random = mulberry32(SEED);
+  const random = createRandom(SEED);
   for (let epoch = 0; epoch < (options.epochs ?? EPOCHS); epoch += 1) {
-    shuffle(order, random);
+    shuffleInPlace(order, random);
     const rate = LEARNING_RATE / (1 + epoch * 0.3);
     for (const i of order) {
       const message = messages[i];
@@ -209,25 +210,4 @@ function crossValidate(
 function round(value: number): number {
   // `|| 0`: no -0, which JSON cannot keep (a rebuilt model must equal the file it wrote).
   return Math.round(value * 10_000) / 10_000 || 0;
-}
-
-/** A small seeded generator: the same seed, the same sequence, on every machine. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function shuffle<T>(items: T[], random: () => number): void {
-  for (let i = items.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    const a = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = a;
-  }
 }

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatWaiting,
-  renderCaseSummary,
-  type TCaseView,
-  type TTranslate,
-} from '../../../src/domain/escalation/index.ts';
+import { formatWaiting, renderCaseSummary, type TCaseView } from '../../../src/domain/escalation/index.ts';
 import { scriptLabels } from '../../../src/domain/script/index.ts';
 import { createI18n } from '../../../src/i18n.ts';
+import { pagesTranslator } from '../../../src/services/pages.ts';
 import { loadDefaultScript } from '../script/support.ts';
 
 const i18n = createI18n();
-const tr =
-  (locale: string): TTranslate =>
-  (key, values) =>
-    String(i18n.getFixedT(locale, 'pages')(key, values));
-const en = tr('en');
-const zh = tr('zh-CN');
+const en = pagesTranslator(i18n, 'en');
+const zh = pagesTranslator(i18n, 'zh-CN');
 
 const createdAt = new Date('2030-01-01T12:00:00Z');
 const now = new Date('2030-01-01T12:07:30Z');

@@ -3,19 +3,15 @@ import {
   crisisReasonText,
   leadingCrisisReason,
   renderCaseSummary,
-  type TTranslate,
 } from '../../../src/domain/escalation/index.ts';
 import { createI18n } from '../../../src/i18n.ts';
 import { assessMessage } from '../../../src/services/crisis.ts';
 import { loadRiskData } from '../../../src/services/load-risk-data.ts';
+import { pagesTranslator } from '../../../src/services/pages.ts';
 
 const i18n = createI18n();
-const tr =
-  (locale: string): TTranslate =>
-  (key, values) =>
-    String(i18n.getFixedT(locale, 'pages')(key, values));
-const en = tr('en');
-const zh = tr('zh-CN');
+const en = pagesTranslator(i18n, 'en');
+const zh = pagesTranslator(i18n, 'zh-CN');
 const { crisisPatterns } = loadRiskData();
 
 describe('crisisReasonText', () => {
