@@ -291,6 +291,13 @@ describe(describeDatabase('the admin API'), () => {
       body: JSON.stringify({ worker: String(worker.id), from: '2099-01-01T17:00Z', to: '2099-01-01T09:00Z' }),
     });
     expect(backwards.status).toBe(400);
+    const { shift: added } = (await shift.json()) as { shift: { id: number } };
+    expect((await request(`/api/rota/${added.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(
+      await app.prisma.caseEvent.findFirst({ where: { type: 'rota.removed' }, orderBy: { id: 'desc' } }),
+    ).toMatchObject({
+      actor: 'token:ops',
+    });
     expect((await request(`/api/workers/${worker.id}/deactivate`, { method: 'POST' })).status).toBe(200);
 
     const row = await app.prisma.case.create({ data: { level: 'high', source: 'screening' } });

@@ -194,7 +194,7 @@ export function addStaffRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await removeShift(deps.prisma, id, deps.clock())))
+      if (!(await removeShift(deps.prisma, id, deps.clock(), tokenActor(c.get('caller').name))))
         throw new ApiError(404, 'not_found', `No shift #${id}.`);
       return c.json({ removed: id }, 200);
     },
