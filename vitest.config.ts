@@ -27,10 +27,14 @@ const RUN_ONCE_TESTS = [
   'test/db/pglite-socket.test.ts',
   // Starts the real process on the embedded database, as `npm start` does.
   'test/main.test.ts',
+  // The dashboard in Chromium: what it shows does not depend on the database.
+  'test/browser/dashboard.browser.test.ts',
 ];
 
 /** Files that spawn processes (the Prisma CLI, the bot, database owners) and take longest. */
 const SLOW_FILES = [
+  // First, so that installing Chromium on a fresh machine overlaps the other worker's tests.
+  'test/browser/dashboard.browser.test.ts',
   'test/db/stand-in.test.ts',
   'test/db/embedded-owner.test.ts',
   'test/main.test.ts',

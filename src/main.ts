@@ -128,8 +128,30 @@ async function main(): Promise<void> {
   const server = createServer({
     logger,
     pingDatabase: db.ping,
-    adminApi: { prisma: db.prisma, policy, crisisPatterns, notices: { protector, i18n } },
-    ...(config.publicUrl ? { dashboard: { prisma: db.prisma, i18n } } : {}),
+    adminApi: {
+      prisma: db.prisma,
+      policy,
+      crisisPatterns,
+      notices: { protector, i18n },
+      community: { scripts, scriptId: script.id },
+    },
+    ...(config.publicUrl
+      ? {
+          dashboard: {
+            prisma: db.prisma,
+            protector,
+            i18n,
+            logger,
+            policy,
+            scripts,
+            alertChat,
+            emergencyNumbersFor,
+            outboxSender: dispatcher,
+            resolveOutcomes: config.resolveOutcomes,
+            scriptId: script.id,
+          },
+        }
+      : {}),
     readProblems: async () => {
       const problems = await nobodyToPageProblems(db);
       return telegramProblem ? [telegramProblem, ...problems] : problems;

@@ -1,25 +1,75 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import type { i18n } from 'i18next';
 import { z } from 'zod';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import { runUnitOfWork } from '../db/unit-of-work.ts';
+import { communityCsv } from '../domain/community/picture.ts';
+import {
+  ID_LABELS,
+  lintScriptText,
+  localize,
+  scriptLabels,
+  simulateScript,
+  type TScript,
+} from '../domain/script/index.ts';
+import { isLocale } from '../i18n.ts';
+import { recordAuditAction } from '../services/audit.ts';
+import { caseRecordFor } from '../services/case-record.ts';
+import {
+  addCaseNote,
+  MAX_RELAY_LENGTH,
+  relayFromWorker,
+  releaseCase,
+  resolveCase,
+  type TCaseWorkDeps,
+  workerTexts,
+} from '../services/case-work.ts';
+import { claimCase } from '../services/claim-case.ts';
+import { readCommunityPicture } from '../services/community-picture.ts';
 import { dashboardCases, queueSignature } from '../services/dashboard-queue.ts';
-import { SESSION_TTL_MS, sessionOf, signInWithLink, signOut } from '../services/dashboard-sessions.ts';
+import {
+  SESSION_TTL_MS,
+  sessionOf,
+  signInWithLink,
+  signOut,
+  type TDashboardSession,
+} from '../services/dashboard-sessions.ts';
+import { readCaseStatistics } from '../services/dashboard-statistics.ts';
+import type { TEscalationDeps } from '../services/escalation.ts';
+import { describeOutcome } from '../services/outcome-wording.ts';
 import { pagesTranslator } from '../services/pages.ts';
+import { addShift, listShifts, removeShift } from '../services/rota.ts';
+import { listScriptVersions, scriptSource } from '../services/script-versions.ts';
+import { workerActor } from '../services/workers.ts';
+import { CasePage } from './dashboard-case-page.tsx';
+import { CommunityPage, type TCommunityLabels } from './dashboard-community-page.tsx';
+import { documentOf, type TViewer } from './dashboard-layout.tsx';
 import { QueuePage, QueueTable } from './dashboard-queue-page.tsx';
+import { RotaPage } from './dashboard-rota-page.tsx';
+import { ScriptsPage, ScriptVersionPage } from './dashboard-scripts-page.tsx';
+import { StatisticsPage } from './dashboard-statistics-page.tsx';
 import type { TServerEnv } from './types.ts';
 
 const COOKIE = 'bl_session';
+/** The language the worker chose on the dashboard (their bot language until they do). */
+const LANGUAGE_COOKIE = 'bl_lang';
 
-export type TDashboardDeps = {
-  prisma: PrismaClient;
-  i18n: i18n;
-  clock?: () => Date;
-  /** How often the live updates look for a change (default 1 s). */
-  liveIntervalMs?: number;
-};
+/** Case work from the dashboard does what the bot's commands do, with the same services. */
+export type TDashboardDeps = TCaseWorkDeps &
+  TEscalationDeps & {
+    /** The outcome codes a case is resolved with (`RESOLVE_OUTCOMES`). */
+    resolveOutcomes: readonly string[];
+    /** The script residents answer: the community picture names its themes and areas. */
+    scriptId: string;
+    clock?: () => Date;
+    /** How often the live updates look for a change (default 1 s). */
+    liveIntervalMs?: number;
+  };
+
+type TDashboardEnv = TServerEnv & { Variables: { session: TDashboardSession; viewer: TViewer } };
 
 /** One event stream lasts an hour at most; the browser reconnects by itself. */
 const LIVE_ROUNDS = 3600;
@@ -36,32 +86,39 @@ const ZFilter = z.object({
   partial: z.literal('1').optional(),
 });
 
+const ZCaseId = z.coerce.number().int().positive().max(2_147_483_647);
+const ZText = z.object({ text: z.string().trim().min(1).max(MAX_RELAY_LENGTH) });
+const ZNote = z.object({ text: z.string().trim().min(1).max(4000) });
+const ZOutcome = z.object({ outcome: z.string().min(1).max(64) });
+const ZLocalTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+const ZShift = z.object({
+  worker: z.string().regex(/^\d{1,9}$/),
+  from: ZLocalTime,
+  to: ZLocalTime,
+  offset: z.coerce.number().int().min(-840).max(840).default(0),
+});
+const ZSimulation = z.object({
+  locale: z.string().min(2).max(20).optional(),
+  answers: z.string().max(20_000).optional(),
+  next: z.string().max(200).optional(),
+});
+
 /**
  * The workers' dashboard, `/dashboard`: sign-in with the bot's one-time link (a session cookie: HttpOnly,
- * SameSite=Strict, Secure over https), the signed-in page, and sign-out (a form with the session's CSRF token).
- * Refusals are 4xx pages that say what to do, never 5xx.
+ * SameSite=Strict, Secure over https), the queue, a case and what can be done on it (the same services as the
+ * bot's commands, each in one short transaction whose messages leave after the commit), and sign-out. Every
+ * form carries the session's CSRF token. Refusals are 4xx pages that say what to do, never 5xx.
  */
-export function createDashboard(deps: TDashboardDeps): Hono<TServerEnv> {
+export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
   const clock = deps.clock ?? (() => new Date());
-  const app = new Hono<TServerEnv>();
+  const refuse = refusalsIn(deps.i18n);
+  const app = new Hono<TDashboardEnv>();
 
   app.get('/sign-in', async (c) => {
     const token = c.req.query('token') ?? '';
     const signedIn = token ? await signInWithLink(deps, { token, now: clock() }) : undefined;
     if (signedIn?.type !== 'signed-in') {
-      const why = {
-        unknown: 'is not known',
-        used: 'was already used',
-        expired: 'has expired',
-        inactive: 'is not for an active worker',
-      };
-      return c.html(
-        page(
-          'Sign-in link refused',
-          html`<p>This link ${why[signedIn?.reason ?? 'unknown']}. Send /dashboard to the bot for a new one.</p>`,
-        ),
-        401,
-      );
+      return refuse(c, 401, `link_${signedIn?.reason ?? 'unknown'}`);
     }
     setCookie(c, COOKIE, signedIn.sessionId, {
       httpOnly: true,
@@ -73,37 +130,49 @@ export function createDashboard(deps: TDashboardDeps): Hono<TServerEnv> {
     return c.redirect('/dashboard', 303);
   });
 
+  // Everything past sign-in needs a live session; every POST, the session's own CSRF token (a page elsewhere
+  // cannot act for the worker, even where a browser would send the cookie).
+  app.use(
+    '*',
+    createMiddleware<TDashboardEnv>(async (c, next) => {
+      const session = await sessionOf(deps, { sessionId: getCookie(c, COOKIE), now: clock() });
+      if (!session) return refuse(c, 401, 'sign_in');
+      if (c.req.method === 'POST') {
+        const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+        if (form.csrf !== session.csrfToken) return refuse(c, 403, 'csrf');
+      }
+      const chosen = getCookie(c, LANGUAGE_COOKIE);
+      const locale = isLocale(chosen)
+        ? chosen
+        : isLocale(session.worker.locale)
+          ? session.worker.locale
+          : 'en';
+      c.set('session', session);
+      c.set('viewer', {
+        t: pagesTranslator(deps.i18n, locale),
+        locale,
+        name: session.worker.name,
+        role: session.worker.role,
+        csrfToken: session.csrfToken,
+      });
+      return next();
+    }),
+  );
+
   app.get('/', async (c) => {
-    const session = await sessionOf(deps, { sessionId: getCookie(c, COOKIE), now: clock() });
-    if (!session)
-      return c.html(page('Sign in', html`<p>Send /dashboard to the bot for a sign-in link.</p>`), 401);
+    const { session, viewer } = c.var;
     const filter = ZFilter.safeParse(c.req.query());
-    if (!filter.success) return c.html(page('Refused', html`<p>Unknown level or status.</p>`), 400);
+    if (!filter.success) return refuse(c, 400, 'filter');
     const { partial, ...wanted } = filter.data;
     const now = clock();
     const cases = await dashboardCases(deps, { worker: session.worker, filter: wanted });
-    const t = pagesTranslator(deps.i18n, session.worker.locale);
-    if (partial) return c.html(<QueueTable t={t} cases={cases} now={now} />);
-    return c.html(
-      '<!doctype html>' +
-        (
-          <QueuePage
-            t={t}
-            locale={session.worker.locale}
-            name={session.worker.name}
-            csrfToken={session.csrfToken}
-            filter={wanted}
-            cases={cases}
-            now={now}
-          />
-        ).toString(),
-    );
+    if (partial) return c.html(<QueueTable t={viewer.t} cases={cases} now={now} />);
+    return c.html(documentOf(<QueuePage viewer={viewer} filter={wanted} cases={cases} now={now} />));
   });
 
   // Server-sent events: `queue` whenever the list this worker sees changes (checked each second).
   app.get('/events', async (c) => {
-    const session = await sessionOf(deps, { sessionId: getCookie(c, COOKIE), now: clock() });
-    if (!session) return c.text('Sign in first.', 401);
+    const { session } = c.var;
     return streamSSE(c, async (stream) => {
       let seen = '';
       for (let round = 0; round < LIVE_ROUNDS && !stream.aborted; round += 1) {
@@ -118,14 +187,254 @@ export function createDashboard(deps: TDashboardDeps): Hono<TServerEnv> {
     });
   });
 
+  app.get('/cases/:id', async (c) => {
+    const { session, viewer } = c.var;
+    const caseId = ZCaseId.safeParse(c.req.param('id'));
+    if (!caseId.success) return refuse(c, 404, 'no_case');
+    const now = clock();
+    // The view and its audit entry commit together: no case is shown without its record.
+    const opened = await runUnitOfWork(deps.prisma, () =>
+      caseRecordFor(deps, { worker: session.worker, caseId: caseId.data, now }),
+    );
+    if (opened.type === 'not-found') return refuse(c, 404, 'no_case');
+    if (opened.type === 'not-allowed') return refuse(c, 403, 'not_yours', { id: caseId.data });
+    const workerT = workerTexts(deps, viewer.locale);
+    return c.html(
+      documentOf(
+        <CasePage
+          viewer={viewer}
+          record={opened.record}
+          options={{
+            now,
+            outcomes: deps.resolveOutcomes.map((code) => ({ code, label: describeOutcome(workerT, code) })),
+            notice: /^[a-z_]{1,40}$/.test(c.req.query('notice') ?? '') ? c.req.query('notice') : undefined,
+          }}
+        />,
+      ),
+    );
+  });
+
+  // An action on a case: checked, done in one transaction (its messages leave after the commit), and the
+  // case page again with what happened.
+  app.post('/cases/:id/:action', async (c) => {
+    const { session } = c.var;
+    const caseId = ZCaseId.safeParse(c.req.param('id'));
+    if (!caseId.success) return refuse(c, 404, 'no_case');
+    const form = await c.req.parseBody();
+    const worker = session.worker;
+    const now = clock();
+    const input = { worker, caseId: caseId.data, now };
+    const back = (notice: string) => c.redirect(`/dashboard/cases/${caseId.data}?notice=${notice}`, 303);
+    const invalid = (key: string) =>
+      refuse(c, 400, key, { max: MAX_RELAY_LENGTH, outcomes: deps.resolveOutcomes.join(', ') });
+    switch (c.req.param('action')) {
+      case 'claim': {
+        const claimed = await runUnitOfWork(deps.prisma, () => claimCase(deps, input));
+        return back(claimed.type === 'already-yours' ? 'claimed' : claimed.type.replaceAll('-', '_'));
+      }
+      case 'reply': {
+        const parsed = ZText.safeParse(form);
+        if (!parsed.success) return invalid('reply');
+        const relayed = await runUnitOfWork(deps.prisma, () =>
+          relayFromWorker(deps, { ...input, text: parsed.data.text }),
+        );
+        return back(relayed.type.replaceAll('-', '_'));
+      }
+      case 'note': {
+        const parsed = ZNote.safeParse(form);
+        if (!parsed.success) return invalid('note');
+        const noted = await runUnitOfWork(deps.prisma, () =>
+          addCaseNote(deps, { ...input, text: parsed.data.text }),
+        );
+        return back(noted.type.replaceAll('-', '_'));
+      }
+      case 'release': {
+        const released = await runUnitOfWork(deps.prisma, () => releaseCase(deps, input));
+        return back(released.type.replaceAll('-', '_'));
+      }
+      case 'resolve': {
+        const parsed = ZOutcome.safeParse(form);
+        if (!parsed.success || !deps.resolveOutcomes.includes(parsed.data.outcome)) return invalid('outcome');
+        const resolved = await runUnitOfWork(deps.prisma, () =>
+          resolveCase(deps, { ...input, outcome: parsed.data.outcome, outcomes: deps.resolveOutcomes }),
+        );
+        if (resolved.type === 'resolved')
+          return back(resolved.isResidentTold ? 'resolved' : 'resolved_unreachable');
+        return back(resolved.type.replaceAll('-', '_'));
+      }
+      default:
+        return refuse(c, 404, 'no_action');
+    }
+  });
+
+  // Supervisors' pages: anyone else is told they are not theirs.
+  const supervisorsOnly = createMiddleware<TDashboardEnv>(async (c, next) => {
+    if (c.var.session.worker.role !== 'supervisor') return refuse(c, 403, 'supervisors');
+    return next();
+  });
+
+  app.get('/community', supervisorsOnly, async (c) => {
+    const { viewer } = c.var;
+    const script = await deps.scripts.latest(deps.scriptId);
+    const picture = await readCommunityPicture(deps, { now: clock(), script });
+    return c.html(
+      documentOf(
+        <CommunityPage viewer={viewer} picture={picture} labels={communityLabels(script, viewer.locale)} />,
+      ),
+    );
+  });
+
+  app.get('/community.csv', supervisorsOnly, async (c) => {
+    const script = await deps.scripts.latest(deps.scriptId);
+    const picture = await readCommunityPicture(deps, { now: clock(), script });
+    await recordAuditAction(deps, {
+      type: 'data.exported',
+      actor: workerActor(c.var.session.worker.id),
+      now: clock(),
+      detail: { what: 'community-picture' },
+    });
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', 'attachment; filename="community-picture.csv"');
+    return c.body(communityCsv(picture));
+  });
+
+  app.get('/statistics', supervisorsOnly, async (c) => {
+    const { viewer } = c.var;
+    const statistics = await readCaseStatistics(deps, { now: clock() });
+    const workerT = workerTexts(deps, viewer.locale);
+    return c.html(
+      documentOf(
+        <StatisticsPage
+          viewer={viewer}
+          statistics={statistics}
+          outcomeLabel={(code) => describeOutcome(workerT, code)}
+        />,
+      ),
+    );
+  });
+
+  app.get('/rota', supervisorsOnly, async (c) => {
+    const now = clock();
+    const [shifts, workers] = await Promise.all([
+      listShifts(deps.prisma, { now, includePast: false }),
+      deps.prisma.worker.findMany({
+        where: { isActive: true },
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true },
+      }),
+    ]);
+    const notice = c.req.query('notice');
+    return c.html(
+      documentOf(
+        <RotaPage
+          viewer={c.var.viewer}
+          shifts={shifts}
+          workers={workers}
+          notice={notice && /^[a-z_]{1,40}$/.test(notice) ? notice : undefined}
+        />,
+      ),
+    );
+  });
+
+  app.post('/rota', supervisorsOnly, async (c) => {
+    const parsed = ZShift.safeParse(await c.req.parseBody());
+    if (!parsed.success) return refuse(c, 400, 'shift');
+    const { worker, from, to, offset } = parsed.data;
+    // The browser's local time: its offset (minutes behind UTC) turns it into an instant.
+    const [startsAt, endsAt] = [from, to].map(
+      (local) => new Date(Date.parse(`${local}:00Z`) + offset * 60_000),
+    );
+    if (!startsAt || !endsAt || Number.isNaN(startsAt.getTime()) || Number.isNaN(endsAt.getTime()))
+      return refuse(c, 400, 'shift');
+    if (endsAt <= startsAt) return c.redirect('/dashboard/rota?notice=end_before_start', 303);
+    const added = await addShift(deps.prisma, {
+      worker,
+      startsAt,
+      endsAt,
+      now: clock(),
+      actor: workerActor(c.var.session.worker.id),
+    });
+    return c.redirect(`/dashboard/rota?notice=${added.type.replaceAll('-', '_')}`, 303);
+  });
+
+  app.post('/rota/:id/remove', supervisorsOnly, async (c) => {
+    const shiftId = ZCaseId.safeParse(c.req.param('id'));
+    if (!shiftId.success) return refuse(c, 404, 'no_shift');
+    const removed = await removeShift(
+      deps.prisma,
+      shiftId.data,
+      clock(),
+      workerActor(c.var.session.worker.id),
+    );
+    return c.redirect(`/dashboard/rota?notice=${removed ? 'removed' : 'not_found'}`, 303);
+  });
+
+  app.get('/scripts', supervisorsOnly, async (c) => {
+    const rows = await listScriptVersions(deps);
+    const versions = await Promise.all(
+      rows.map(async (row) => {
+        const source = await scriptSource(deps, row);
+        return { ...row, findings: source === undefined ? 0 : lintScriptText(source).findings.length };
+      }),
+    );
+    return c.html(documentOf(<ScriptsPage viewer={c.var.viewer} versions={versions} />));
+  });
+
+  app.get('/scripts/:id/:version', supervisorsOnly, async (c) => {
+    const version = ZCaseId.safeParse(c.req.param('version'));
+    const row = version.success
+      ? (await listScriptVersions(deps)).find(
+          (candidate) => candidate.scriptId === c.req.param('id') && candidate.version === version.data,
+        )
+      : undefined;
+    const source = row ? await scriptSource(deps, row) : undefined;
+    if (!row || source === undefined) return refuse(c, 404, 'no_script');
+    const checked = lintScriptText(source);
+    const query = ZSimulation.safeParse(c.req.query());
+    if (!query.success) return refuse(c, 400, 'answers');
+    const { locale, answers, next } = query.data;
+    const given = [
+      ...(answers ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+      ...(next ? [next] : []),
+    ];
+    const simulation =
+      checked.script && locale
+        ? { locale, answers: given, result: simulateScript(checked.script, locale, given) }
+        : undefined;
+    return c.html(
+      documentOf(
+        <ScriptVersionPage
+          viewer={c.var.viewer}
+          row={row}
+          findings={checked.findings}
+          script={checked.script}
+          simulation={simulation}
+        />,
+      ),
+    );
+  });
+
+  app.post('/language', async (c) => {
+    const form = await c.req.parseBody();
+    if (!isLocale(form.locale)) return refuse(c, 400, 'language');
+    setCookie(c, LANGUAGE_COOKIE, form.locale, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: new URL(c.req.url).protocol === 'https:',
+      path: '/dashboard',
+      maxAge: 365 * 24 * 3600,
+    });
+    // Back to a dashboard page only: never a redirect elsewhere.
+    const back =
+      typeof form.back === 'string' && /^\/dashboard(\/[\w/-]*)?$/.test(form.back) ? form.back : '/dashboard';
+    return c.redirect(back, 303);
+  });
+
   app.post('/sign-out', async (c) => {
-    const sessionId = getCookie(c, COOKIE);
-    const session = await sessionOf(deps, { sessionId, now: clock() });
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    // The form must carry the session's own token: a page elsewhere cannot sign anyone out.
-    if (!session || !sessionId || form.csrf !== session.csrfToken)
-      return c.html(page('Refused', html`<p>This request did not come from your dashboard.</p>`), 403);
-    await signOut(deps, { sessionId, now: clock() });
+    await signOut(deps, { sessionId: getCookie(c, COOKIE) ?? '', now: clock() });
     deleteCookie(c, COOKIE, { path: '/dashboard' });
     return c.redirect('/dashboard', 303);
   });
@@ -133,17 +442,55 @@ export function createDashboard(deps: TDashboardDeps): Hono<TServerEnv> {
   return app;
 }
 
-function page(title: string, body: ReturnType<typeof html>) {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title}</title>
-      </head>
-      <body>
-        <h1>${title}</h1>
-        ${body}
-      </body>
-    </html>`;
+/** The community picture's names in `locale`: the script's labels and its themes' own. */
+function communityLabels(script: TScript | undefined, locale: string): TCommunityLabels {
+  if (!script) return { script: ID_LABELS, theme: (id) => id };
+  const themes = new Map((script.community?.themes ?? []).map((theme) => [theme.id, theme.label]));
+  const label = (id: string) => {
+    const text = themes.get(id);
+    return text ? localize(text, locale, script.locales) : id;
+  };
+  return {
+    script: scriptLabels(script, locale),
+    theme: label,
+    ...(script.community?.area ? { areaQuestion: script.community.area } : {}),
+  };
+}
+
+/**
+ * A refusal as a small page in the reader's language (their dashboard choice, else the browser's), with the
+ * status that says what went wrong: never a 5xx for what a request carried.
+ */
+function refusalsIn(i18n: i18n) {
+  return (
+    c: Context,
+    status: 400 | 401 | 403 | 404,
+    key: string,
+    values: Record<string, string | number> = {},
+  ) => {
+    const chosen = getCookie(c, LANGUAGE_COOKIE);
+    const locale = isLocale(chosen)
+      ? chosen
+      : /^zh\b/i.test(c.req.header('Accept-Language') ?? '')
+        ? 'zh-CN'
+        : 'en';
+    const t = pagesTranslator(i18n, locale);
+    const title = t(`dashboard.refused.${key}.title`);
+    return c.html(
+      html`<!doctype html>
+      <html lang="${locale}">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>${title}</title>
+        </head>
+        <body>
+          <h1>${title}</h1>
+          <p>${t(`dashboard.refused.${key}.text`, values)}</p>
+          <p><a href="/dashboard">${t('dashboard.nav_queue')}</a></p>
+        </body>
+      </html>`,
+      status,
+    );
+  };
 }

@@ -47,8 +47,9 @@ function residentLocale(resident: Pick<Resident, 'locale'> | null): TLocale {
   return isLocale(resident?.locale) ? resident.locale : 'en';
 }
 
-const messageContext = (caseId: number) => `case-message:${caseId}`;
-const noteContext = (caseId: number) => `case-note:${caseId}`;
+/** What a case's messages and notes are sealed with: one case's ciphertext cannot pass for another's. */
+export const messageContext = (caseId: number) => `case-message:${caseId}`;
+export const noteContext = (caseId: number) => `case-note:${caseId}`;
 
 /** Why a worker's action on "their" case did not happen. */
 export type TCaseRefusal =
@@ -148,14 +149,15 @@ export type TWorkerRelayOutcome =
  *
  * @example
  * await relayFromWorker(deps, { worker, text: 'I am here.', replyToMessageId: 57, now });
+ * await relayFromWorker(deps, { worker, text: 'I am here.', caseId: 12, now }); // from the dashboard
  */
 export async function relayFromWorker(
   deps: TCaseWorkDeps,
-  input: { worker: Worker; text: string; replyToMessageId?: number; now: Date },
+  input: { worker: Worker; text: string; replyToMessageId?: number; caseId?: number; now: Date },
 ): Promise<TWorkerRelayOutcome> {
   if (input.text.length > MAX_RELAY_LENGTH) return { type: 'too-long', max: MAX_RELAY_LENGTH };
   const db = currentClient(deps.prisma);
-  const caseId = await caseRepliedTo(db, input.worker, input.replyToMessageId);
+  const caseId = input.caseId ?? (await caseRepliedTo(db, input.worker, input.replyToMessageId));
   if (input.replyToMessageId !== undefined && caseId === undefined)
     return { type: 'not-a-case-message', activeCaseId: input.worker.activeCaseId };
   const own = await ownCase(db, input.worker, caseId ?? input.worker.activeCaseId);
@@ -539,13 +541,16 @@ export async function claimedCasesOf(
   });
 }
 
-/** `/note <text>`: a private note on the worker's active case, sealed; the resident never sees it. */
+/**
+ * `/note <text>`: a private note on the worker's active case (or the case named, from the dashboard), sealed;
+ * the resident never sees it.
+ */
 export async function addCaseNote(
   deps: TCaseWorkDeps,
-  input: { worker: Worker; text: string; now: Date },
+  input: { worker: Worker; text: string; caseId?: number; now: Date },
 ): Promise<{ type: 'noted'; caseId: number } | TCaseRefusal> {
   const db = currentClient(deps.prisma);
-  const own = await ownCase(db, input.worker, input.worker.activeCaseId);
+  const own = await ownCase(db, input.worker, input.caseId ?? input.worker.activeCaseId);
   if (own.type !== 'own') return own;
   await db.caseNote.create({
     data: {
@@ -565,22 +570,23 @@ export async function addCaseNote(
 }
 
 /**
- * `/release`: the worker cannot go on with their active case. It goes back to the queue and the escalation
- * ladder starts again from its first step, so somebody else is paged at once.
+ * `/release`: the worker cannot go on with their active case (or the case named, from the dashboard). It goes
+ * back to the queue and the escalation ladder starts again from its first step, so somebody else is paged at
+ * once.
  */
 export async function releaseCase(
   deps: TCaseWorkDeps,
-  input: { worker: Worker; now: Date },
+  input: { worker: Worker; caseId?: number; now: Date },
 ): Promise<{ type: 'released'; caseId: number } | TCaseRefusal> {
   const db = currentClient(deps.prisma);
-  const own = await ownCase(db, input.worker, input.worker.activeCaseId);
+  const own = await ownCase(db, input.worker, input.caseId ?? input.worker.activeCaseId);
   if (own.type !== 'own') return own;
   const { count } = await db.case.updateMany({
     where: { id: own.caseId, status: 'claimed', claimedById: input.worker.id },
     data: { status: 'waiting', claimedById: null, claimedAt: null },
   });
   if (count === 0) return { type: 'no-case' };
-  await db.worker.update({ where: { id: input.worker.id }, data: { activeCaseId: null } });
+  await forgetActiveCase(db, input.worker.id, own.caseId);
   await recordCaseEvent(deps, {
     caseId: own.caseId,
     type: 'released',
@@ -592,29 +598,35 @@ export async function releaseCase(
   return { type: 'released', caseId: own.caseId };
 }
 
+/** The case is no longer the worker's to act on: their plain messages stop going to it. */
+async function forgetActiveCase(db: TDbClient, workerId: number, caseId: number): Promise<void> {
+  await db.worker.updateMany({ where: { id: workerId, activeCaseId: caseId }, data: { activeCaseId: null } });
+}
+
 export type TResolveOutcome =
   | { type: 'resolved'; caseId: number; outcome: string; isResidentTold: boolean }
   | { type: 'unknown-outcome'; outcomes: readonly string[] }
   | TCaseRefusal;
 
 /**
- * `/resolve <outcome>`: closes the worker's active case with one of the configured outcome codes, and tells
- * the resident (in their language, through the outbox) that the conversation is closed and where help is.
+ * `/resolve <outcome>`: closes the worker's active case (or the case named, from the dashboard) with one of
+ * the configured outcome codes, and tells the resident (in their language, through the outbox) that the
+ * conversation is closed and where help is.
  */
 export async function resolveCase(
   deps: TCaseWorkDeps,
-  input: { worker: Worker; outcome: string; outcomes: readonly string[]; now: Date },
+  input: { worker: Worker; outcome: string; outcomes: readonly string[]; caseId?: number; now: Date },
 ): Promise<TResolveOutcome> {
   if (!input.outcomes.includes(input.outcome)) return { type: 'unknown-outcome', outcomes: input.outcomes };
   const db = currentClient(deps.prisma);
-  const own = await ownCase(db, input.worker, input.worker.activeCaseId);
+  const own = await ownCase(db, input.worker, input.caseId ?? input.worker.activeCaseId);
   if (own.type !== 'own') return own;
   const { count } = await db.case.updateMany({
     where: { id: own.caseId, status: 'claimed', claimedById: input.worker.id },
     data: { status: 'resolved', outcome: input.outcome, closedAt: input.now, nextEscalationAt: null },
   });
   if (count === 0) return { type: 'no-case' };
-  await db.worker.update({ where: { id: input.worker.id }, data: { activeCaseId: null } });
+  await forgetActiveCase(db, input.worker.id, own.caseId);
   await recordCaseEvent(deps, {
     caseId: own.caseId,
     type: 'resolved',

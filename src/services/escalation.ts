@@ -311,7 +311,8 @@ async function pagedByTheStepCutShort(db: TDbClient, caseId: number): Promise<Se
 
 type TPageEventDetail = { step: number; audiences: string[]; workerIds: number[] };
 
-function pageEventDetail(detail: Prisma.JsonValue): TPageEventDetail | undefined {
+/** A `paged` event's detail, checked: the step, its audiences and who was paged. */
+export function pageEventDetail(detail: Prisma.JsonValue): TPageEventDetail | undefined {
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return undefined;
   const { step, audiences, workerIds } = detail as Record<string, unknown>;
   if (typeof step !== 'number') return undefined;

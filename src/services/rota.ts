@@ -50,7 +50,7 @@ export async function addShift(
     { prisma },
     {
       type: 'rota.added',
-      actor: 'admin',
+      actor: input.actor ?? 'admin',
       now: input.now,
       detail: { shiftId: row.id, workerId: row.workerId },
     },

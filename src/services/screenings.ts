@@ -4,6 +4,7 @@ import { scoreGrievance } from '../domain/risk/grievance.ts';
 import type { TGrievanceLexicon } from '../domain/risk/grievance-lexicon.ts';
 import { compareLevels, maxLevel, type TRiskLevel } from '../domain/risk/level.ts';
 import {
+  communityTallyOf,
   criticalHits,
   readAnswer,
   resolveLocale,
@@ -21,6 +22,7 @@ import {
 } from '../domain/script/index.ts';
 import { Prisma, type PrismaClient, type Screening } from '../generated/prisma/client.ts';
 import { findOpenCase, hasOpenCase, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
+import { recordCommunityTally } from './community-picture.ts';
 import type { TDataProtector } from './data-protection.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 
@@ -185,9 +187,16 @@ export async function answerScreening(
   }
 
   const { result } = step;
+  const completedAt = new Date();
   await currentClient(deps.prisma).screening.update({
     where: { id: active.id },
-    data: { status: 'completed', level: result.level, completedAt: new Date() },
+    data: { status: 'completed', level: result.level, completedAt },
+  });
+  await recordCommunityTally(deps, {
+    screeningId: active.id,
+    scriptId: active.script.id,
+    tally: communityTallyOf(active.script, step.state.answers, result),
+    now: completedAt,
   });
   activeScreenings()?.set(input.residentId, null);
   if (compareLevels(result.level, ESCALATE_AT) < 0) {

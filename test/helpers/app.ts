@@ -6,6 +6,7 @@ import { DEFAULT_ESCALATION_POLICY, type TEscalationPolicy } from '../../src/dom
 import { createI18n } from '../../src/i18n.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServer } from '../../src/server/index.ts';
+import { DEFAULT_RESOLVE_OUTCOMES } from '../../src/services/case-work.ts';
 import { parseDataKeys } from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 import { createEmergencyNumbers } from '../../src/services/emergency-numbers.ts';
@@ -87,6 +88,8 @@ export async function createTestApp(
     staff?: 'duty-worker' | 'none';
     /** Where the dashboard is reached: with it, `/dashboard` gives sign-in links and the server serves it. */
     publicUrl?: string;
+    /** How often the dashboard's live updates look for a change (100 ms in tests). */
+    liveIntervalMs?: number;
   } = {},
 ) {
   const ownsDatabase = options.database === undefined;
@@ -141,7 +144,24 @@ export async function createTestApp(
     pingDatabase: database.db.ping,
     readProblems: () => nobodyToPageProblems(database.db),
     webhook: { bot, secret: TEST_WEBHOOK_SECRET },
-    ...(options.publicUrl ? { dashboard: { prisma: database.db.prisma, i18n } } : {}),
+    ...(options.publicUrl
+      ? {
+          dashboard: {
+            prisma: database.db.prisma,
+            protector,
+            i18n,
+            logger,
+            policy,
+            scripts,
+            alertChat,
+            emergencyNumbersFor,
+            outboxSender: dispatcher,
+            resolveOutcomes: DEFAULT_RESOLVE_OUTCOMES,
+            scriptId: script.id,
+            liveIntervalMs: options.liveIntervalMs ?? 100,
+          },
+        }
+      : {}),
   });
 
   return {

@@ -3,7 +3,7 @@
  * locales): shared by the engine's tests and the bot's journeys.
  */
 export const ROUTES = {
-  none: ['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'no', '0', '0', '0', 'nothing'],
+  none: ['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'no', '0', '0', '0', 'rather_not_say', 'nothing'],
   low: [
     '0',
     '0',
@@ -23,6 +23,7 @@ export const ROUTES = {
     'no',
     'no',
     '0',
+    'rather_not_say',
     'nothing',
   ],
   moderate: [
@@ -44,6 +45,7 @@ export const ROUTES = {
     'no',
     'no',
     '0',
+    'rather_not_say',
     'nothing',
   ],
   high: [
@@ -65,6 +67,7 @@ export const ROUTES = {
     'no',
     'no',
     '0',
+    'rather_not_say',
     'nothing',
   ],
   imminent: ['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'yes', 'yes_now'],

@@ -28,6 +28,7 @@ export async function readEveryTable(prisma: PrismaClient): Promise<Record<Prism
     Setting: await prisma.setting.findMany(),
     DashboardLink: await prisma.dashboardLink.findMany(),
     DashboardSession: await prisma.dashboardSession.findMany(),
+    CommunityTally: await prisma.communityTally.findMany(),
   };
 }
 

@@ -62,24 +62,24 @@ afterAll(async () => {
   await app.close();
 });
 
-const V4 = readDefaultScript()
-  .replace('version: 3', 'version: 4')
+const V5 = readDefaultScript()
+  .replace('version: 4', 'version: 5')
   .replace('tense, anxious or on edge', 'nervous or on edge');
 
 /** Every route: method, path, a good body, and whether only an admin token may use it. */
 const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: boolean }> = [
   { method: 'GET', path: '/api/scripts', adminOnly: false },
-  { method: 'POST', path: '/api/scripts', body: { source: V4 }, adminOnly: true },
-  { method: 'GET', path: '/api/scripts/default/3', adminOnly: false },
+  { method: 'POST', path: '/api/scripts', body: { source: V5 }, adminOnly: true },
+  { method: 'GET', path: '/api/scripts/default/4', adminOnly: false },
   {
     method: 'POST',
-    path: '/api/scripts/default/3/simulate',
+    path: '/api/scripts/default/4/simulate',
     body: { locale: 'en', answers: ['1'] },
     adminOnly: false,
   },
-  { method: 'POST', path: '/api/scripts/default/4/publish', adminOnly: true },
+  { method: 'POST', path: '/api/scripts/default/5/publish', adminOnly: true },
   { method: 'POST', path: '/api/scripts/default/rollback', adminOnly: true },
-  { method: 'GET', path: '/api/scripts/default/diff?from=3&to=4', adminOnly: false },
+  { method: 'GET', path: '/api/scripts/default/diff?from=4&to=5', adminOnly: false },
   { method: 'GET', path: '/api/workers', adminOnly: false },
   { method: 'POST', path: '/api/invitations', body: { role: 'worker', name: 'Ann Lee' }, adminOnly: true },
   { method: 'PATCH', path: '/api/workers/1', body: { role: 'supervisor' }, adminOnly: true },
@@ -134,9 +134,9 @@ describe(describeDatabase('the admin API'), () => {
     for (const route of ROUTES) {
       const path = route.path
         .replace(/\?.*$/, '')
-        .replace('/default/3/', '/{id}/{version}/')
         .replace('/default/4/', '/{id}/{version}/')
-        .replace(/\/default\/3$/, '/{id}/{version}')
+        .replace('/default/5/', '/{id}/{version}/')
+        .replace(/\/default\/4$/, '/{id}/{version}')
         .replace('/default/', '/{id}/')
         .replace(/\/(1|999)(\/|$)/, '/{id}$2')
         .replace('/en/lexicons/WEAPON', '/{locale}/lexicons/{name}')
@@ -229,15 +229,15 @@ describe(describeDatabase('the admin API'), () => {
     expect(await pushed.json()).toMatchObject({
       type: 'stored',
       scriptId: 'default',
-      version: 4,
+      version: 5,
       findings: [],
     });
-    expect((await request('/api/scripts/default/4/publish', { method: 'POST' })).status).toBe(200);
-    const diff = (await (await request('/api/scripts/default/diff?from=3&to=4')).json()) as {
+    expect((await request('/api/scripts/default/5/publish', { method: 'POST' })).status).toBe(200);
+    const diff = (await (await request('/api/scripts/default/diff?from=4&to=5')).json()) as {
       changes: string[];
     };
     expect(diff.changes).toEqual([expect.stringContaining('nervous or on edge')]);
-    const simulated = await request('/api/scripts/default/4/simulate', {
+    const simulated = await request('/api/scripts/default/5/simulate', {
       method: 'POST',
       body: JSON.stringify({ locale: 'en', answers: ['1', '1'] }),
     });
@@ -249,8 +249,8 @@ describe(describeDatabase('the admin API'), () => {
         select: { version: true, status: true },
       }),
     ).toEqual([
-      { version: 3, status: 'published' },
-      { version: 4, status: 'retired' },
+      { version: 4, status: 'published' },
+      { version: 5, status: 'retired' },
     ]);
     const broken = await request('/api/scripts', {
       method: 'POST',

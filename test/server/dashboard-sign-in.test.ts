@@ -115,12 +115,13 @@ describe(describeDatabase('dashboard sign-in'), () => {
       data: { level: 'imminent', source: 'screening', status: 'claimed', claimedById: other.id },
     });
     const page = await (await get()).text();
-    expect(page.indexOf(`#${imminent.id}`)).toBeLessThan(page.indexOf(`#${high.id}`));
+    expect(page.indexOf(`>#${imminent.id}<`)).toBeGreaterThan(0);
+    expect(page.indexOf(`>#${imminent.id}<`)).toBeLessThan(page.indexOf(`>#${high.id}<`));
     expect(page).toContain('IMMINENT risk');
-    expect(page).not.toContain(`#${theirs.id}<`);
+    expect(page).not.toContain(`>#${theirs.id}<`);
     const onlyHigh = await (await get('?level=high&partial=1')).text();
-    expect(onlyHigh).toContain(`#${high.id}`);
-    expect(onlyHigh).not.toContain(`#${imminent.id}`);
+    expect(onlyHigh).toContain(`>#${high.id}<`);
+    expect(onlyHigh).not.toContain(`>#${imminent.id}<`);
     expect(onlyHigh).not.toContain('<html');
     expect((await get('?level=catastrophic')).status).toBe(400);
   });

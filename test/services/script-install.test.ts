@@ -26,35 +26,35 @@ describe(describeDatabase('installing the shipped script at start'), () => {
     const install = (source: string) =>
       installShippedScript({ prisma }, { source, now: NOW, published: (id) => scripts.latest(id) });
 
-    expect(await install(SHIPPED)).toMatchObject({ file: 'published', script: { version: 3 } });
-    expect(await install(SHIPPED)).toMatchObject({ file: 'kept', script: { version: 3 } });
+    expect(await install(SHIPPED)).toMatchObject({ file: 'published', script: { version: 4 } });
+    expect(await install(SHIPPED)).toMatchObject({ file: 'kept', script: { version: 4 } });
 
-    // An admin publishes their own version 4; the next deploy ships a different version 4 and a version 5.
-    const admins = SHIPPED.replace('version: 3', 'version: 4').replace('on edge?', 'on edge lately?');
+    // An admin publishes their own version 5; the next deploy ships a different version 5 and a version 6.
+    const admins = SHIPPED.replace('version: 4', 'version: 5').replace('on edge?', 'on edge lately?');
     await pushScriptDraft({ prisma }, { source: admins, actor: 'admin', now: NOW });
-    await publishScriptVersion({ prisma }, { scriptId: 'default', version: 4, actor: 'admin', now: NOW });
-    const shipped5 = SHIPPED.replace('version: 3', 'version: 5');
-    expect(await install(shipped5)).toMatchObject({
+    await publishScriptVersion({ prisma }, { scriptId: 'default', version: 5, actor: 'admin', now: NOW });
+    const shipped6 = SHIPPED.replace('version: 4', 'version: 6');
+    expect(await install(shipped6)).toMatchObject({
       file: 'stored-as-draft',
-      fileVersion: 5,
-      script: { version: 4 },
+      fileVersion: 6,
+      script: { version: 5 },
     });
     const rows = await prisma.scriptVersion.findMany({ orderBy: { version: 'asc' } });
     expect(rows.map((row) => `${row.version}:${row.status}`)).toEqual([
-      '3:retired',
-      '4:published',
-      '5:draft',
+      '4:retired',
+      '5:published',
+      '6:draft',
     ]);
 
     // A different text of a draft version is the admin's: left alone.
     const edited = await pushScriptDraft(
       { prisma },
-      { source: shipped5.replace('on edge?', 'on edge today?'), actor: 'admin', now: NOW },
+      { source: shipped6.replace('on edge?', 'on edge today?'), actor: 'admin', now: NOW },
     );
     expect(edited.type).toBe('stored');
-    expect(await install(shipped5)).toMatchObject({ file: 'draft-differs' });
+    expect(await install(shipped6)).toMatchObject({ file: 'draft-differs' });
     const draft = await prisma.scriptVersion.findUniqueOrThrow({
-      where: { scriptId_version: { scriptId: 'default', version: 5 } },
+      where: { scriptId_version: { scriptId: 'default', version: 6 } },
     });
     expect(draft.source).toContain('on edge today?');
 

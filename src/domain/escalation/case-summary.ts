@@ -125,6 +125,12 @@ const ZSignals = z.object({
  * const text = renderCaseSummary(t, { id, level, score, source, createdAt, scores, explanation, signals }, { now });
  */
 export function renderCaseSummary(t: TTranslate, view: TCaseView, options: TSummaryOptions): string {
+  const lines = [...summaryHeader(t, view, options)];
+  for (const section of caseSummarySections(t, view, options)) lines.push('', ...section);
+  return clip(lines.join('\n'));
+}
+
+function summaryHeader(t: TTranslate, view: TCaseView, options: TSummaryOptions): string[] {
   const lines = [
     t('page.title', { id: view.id, level: t(`level.${view.level}`) }),
     t('page.waiting', {
@@ -140,17 +146,46 @@ export function renderCaseSummary(t: TTranslate, view: TCaseView, options: TSumm
       }),
     );
   }
+  return lines;
+}
+
+/**
+ * The summary's sections, each a heading and its lines, in the order a worker reads them: what the resident
+ * wrote, scores, why the level, signals, free-text answers. Empty sections are left out. The dashboard shows
+ * the same sections as the bot's Details, so both say the same thing.
+ */
+export function caseSummarySections(t: TTranslate, view: TCaseView, options: TSummaryOptions): string[][] {
   const labels = options.labels ?? ID_LABELS;
-  for (const section of [
+  return [
     messageLines(t, view.words),
     scoreLines(t, labels, view.scores),
     explanationLines(t, labels, view.explanation),
     signalLines(t, options.locale, view.signals),
     answerLines(t, labels, view.words),
-  ]) {
-    if (section.length > 0) lines.push('', ...section);
-  }
-  return clip(lines.join('\n'));
+  ].filter((section) => section.length > 0);
+}
+
+/** `Case.scores`, checked: each indicator's total, range, band and level (none when malformed). */
+export function readScores(json: unknown): z.infer<typeof ZScores> {
+  const parsed = ZScores.safeParse(json);
+  return parsed.success ? parsed.data : {};
+}
+
+export type TGrievanceCategory = { category: string; matches: number; proportion: number; terms: string[] };
+
+/** The grievance signals of a case, checked: each category found, with how often and its leading terms. */
+export function readGrievanceSignals(signals: unknown): TGrievanceCategory[] {
+  const parsed = ZSignals.safeParse(signals);
+  if (!parsed.success) return [];
+  return (parsed.data.grievance?.categories ?? [])
+    .filter((category) => category.matches > 0)
+    .sort((a, b) => b.proportion - a.proportion)
+    .map((category) => ({
+      category: category.category,
+      matches: category.matches,
+      proportion: category.proportion,
+      terms: category.topTerms.map((term) => term.term),
+    }));
 }
 
 /**

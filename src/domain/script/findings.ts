@@ -35,6 +35,8 @@ export const FINDING_CODES = [
   'band_not_monotonic',
   'critical_not_monotonic',
   'no_imminent_path',
+  // the community picture
+  'community_area',
 ] as const;
 
 export type TFindingCode = (typeof FINDING_CODES)[number];

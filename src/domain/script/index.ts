@@ -1,5 +1,6 @@
 export * from './answer.ts';
 export * from './check.ts';
+export * from './community.ts';
 export * from './condition.ts';
 export * from './diff.ts';
 export * from './engine.ts';

@@ -35,7 +35,31 @@ export function lintScript(script: TScript): TIssue[] {
     ...bandIssues(script),
     ...criticalMonotonicIssues(script),
     ...imminentIssues(context),
+    ...communityIssues(context),
   ];
+}
+
+/** The community picture's area must be a single-choice question the script has; theme ids, unique. */
+function communityIssues({ script, index }: TContext): TIssue[] {
+  const community = script.community;
+  if (!community) return [];
+  const issues = duplicates(
+    community.themes,
+    (theme) => theme.id,
+    (t) => ['community', 'themes', t, 'id'],
+    'theme',
+  );
+  if (community.area !== undefined) {
+    const position = index.get(community.area);
+    const question = position === undefined ? undefined : script.questions[position];
+    if (question?.kind !== 'single_choice')
+      issues.push({
+        code: 'community_area',
+        message: `the area question '${community.area}' must be a single-choice question of this script`,
+        path: ['community', 'area'],
+      });
+  }
+  return issues;
 }
 
 type TContext = {
@@ -180,6 +204,10 @@ function conditionUses(script: TScript): TLeafUse[] {
       })),
     ),
     ...script.critical.map((rule, r) => ({ condition: rule.when, base: ['critical', r, 'when'] })),
+    ...(script.community?.themes ?? []).map((theme, t) => ({
+      condition: theme.when,
+      base: ['community', 'themes', t, 'when'],
+    })),
   ];
 }
 
@@ -239,6 +267,9 @@ function* localizedTexts(script: TScript): Generator<{ text: TLocalizedText; pat
   }
   for (const [r, rule] of script.critical.entries()) {
     if (rule.label) yield { text: rule.label, path: ['critical', r, 'label'] };
+  }
+  for (const [t, theme] of (script.community?.themes ?? []).entries()) {
+    yield { text: theme.label, path: ['community', 'themes', t, 'label'] };
   }
   for (const level of RISK_LEVELS) {
     const outcome = script.outcomes[level];

@@ -185,6 +185,19 @@ export const ZOutcome = z.strictObject({
   resources: z.array(ZResource).max(20).default([]),
 });
 
+/**
+ * What the community picture counts beyond levels and bands: the grievance themes a screening shows (each a
+ * condition on the answers), and the optional question that asks where the resident lives.
+ */
+export const ZCommunity = z.strictObject({
+  /** A single-choice question whose options are the areas (a neighbourhood, a district, "rather not say"). */
+  area: ZQuestionId.optional(),
+  themes: z
+    .array(z.strictObject({ id: ZId, label: ZLocalizedText, when: ZCondition }))
+    .max(20)
+    .default([]),
+});
+
 export const ZScript = z.strictObject({
   id: ZScriptId,
   version: z.int().min(1),
@@ -197,6 +210,7 @@ export const ZScript = z.strictObject({
   indicators: z.record(ZId, ZIndicator),
   questions: z.array(ZQuestion).min(1).max(MAX_QUESTIONS),
   critical: z.array(ZCriticalRule).max(100).default([]),
+  community: ZCommunity.optional(),
   outcomes: z.strictObject({
     none: ZOutcome,
     low: ZOutcome,
@@ -215,3 +229,4 @@ export type TBand = z.infer<typeof ZBand>;
 export type TCriticalRule = z.infer<typeof ZCriticalRule>;
 export type TOutcome = z.infer<typeof ZOutcome>;
 export type TBranch = z.infer<typeof ZBranch>;
+export type TCommunity = z.infer<typeof ZCommunity>;

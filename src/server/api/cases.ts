@@ -70,7 +70,11 @@ export function addCaseRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
 }
 
 /** Every listing taken out through the API is on record, with whose token. */
-export async function exported(deps: TDeps, tokenName: string, what: 'cases' | 'audit'): Promise<void> {
+export async function exported(
+  deps: Pick<TDeps, 'prisma' | 'clock'>,
+  tokenName: string,
+  what: 'cases' | 'audit' | 'community-picture',
+): Promise<void> {
   await recordAuditAction(deps, {
     type: 'data.exported',
     actor: tokenActor(tokenName),

@@ -5,9 +5,11 @@ import type { TEscalationPolicy } from '../../domain/escalation/index.ts';
 import type { TCrisisPatterns } from '../../domain/risk/crisis-patterns.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { TDataProtector } from '../../services/data-protection.ts';
+import type { TScriptRegistry } from '../../services/script-registry.ts';
 import { addAuditRoutes } from './audit.ts';
 import { authenticate, DEFAULT_API_RATE_LIMITS, type TApiEnv, type TApiRateLimits } from './auth.ts';
 import { addCaseRoutes } from './cases.ts';
+import { addCommunityRoutes } from './community.ts';
 import { addCrisisPatternRoutes } from './crisis-patterns.ts';
 import { ApiError, answerError, errorBody } from './errors.ts';
 import { addScriptRoutes } from './scripts.ts';
@@ -22,6 +24,8 @@ export type TAdminApiDeps = {
   limits?: TApiRateLimits;
   /** To tell a worker the API deactivates, and their residents. */
   notices?: { protector: TDataProtector; i18n: i18n };
+  /** The script residents answer: the community picture counts its themes. */
+  community?: { scripts: TScriptRegistry; scriptId: string };
 };
 
 /**
@@ -54,6 +58,7 @@ export function createAdminApi(deps: TAdminApiDeps): OpenAPIHono<TApiEnv> {
   addCaseRoutes(app, routeDeps);
   addAuditRoutes(app, routeDeps);
   addCrisisPatternRoutes(app, routeDeps);
+  addCommunityRoutes(app, routeDeps);
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
   app.onError((error, c) => {
     if (error instanceof ApiError) return answerError(c, error);

@@ -174,6 +174,7 @@ export function addStaffRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
         startsAt,
         endsAt,
         now: deps.clock(),
+        actor: tokenActor(c.get('caller').name),
       });
       if (outcome.type === 'added') return c.json(asJson(outcome), 201);
       if (outcome.type === 'already-over')

@@ -48,10 +48,11 @@ describe('golden transcripts', () => {
       'Not at all',
       '0',
       '0',
+      "I'd rather not say",
       'Nothing to add',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, 'g_injustice', 'g_blame', 'g_isolation', 'closing'],
+      path: [...K6, ...ASQ, 'g_injustice', 'g_blame', 'g_isolation', 'area', 'closing'],
       distress: '0 low',
       grievance: '0 low',
       level: 'none',
@@ -76,10 +77,11 @@ describe('golden transcripts', () => {
       '否',
       '否',
       '有一点',
+      '河滨',
       '房东一直不退押金',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'closing'],
+      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'area', 'closing'],
       distress: '0 low',
       grievance: '8 some',
       level: 'low',
@@ -109,10 +111,11 @@ describe('golden transcripts', () => {
       'no',
       'no',
       '1',
+      '2',
       'I lost my job in March.',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'closing'],
+      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'area', 'closing'],
       distress: '8 moderate',
       grievance: '3 low',
       level: 'moderate',
@@ -136,10 +139,11 @@ describe('golden transcripts', () => {
       '否',
       '否',
       '0',
+      '不想说',
       '没有要补充的',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, 'asq_now', ...GRIEVANCE_FULL, 'closing'],
+      path: [...K6, ...ASQ, 'asq_now', ...GRIEVANCE_FULL, 'area', 'closing'],
       distress: '6 moderate',
       grievance: '0 low',
       level: 'high',
@@ -175,6 +179,7 @@ describe('golden transcripts', () => {
       '否',
       '否',
       '0',
+      '不想说',
       '没有要补充的',
     ]);
     expect(run).toMatchObject({ grievance: '12 marked', level: 'high', rules: ['grievance_with_revenge'] });
@@ -230,11 +235,11 @@ describe('every level is reachable in every locale', () => {
 });
 
 describe('the default script', () => {
-  it('starts with the first distress item, and at most 20 questions to come', () => {
+  it('starts with the first distress item, and at most 21 questions to come', () => {
     const started = startScript(script, 'zh-CN');
     expect(started).toMatchObject({
       ok: true,
-      step: { type: 'question', question: { id: 'k6_on_edge' }, progress: { answered: 0, total: 20 } },
+      step: { type: 'question', question: { id: 'k6_on_edge' }, progress: { answered: 0, total: 21 } },
     });
   });
 
@@ -253,6 +258,7 @@ describe('the default script', () => {
       '0',
       '0',
       '0',
+      'rather_not_say',
       'nothing',
     ]);
     expect(done.result.path.slice(6, 10)).toEqual(ASQ);

@@ -287,6 +287,7 @@ describe('state size', () => {
       'no',
       'no',
       '3',
+      '8',
     ];
     const { done } = runThrough(script, 'en', [...answers, 'x'.repeat(200)]);
     expect(JSON.stringify(done.state).length).toBeLessThan(2048);
