@@ -86,7 +86,10 @@ export function QueuePage(props: {
     </Layout>
   );
 }
-/** A new case shows within a second (the server says when the list changed); waiting times refresh each 30 s. */
+/**
+ * The server says when the list changed (a new case shows within a second) and every half minute (waiting times
+ * move on); the table is fetched again then.
+ */
 const LIVE_SCRIPT = `(() => {
   const refresh = async () => {
     const url = new URL(location.href); url.searchParams.set('partial', '1');
@@ -94,5 +97,4 @@ const LIVE_SCRIPT = `(() => {
     if (response.ok) document.getElementById('queue').innerHTML = await response.text();
   };
   new EventSource('/dashboard/events').addEventListener('queue', refresh);
-  setInterval(refresh, 30000);
 })();`;

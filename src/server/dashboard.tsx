@@ -170,19 +170,22 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
     return c.html(documentOf(<QueuePage viewer={viewer} filter={wanted} cases={cases} now={now} />));
   });
 
-  // Server-sent events: `queue` whenever the list this worker sees changes (checked each second).
+  // Server-sent events: `queue` whenever the list this worker sees changes (checked each interval), and
+  // `queue` again every half minute, so that waiting times shown move on too.
   app.get('/events', async (c) => {
     const { session } = c.var;
+    const interval = deps.liveIntervalMs ?? 1000;
+    const roundsPerTick = Math.max(1, Math.round(30_000 / interval));
     return streamSSE(c, async (stream) => {
       let seen = '';
       for (let round = 0; round < LIVE_ROUNDS && !stream.aborted; round += 1) {
         const cases = await dashboardCases(deps, { worker: session.worker, filter: {} });
         const signature = queueSignature(cases);
-        if (signature !== seen) {
+        if (signature !== seen || (round > 0 && round % roundsPerTick === 0)) {
           seen = signature;
           await stream.writeSSE({ event: 'queue', data: String(cases.length) });
         }
-        await stream.sleep(deps.liveIntervalMs ?? 1000);
+        await stream.sleep(interval);
       }
     });
   });

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { detectCrisis, type TCrisisLevel } from '../domain/risk/crisis.ts';
 import {
   MODEL_LABELS,
   type TCrisisModel,
   type TModelLabel,
   ZCrisisModel,
 } from '../domain/risk/crisis-model.ts';
-import type { TLabelledMessage } from '../domain/risk/train-crisis-model.ts';
+import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
+import type { TLabelledMessage, TTrainingOptions } from '../domain/risk/train-crisis-model.ts';
 
 /**
  * Where the crisis model lives: its training corpus (`corpus/<locale>/*.tsv`, `label<TAB>tag<TAB>text`, one
@@ -73,4 +75,28 @@ export function writeCrisisModel(model: TCrisisModel, dir: URL = CRISIS_MODEL_DI
   const path = fileURLToPath(new URL(`${model.locale}.json`, dir));
   writeFileSync(path, text);
   return path;
+}
+
+const RULE_RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, high: 2, imminent: 3 };
+
+/**
+ * What the trainer needs of the rules (`npm run train:crisis` and the test that rebuilds a model): the level
+ * every locale's patterns read for a message, as for a first message (strongest wins, no model, no context),
+ * and the patterns' versions for the record. The model's thresholds are chosen with these rules: a change to
+ * the patterns calls for a retrain.
+ */
+export function rulesForTraining(
+  patterns: readonly TCrisisPatterns[],
+): Required<Pick<TTrainingOptions, 'rulesLevel' | 'patterns'>> {
+  return {
+    rulesLevel: (text) => {
+      let level: TCrisisLevel = 'none';
+      for (const set of patterns) {
+        const read = detectCrisis(text, set).level;
+        if (RULE_RANK[read] > RULE_RANK[level]) level = read;
+      }
+      return level;
+    },
+    patterns: Object.fromEntries(patterns.map((set) => [set.locale, set.version])),
+  };
 }

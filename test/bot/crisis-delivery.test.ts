@@ -15,7 +15,7 @@ afterAll(async () => {
 let nextId = 23_000;
 const en = botTexts('en');
 const IMMINENT_EN = 'I want to kill myself tonight';
-const CONCERN_EN = "I can't go on like this";
+const CONCERN_EN = "I'm a burden to everyone";
 const numbersText = en('crisis.imminent', { numbers: en('emergency.default') });
 
 /** What Telegram accepted for this chat (a failed call reached the fake but delivered nothing). */

@@ -20,7 +20,7 @@ const zh = botTexts('zh-CN');
 const IMMINENT_EN = 'I want to kill myself tonight';
 const IMMINENT_ZH = '我今晚就从楼上跳下去';
 /** Classified concern: distress, no plan or time. */
-const CONCERN_EN = "I can't go on like this";
+const CONCERN_EN = "I'm a burden to everyone";
 
 /** What a resident reads at once after writing crisis language: the numbers, then that workers know. */
 const crisisReplies = (t = en) => [

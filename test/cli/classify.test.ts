@@ -57,7 +57,10 @@ describe.concurrent('classify command', () => {
   });
 
   it('reads as the bot reads someone with an open case with --context, and the rules alone with --no-model', async () => {
-    const run = await classify(['--locale', 'en', '--context', 'open-case'], "I can't go on like this\n");
+    const run = await classify(
+      ['--locale', 'en', '--context', 'open-case'],
+      "what's the point of any of it\n",
+    );
     const [line] = run.stdout
       .trim()
       .split('\n')

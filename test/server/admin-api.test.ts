@@ -38,6 +38,7 @@ beforeAll(async () => {
       policy: livePolicy(DEFAULT_ESCALATION_POLICY),
       crisisPatterns: livePatterns,
       limits: { perToken: 1000, perAddress: 5000 },
+      community: { scripts: app.scripts, scriptId: 'default' },
     },
   });
   request = async (path, init = {}) => {
@@ -103,6 +104,7 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: b
   { method: 'GET', path: '/api/cases/999', adminOnly: false },
   { method: 'GET', path: '/api/audit', adminOnly: true },
   { method: 'GET', path: '/api/crisis-patterns', adminOnly: false },
+  { method: 'GET', path: '/api/community', adminOnly: false },
   {
     method: 'PATCH',
     path: '/api/crisis-patterns/en/lexicons/WEAPON',
@@ -469,5 +471,35 @@ describe(describeDatabase('the admin API'), () => {
       body: JSON.stringify({ source: 'x'.repeat(600_000) }),
     });
     expect(response.status).toBe(413);
+  });
+  it('gives the community picture as counts, every cell under 5 as { fewerThan: 5 }', async () => {
+    const day = new Date();
+    const tally = (area: string) => ({
+      day,
+      scriptId: 'default',
+      level: 'low',
+      bands: {},
+      themes: ['injustice'],
+      area,
+    });
+    await app.prisma.communityTally.createMany({
+      data: [...Array.from({ length: 6 }, () => tally('riverside')), tally('harbour')],
+    });
+    const response = await request('/api/community', { token: supervisorToken });
+    expect(response.status).toBe(200);
+    const picture = (await response.json()) as {
+      areas: Array<{ area: string; screenings: unknown; themes: Record<string, unknown> }>;
+      themeTotals: Record<string, unknown>;
+    };
+    expect(picture.areas).toEqual([
+      expect.objectContaining({ area: 'harbour', screenings: { fewerThan: 5 } }),
+      expect.objectContaining({
+        area: 'riverside',
+        screenings: { count: 6 },
+        themes: expect.objectContaining({ injustice: { count: 6 } }),
+      }),
+    ]);
+    expect(picture.themeTotals.injustice).toEqual({ count: 7 });
+    expect(JSON.stringify(picture)).not.toMatch(/"count":[0-4]\b/);
   });
 });

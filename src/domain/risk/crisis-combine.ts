@@ -15,7 +15,9 @@ const BY_RANK: readonly TCrisisLevel[] = ['none', 'concern', 'high', 'imminent']
 
 /**
  * One reading from the rules, the learned model and the context. The rules decide first: the model may
- * raise `none` or `concern` to what it proposes (`concern` or `high`, never `imminent`); then context raises
+ * raise `none` or `concern` to what it proposes (`concern` or `high`, never `imminent`), and a rules reading of
+ * `concern` to `high` when the model agrees (`agrees`: its P(high or imminent) reaches the lower agreement
+ * threshold, chosen with the rules by cross-validation); then context raises
  * any reading one level (`concern` → `high`, `high` → `imminent`), so a model-only reading reaches `imminent`
  * only with context; and with context, a farewell cue (`contextCuesIn`) makes it `imminent`. Each step that
  * raised the level adds a reason the worker reads.
@@ -32,16 +34,21 @@ export function combineCrisisReadings(
   let level = rules.level;
   const reasons: TCrisisReason[] = [...rules.reasons];
   const span = { start: 0, end: 0, text: '' };
-  if (model && model.level !== 'none' && RANK[model.level] > RANK[level]) {
-    level = model.level;
+  // Agreement: the rules read `concern` and the model's P(high or imminent) reaches its agreement threshold.
+  const proposed = model?.agrees && level === 'concern' ? 'high' : model?.level;
+  if (model && proposed && proposed !== 'none' && RANK[proposed] > RANK[level]) {
+    const agreeing = proposed !== model.level;
+    level = proposed;
     const high = model.probabilities.high + model.probabilities.imminent;
     const any = 1 - model.probabilities.none;
     reasons.push({
-      id: 'model',
+      id: agreeing ? 'model.agrees' : 'model',
       source: 'model',
       kind: rules.kind,
-      level: model.level,
-      explanation: `Learned model: ${formatShare(high)} high or imminent, ${formatShare(any)} any level`,
+      level: proposed,
+      explanation: agreeing
+        ? `Learned model agrees with the rules: ${formatShare(high)} high or imminent, so read high`
+        : `Learned model: ${formatShare(high)} high or imminent, ${formatShare(any)} any level`,
       span,
       model: { high: round(high), any: round(any) },
     });

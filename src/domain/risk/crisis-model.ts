@@ -22,11 +22,25 @@ export const ZCrisisModel = z.strictObject({
   weights: z.record(z.string(), z.array(z.number()).length(4)),
   /**
    * Where the model's word counts: P(high or imminent) at or above `high` proposes `high`; P(not none) at or
-   * above `concern` proposes `concern`. Chosen by cross-validation on the corpus (see the trainer).
+   * above `concern` proposes `concern`; P(high or imminent) at or above `agree` (lower) raises a message the
+   * rules read `concern` to `high`: the two readers agreeing. Chosen by cross-validation on the corpus, read
+   * together with the rules (see the trainer).
    */
-  thresholds: z.strictObject({ concern: z.number().min(0).max(1), high: z.number().min(0).max(1) }),
-  /** What it was trained on, for the record: how many messages, and a hash of the corpus. */
-  trainedOn: z.strictObject({ messages: z.number().int(), corpusSha256: z.string() }),
+  thresholds: z.strictObject({
+    concern: z.number().min(0).max(1),
+    high: z.number().min(0).max(1),
+    /** Absent in models before version 4: no agreement reading. */
+    agree: z.number().min(0).max(1).optional(),
+  }),
+  /**
+   * What it was trained on, for the record: how many messages, a hash of the corpus, and the versions of the
+   * patterns its thresholds were chosen with.
+   */
+  trainedOn: z.strictObject({
+    messages: z.number().int(),
+    corpusSha256: z.string(),
+    patterns: z.record(z.string(), z.number().int()).optional(),
+  }),
 });
 export type TCrisisModel = z.infer<typeof ZCrisisModel>;
 
@@ -36,6 +50,8 @@ export type TModelReading = {
   probabilities: Readonly<Record<TModelLabel, number>>;
   /** What the model proposes on its own: never `imminent`. */
   level: 'none' | 'concern' | 'high';
+  /** P(high or imminent) reaches the agreement threshold: raises a rules reading of `concern` to `high`. */
+  agrees: boolean;
 };
 
 const segmenters = new Map<string, Intl.Segmenter>();
@@ -120,7 +136,9 @@ export function readWithModel(model: TCrisisModel, text: string): TModelReading 
     MODEL_LABELS.map((label, k) => [label, probabilities[k] ?? 0]),
   ) as Record<TModelLabel, number>;
   const level = isEnough ? modelLevel(model, 1 - none, high + imminent) : 'none';
-  return { locale: model.locale, probabilities: reading, level };
+  const agree = model.thresholds.agree;
+  const agrees = isEnough && agree !== undefined && high + imminent >= agree;
+  return { locale: model.locale, probabilities: reading, level, agrees };
 }
 
 function modelLevel(model: TCrisisModel, anyRisk: number, highRisk: number): TModelReading['level'] {

@@ -25,7 +25,7 @@ describe('crisisReasonText', () => {
   });
 
   it('says what lifted a match to imminent, in the reader’s words', () => {
-    const signals = assessMessage(crisisPatterns, '我今晚就从楼上跳下去');
+    const signals = assessMessage(crisisPatterns, '今晚我要去江边跳下去');
     const height = signals?.reasons.find((reason) => reason.id === 'means.height');
     expect(height?.intensifier).toEqual({ type: 'means', lifts: true });
     if (!height) return;

@@ -8,7 +8,8 @@ import { loadRiskData } from '../../../src/services/load-risk-data.ts';
  * The blind rounds read as the bot reads a first message (every locale's rules, the learned model, no
  * context), against the issue's targets (see test/fixtures/crisis-corpus/README.md). Each round was written by
  * writers who saw neither the patterns, the model nor any corpus, and measured once per frozen version; the
- * figures below are kept as a ratchet: a change may do better, never worse.
+ * figures below are kept as a ratchet: a change may do better, never worse. Rounds I and J have since been
+ * tuned on (patterns v8, models v4): their floors are in-sample.
  */
 const { crisisPatterns, crisisModels } = loadRiskData();
 const RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, high: 2, imminent: 3 };
@@ -43,30 +44,48 @@ function measure(lines: readonly TLine[]) {
 }
 
 /**
- * Round I with models v3 (high or above / any level). Models v2 scored en 45 / 52 and zh-CN 53 / 58 on it;
- * v3 (three more writers' corpus) was frozen before it met round I, and chosen over v2 by it: round J is v3's
- * blind figure.
+ * Round I. Blind figures, for the record: models v2 scored en 45 / 52 and zh-CN 53 / 58 on it (high or above /
+ * any level); v3 (frozen before it met round I, and chosen over v2 by it) en 48 / 53, zh-CN 52 / 57, with
+ * ordinary messages flagged en 2 / 2, zh-CN 4 / 7.
+ *
+ * IN-SAMPLE: patterns v8 and models v4 were tuned on rounds I and J (their lines are in the model's corpus,
+ * `rounds-i-j.tsv`), so the floors below are the figures after that tuning, not estimates of unseen
+ * performance. They only keep a later change from losing what was fixed; a new blind round measures.
  */
-const ROUND_I_FIRST_RUN = {
-  en: { imminentHigh: 48, imminentAny: 53, noneHigh: 2, noneAny: 2 },
-  'zh-CN': { imminentHigh: 52, imminentAny: 57, noneHigh: 4, noneAny: 7 },
+const ROUND_I_FLOOR = {
+  en: { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 0 },
+  'zh-CN': { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 1 },
 } as const;
 
-/** Round J, written after patterns v7 and models v3 were frozen; measured once. */
-const ROUND_J_FIRST_RUN = {
-  en: { imminentHigh: 51, imminentAny: 54, noneHigh: 2, noneAny: 3 },
-  'zh-CN': { imminentHigh: 50, imminentAny: 53, noneHigh: 2, noneAny: 4 },
+/**
+ * Round J. Blind figures, for the record (written after patterns v7 and models v3 were frozen; measured once):
+ * en 51 / 54 of 60 imminent, ordinary 2 / 3 of 80; zh-CN 50 / 53, ordinary 2 / 4.
+ *
+ * IN-SAMPLE: the floors are the figures after patterns v8 and models v4 were tuned on rounds I and J.
+ */
+const ROUND_J_FLOOR = {
+  en: { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 0 },
+  'zh-CN': { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 0 },
 } as const;
 
-describe.each(['en', 'zh-CN'] as const)('blind round J (%s), as the bot reads it', (locale) => {
-  it('catches no fewer crisis messages, and flags no more ordinary ones, than when first measured', () => {
-    const counts = measure(readRound(`blind-j-${locale}.tsv`));
+/**
+ * Round K: written after patterns v8 and models v4 were frozen, by two new writers who saw nothing of the
+ * project; measured once, 2026-12-05. BLIND: never tuned on. Whoever tunes on it must have round L written.
+ */
+const ROUND_K_FIRST_RUN = {
+  en: { imminentHigh: 59, imminentAny: 59, noneHigh: 3, noneAny: 4 },
+  'zh-CN': { imminentHigh: 57, imminentAny: 57, noneHigh: 3, noneAny: 5 },
+} as const;
+
+describe.each(['en', 'zh-CN'] as const)('round K (%s, blind), as the bot reads a first message', (locale) => {
+  it('catches no fewer crisis messages, and flags no more ordinary ones, than on its first run', () => {
+    const counts = measure(readRound(`blind-k-${locale}.tsv`));
     console.log(
-      `blind round J ${locale}: ${Object.entries(counts)
+      `round K ${locale}: ${Object.entries(counts)
         .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
         .join('; ')} (high or above / any level)`,
     );
-    const floor = ROUND_J_FIRST_RUN[locale];
+    const floor = ROUND_K_FIRST_RUN[locale];
     expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
     expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
     expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
@@ -74,18 +93,40 @@ describe.each(['en', 'zh-CN'] as const)('blind round J (%s), as the bot reads it
   });
 });
 
-describe.each(['en', 'zh-CN'] as const)('blind round I (%s), as the bot reads it', (locale) => {
-  it('catches no fewer crisis messages, and flags no more ordinary ones, than when first measured', () => {
-    const counts = measure(readRound(`blind-i-${locale}.tsv`));
-    console.log(
-      `blind round I ${locale}: ${Object.entries(counts)
-        .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
-        .join('; ')} (high or above / any level)`,
-    );
-    const floor = ROUND_I_FIRST_RUN[locale];
-    expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
-    expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
-    expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
-    expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
-  });
-});
+describe.each(['en', 'zh-CN'] as const)(
+  'round J (%s, in-sample since v8/v4), as the bot reads it',
+  (locale) => {
+    it('catches no fewer crisis messages, and flags no more ordinary ones, than after tuning on it', () => {
+      const counts = measure(readRound(`blind-j-${locale}.tsv`));
+      console.log(
+        `round J ${locale} (in-sample): ${Object.entries(counts)
+          .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
+          .join('; ')} (high or above / any level)`,
+      );
+      const floor = ROUND_J_FLOOR[locale];
+      expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
+      expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
+      expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
+      expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
+    });
+  },
+);
+
+describe.each(['en', 'zh-CN'] as const)(
+  'round I (%s, in-sample since v8/v4), as the bot reads it',
+  (locale) => {
+    it('catches no fewer crisis messages, and flags no more ordinary ones, than after tuning on it', () => {
+      const counts = measure(readRound(`blind-i-${locale}.tsv`));
+      console.log(
+        `round I ${locale} (in-sample): ${Object.entries(counts)
+          .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
+          .join('; ')} (high or above / any level)`,
+      );
+      const floor = ROUND_I_FLOOR[locale];
+      expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
+      expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
+      expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
+      expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
+    });
+  },
+);
