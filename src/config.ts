@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DatabaseUrlError, parseDatabaseUrl } from './db/database-url.ts';
@@ -83,6 +84,10 @@ export const ZEnv = z
     /** Bearer token for `GET /metrics` (counts only, no personal data); unset, there is no /metrics. */
     METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
     PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,100}$/, 'letters, digits, ".", ":", "-" and "_" only (up to 100)')
+      .optional(),
     // The team's Telegram chat for alarms about the service (a group's id is negative, e.g. -1001234567890).
     ALERT_CHAT_ID: z
       .string()
@@ -142,6 +147,8 @@ export type TConfig = Readonly<{
   metricsToken: string | undefined;
   /** Where people reach this server (the dashboard's sign-in links); none: the dashboard is not offered. */
   publicUrl: string | undefined;
+  /** Who this process is across restarts (`INSTANCE_ID`; default host name and port). */
+  instanceId: string;
   /** `ALERT_CHAT_ID` and `ALERT_LOCALE`: where alarms about the service go, in which language. */
   alertChat: Readonly<{ chatId: number; locale: TLocale }> | undefined;
 }>;
@@ -210,6 +217,7 @@ export function loadConfig(
     }),
     metricsToken: e.METRICS_TOKEN,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${e.PORT}`,
     alertChat:
       e.ALERT_CHAT_ID === undefined
         ? undefined

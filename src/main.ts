@@ -20,7 +20,7 @@ import { EscalationPolicyError, loadEscalationPolicy } from './services/escalati
 import { applyPolicy, livePolicy, readStoredPolicy } from './services/escalation-policy-store.ts';
 import { loadRiskData, RiskDataError } from './services/load-risk-data.ts';
 import { nobodyToPageProblems } from './services/nobody-to-page.ts';
-import { createOutboxDispatcher } from './services/outbox-dispatcher.ts';
+import { createOutboxDispatcher, SEND_CALL_TIMEOUT_S } from './services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript, ScriptPublishError } from './services/script-registry.ts';
 import { installShippedScript, ScriptInstallError } from './services/script-versions.ts';
 
@@ -91,7 +91,13 @@ async function main(): Promise<void> {
     prisma: db.prisma,
     protector,
     // Node's own fetch, as the bot's client uses: grammY's default HTTP client costs more per call.
-    api: new Api(config.botToken ?? '', { apiRoot: config.telegramApiRoot, fetch }),
+    // A call gives up well within the outbox lease, so a lease never runs out under a call still going.
+    api: new Api(config.botToken ?? '', {
+      apiRoot: config.telegramApiRoot,
+      fetch,
+      timeoutSeconds: SEND_CALL_TIMEOUT_S,
+    }),
+    instance: config.instanceId,
     logger,
     policy,
     i18n,
@@ -99,6 +105,9 @@ async function main(): Promise<void> {
     alertChat,
     emergencyNumbersFor,
   });
+  // What this instance's last life held mid-send (it crashed) goes again now, not after the lease.
+  const reclaimed = await dispatcher.reclaimEarlierLife();
+  if (reclaimed > 0) logger.warn({ rows: reclaimed }, 'messages this instance left mid-send are sent again');
   let isAccepting = true;
   const counters = { updates: 0 };
   const bot = createBot({

@@ -24,6 +24,8 @@ export type TBotDeps = {
   crisisPatterns: readonly TCrisisPatterns[];
   /** Where the dashboard is reached (`PUBLIC_URL`); none: `/dashboard` says it is not set up. */
   publicUrl?: string;
+  /** How fast a resident may write before the bot slows down for them (default 20 messages in 10 s). */
+  floodLimit?: { limit: number; windowMs: number };
   /** The learned crisis models (none: the rules read alone). */
   crisisModels?: readonly TCrisisModel[];
   grievanceLexicons?: Readonly<Record<string, TGrievanceLexicon>>;

@@ -11,6 +11,7 @@ import { isStaff, type TBotContext } from './context.ts';
 import { createScreeningConversation, SCREENING_CONVERSATION } from './conversations/screening.ts';
 import { conversationStorageKey, type TBotDeps } from './deps.ts';
 import { createCrisisGuard } from './features/crisis-guard.ts';
+import { createFloodGuard } from './features/flood-guard.ts';
 import { createHelpFeature } from './features/help.ts';
 import { createLanguageFeature } from './features/language.ts';
 import { createLeaveFeature } from './features/leave.ts';
@@ -92,6 +93,7 @@ export function createBot(deps: TBotDeps): TBot {
   // Before the guard, so a resident in crisis mid-conversation is heard by their worker too (then guarded).
   guarded.use(createResidentRelayFeature(deps));
   guarded.use(createCrisisGuard(deps));
+  guarded.use(createFloodGuard(deps.floodLimit ? { limit: deps.floodLimit } : {}));
   // The conversation takes only answers; commands, other buttons and stickers pass on to the features below.
   guarded.use(createConversation(createScreeningConversation(deps), { id: SCREENING_CONVERSATION }));
   guarded.use(

@@ -197,6 +197,21 @@ export async function releaseAbandonedRows(prisma: PrismaClient, now: Date): Pro
 }
 
 /**
+ * The rows an earlier life of `instance` held while sending (every owner `<instance>/…` but this life's), back
+ * to pending and due now: that process is gone, so nobody else is sending them.
+ */
+export async function releaseRowsOfInstance(
+  prisma: PrismaClient,
+  input: { instance: string; except: string; now: Date },
+): Promise<number> {
+  const pattern = `${input.instance.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}/%`;
+  return prisma.$executeRaw`
+    UPDATE "OutboxMessage"
+    SET status = 'pending', "leaseOwner" = NULL, "lockedUntil" = NULL, "nextAttemptAt" = ${input.now}
+    WHERE status = 'sending' AND "leaseOwner" LIKE ${pattern} AND "leaseOwner" <> ${input.except}`;
+}
+
+/**
  * A row as it stands right before it is sent, with its case's status: `/delete` may have erased or
  * neutralised it, a deactivation dropped it, a claim ended the wait its page was for. Null when the row is
  * gone or no longer held by `owner`.

@@ -51,6 +51,7 @@ import { QueuePage, QueueTable } from './dashboard-queue-page.tsx';
 import { RotaPage } from './dashboard-rota-page.tsx';
 import { ScriptsPage, ScriptVersionPage } from './dashboard-scripts-page.tsx';
 import { StatisticsPage } from './dashboard-statistics-page.tsx';
+import { addressOf, createWindowCounter } from './rate-limit.ts';
 import type { TServerEnv } from './types.ts';
 
 const COOKIE = 'bl_session';
@@ -67,9 +68,14 @@ export type TDashboardDeps = TCaseWorkDeps &
     clock?: () => Date;
     /** How often the live updates look for a change (default 1 s). */
     liveIntervalMs?: number;
+    /** Sign-in attempts allowed per address per minute (default {@link SIGN_INS_PER_MINUTE}). */
+    signInsPerMinute?: number;
   };
 
 type TDashboardEnv = TServerEnv & { Variables: { session: TDashboardSession; viewer: TViewer } };
+
+/** Sign-in attempts per address per minute: a team behind one office address signs in well under this. */
+const SIGN_INS_PER_MINUTE = 30;
 
 /** One event stream lasts an hour at most; the browser reconnects by itself. */
 const LIVE_ROUNDS = 3600;
@@ -114,7 +120,11 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
   const refuse = refusalsIn(deps.i18n);
   const app = new Hono<TDashboardEnv>();
 
+  // Links are long and random; many tries from one address are someone guessing.
+  const signInsByAddress = createWindowCounter();
   app.get('/sign-in', async (c) => {
+    if (signInsByAddress(addressOf(c), clock()) > (deps.signInsPerMinute ?? SIGN_INS_PER_MINUTE))
+      return refuse(c, 429, 'too_many');
     const token = c.req.query('token') ?? '';
     const signedIn = token ? await signInWithLink(deps, { token, now: clock() }) : undefined;
     if (signedIn?.type !== 'signed-in') {
@@ -467,7 +477,7 @@ function communityLabels(script: TScript | undefined, locale: string): TCommunit
 function refusalsIn(i18n: i18n) {
   return (
     c: Context,
-    status: 400 | 401 | 403 | 404,
+    status: 400 | 401 | 403 | 404 | 429,
     key: string,
     values: Record<string, string | number> = {},
   ) => {

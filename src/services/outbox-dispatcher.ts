@@ -8,6 +8,7 @@ import {
   readHeldRow,
   recordDelivered,
   releaseRows,
+  releaseRowsOfInstance,
   renewLeases,
   sentMessageIdOf,
   settleOutboxRow,
@@ -51,11 +52,21 @@ export type TOutboxDispatcherDeps = {
   recordDelayMs?: number;
   /** Waits between tries to record what became of a message while the database is away. */
   recordRetryDelaysMs?: readonly number[];
+  /**
+   * Who this process is across restarts (`INSTANCE_ID`, by default host and port): its leases carry it, so a
+   * restarted process takes back at once what its earlier life held instead of waiting out the lease.
+   */
+  instance?: string;
 };
 
 export type TOutboxDispatcher = TOutboxSender & {
   /** Leases the due rows nobody holds (left for the sweep, or abandoned by a process that died) and sends them. */
   sweep(now?: Date): Promise<number>;
+  /**
+   * At start: what an earlier life of this instance held (it crashed mid-send) goes back to the queue at once,
+   * to be sent again now: at least once, a duplicate rather than a loss. Returns how many rows.
+   */
+  reclaimEarlierLife(): Promise<number>;
   /**
    * Resolves once nothing is held, in flight or unrecorded. `retryNow`: what waits for a retry or a limit goes
    * at once (tests, and a last try before stopping).
@@ -79,10 +90,14 @@ export type TDispatcherStats = {
 };
 
 /**
- * How long a lease lasts; renewed while the row waits here. Longer than a call's timeout; short, since after
- * a crash on PostgreSQL (where another instance may still be sending) a chat waits this long behind it.
+ * How long a lease lasts; renewed while the row waits here. Longer than a call's timeout
+ * ({@link SEND_CALL_TIMEOUT_S}); short, since after a crash on PostgreSQL a row another process held waits this
+ * long (a restarted process takes back its own at once).
  */
 const LEASE_MS = 20_000;
+
+/** The Bot API client the sender uses gives a call up after this long: well within a lease. */
+export const SEND_CALL_TIMEOUT_S = 10;
 const RENEW_EVERY_MS = 5_000;
 /** A Bot API call that takes longer is abandoned and retried (grammY's own default is minutes). */
 const CALL_TIMEOUT_MS = 15_000;
@@ -119,7 +134,7 @@ type THeld = TOutgoing & { key: string };
  * await dispatcher.stop();
  */
 export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDispatcher {
-  const owner = randomUUID();
+  const owner = `${deps.instance ?? 'anonymous'}/${randomUUID()}`;
   const log = deps.logger.child({ component: 'outbox' });
   const clock = deps.clock ?? (() => new Date());
   const maxInFlight = deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
@@ -153,6 +168,10 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
     submit(messages) {
       for (const message of messages) hold(message);
       pump();
+    },
+    async reclaimEarlierLife() {
+      if (deps.instance === undefined) return 0;
+      return releaseRowsOfInstance(deps.prisma, { instance: deps.instance, except: owner, now: clock() });
     },
     async sweep(now = clock()) {
       if (isStopped || held.size >= SWEEP_BACKLOG) return 0;

@@ -85,6 +85,20 @@ describe('long polling', () => {
     expect(app.logLines.some((line) => line.includes('update failed for good'))).toBe(true);
   });
 
+  it('passes over an update of a shape Telegram never sends, changes nothing, and goes on', async () => {
+    app = await createTestApp();
+    const person = { id: 24_010, languageCode: 'en' };
+    const malformed = textUpdate(person, '/start') as unknown as { message: { from: { id: unknown } } };
+    malformed.message.from.id = '24010';
+    app.api.queueUpdate(malformed as unknown as Update);
+    app.api.queueUpdate(textUpdate(person, '/start'));
+    polling = startPolling(app.bot, { logger: app.logger, retryDelaysMs: [10] });
+
+    await until(() => noticeShownTo(person.id), 'the well-formed update answered');
+    expect(app.api.textsTo(person.id).filter((text) => text.endsWith(en('consent.ask')))).toHaveLength(1);
+    expect(app.logLines.some((line) => line.includes('not a shape Telegram sends'))).toBe(true);
+  });
+
   it('does not try again what fails the same way every time (a bug), and holds nobody up', async () => {
     app = await createTestApp();
     const person = { id: 24_003, languageCode: 'en' };

@@ -90,13 +90,20 @@ export async function createTestApp(
     publicUrl?: string;
     /** How often the dashboard's live updates look for a change (100 ms in tests). */
     liveIntervalMs?: number;
+    /**
+     * The resident's pace before the bot slows down. Tests type a whole screening in milliseconds, so by default
+     * far above the service's 20 in 10 s; the flood test sets the real one.
+     */
+    floodLimit?: { limit: number; windowMs: number };
+    /** The captured log's level (default `debug`). */
+    logLevel?: 'trace' | 'debug' | 'info';
   } = {},
 ) {
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await createTestDatabase());
   const api = options.api ?? createFakeBotApi();
   const logs = createLogCapture();
-  const logger = createLogger({ level: 'debug', destination: logs.destination });
+  const logger = createLogger({ level: options.logLevel ?? 'debug', destination: logs.destination });
   const i18n = createI18n();
   const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
   const scripts = createScriptRegistry(database.db.prisma);
@@ -138,6 +145,7 @@ export async function createTestApp(
     fetch: api.fetch,
     policy,
     outboxSender: dispatcher,
+    floodLimit: options.floodLimit ?? { limit: 10_000, windowMs: 10_000 },
   });
   const server = createServer({
     logger,

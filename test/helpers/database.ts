@@ -25,7 +25,13 @@ export function describeDatabase(name: string): string {
   return `${name} [${testDatabaseKind}]`;
 }
 
-export type TTestDatabase = { db: TDatabase; kind: 'pglite' | 'postgres'; close(): Promise<void> };
+export type TTestDatabase = {
+  db: TDatabase;
+  kind: 'pglite' | 'postgres';
+  /** A PostgreSQL test database's URL (for tools such as pg_dump). */
+  url?: string;
+  close(): Promise<void>;
+};
 
 /**
  * A fresh database of its own, migrated as production migrates (`migrateDatabase`). Migrating costs
@@ -104,10 +110,12 @@ async function createPostgresTestDatabase(serverUrl: string): Promise<TTestDatab
       await admin.query('SELECT pg_advisory_unlock(hashtext($1))', [template]);
     }
   });
-  const db = await openDatabase(databaseUrl(serverUrl, name));
+  const url = databaseUrl(serverUrl, name);
+  const db = await openDatabase(url);
   return {
     db,
     kind: 'postgres',
+    url,
     async close() {
       await db.close();
       await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));

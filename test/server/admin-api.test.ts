@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
@@ -502,4 +503,29 @@ describe(describeDatabase('the admin API'), () => {
     expect(picture.themeTotals.injustice).toEqual({ count: 7 });
     expect(JSON.stringify(picture)).not.toMatch(/"count":[0-4]\b/);
   });
+  it('never answers 5xx to generated bodies, on every route that takes one', async () => {
+    const withBody = ROUTES.filter((route) => route.body !== undefined);
+    const mutated = fc
+      .tuple(fc.constantFrom(...withBody), fc.jsonValue({ maxDepth: 3 }), fc.boolean())
+      .map(([route, value, wholeBody]) => {
+        if (wholeBody) return { route, body: value };
+        // One field of the good body replaced by anything.
+        const good = route.body as Record<string, unknown>;
+        const keys = Object.keys(good);
+        const key = keys[Math.abs(JSON.stringify(value).length) % keys.length] ?? 'x';
+        return { route, body: { ...good, [key]: value } };
+      });
+    await fc.assert(
+      fc.asyncProperty(mutated, async ({ route, body }) => {
+        const response = await request(route.path.replace('/workers/1', '/workers/999'), {
+          method: route.method,
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBeLessThan(500);
+        const answer = (await response.json()) as { error?: { code?: unknown } };
+        if (response.status >= 400) expect(typeof answer.error?.code).toBe('string');
+      }),
+      { numRuns: 200, seed: 20261205 },
+    );
+  }, 60_000);
 });

@@ -164,4 +164,16 @@ describe(describeDatabase('dashboard sign-in'), () => {
     expect(resident.read()).toEqual([w('gate.not_worker')]);
     expect(await app.prisma.dashboardLink.count({ where: { workerId: -1 } })).toBe(0);
   });
+  it('slows down someone guessing links: too many sign-in attempts from one address answer 429', async () => {
+    let refusedAt = 0;
+    // Within two minutes' allowance at most, whatever minute the counting started in.
+    for (let attempt = 1; attempt <= 61 && refusedAt === 0; attempt += 1) {
+      const response = await app.app.request(`${PUBLIC_URL}/dashboard/sign-in?token=guess-${attempt}`);
+      if (response.status === 429) refusedAt = attempt;
+      else expect(response.status).toBe(401);
+    }
+    expect(refusedAt).toBeGreaterThan(0);
+    const refused = await app.app.request(`${PUBLIC_URL}/dashboard/sign-in?token=guess-again`);
+    expect(await refused.text()).toContain('Too many sign-in attempts from this address');
+  });
 });

@@ -48,7 +48,7 @@ const logger = createLogger({
 const dispatchers: TOutboxDispatcher[] = [];
 function createDispatcher(
   fake: TFakeBotApi,
-  options: { limits?: typeof NO_LIMITS; clock?: () => Date; prisma?: PrismaClient } = {},
+  options: { limits?: typeof NO_LIMITS; clock?: () => Date; prisma?: PrismaClient; instance?: string } = {},
 ) {
   const dispatcher = createOutboxDispatcher({
     prisma: options.prisma ?? prisma,
@@ -60,6 +60,7 @@ function createDispatcher(
     i18n,
     limits: options.limits ?? NO_LIMITS,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.instance ? { instance: options.instance } : {}),
   });
   dispatchers.push(dispatcher);
   return dispatcher;
@@ -161,6 +162,30 @@ describe(describeDatabase('the outbox dispatcher'), () => {
     expect((await prisma.outboxMessage.findUniqueOrThrow({ where: { id: row?.id ?? -1 } })).status).toBe(
       'sent',
     );
+  });
+
+  it('a restarted instance takes back at once what its crashed earlier life held; another instance waits', async () => {
+    const fake = createFakeBotApi();
+    const clock = new Date();
+    // Instance box-1 leased a page to itself and died mid-send.
+    const dead: TOutboxSender = {
+      owner: 'box-1/earlier-life',
+      leaseMs: 20_000,
+      now: () => clock,
+      submit: () => undefined,
+    };
+    const chatId = nextChat++;
+    await commit(dead, [{ kind: 'crisis-notice', payload: message('the numbers', chatId) }]);
+
+    const neighbour = createDispatcher(fake, { clock: () => clock, instance: 'box-2' });
+    expect(await neighbour.reclaimEarlierLife()).toBe(0);
+    expect(await neighbour.sweep()).toBe(0);
+
+    const restarted = createDispatcher(fake, { clock: () => clock, instance: 'box-1' });
+    expect(await restarted.reclaimEarlierLife()).toBe(1);
+    expect(await restarted.sweep()).toBe(1);
+    await restarted.idle();
+    expect(accepted(fake)).toEqual(['the numbers']);
   });
 
   it('an embedded database: the next start hands back what the last run left on its way, at once', async () => {

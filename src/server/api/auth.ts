@@ -1,9 +1,9 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';
 import { checkAdminToken, type TTokenRole, tokenActor } from '../../services/admin-tokens.ts';
 import { recordAuditAction } from '../../services/audit.ts';
+import { addressOf, createWindowCounter } from '../rate-limit.ts';
 import { ApiError } from './errors.ts';
 
 export type TApiCaller = { name: string; role: TTokenRole };
@@ -88,29 +88,4 @@ function unauthorizedMessage(reason: 'missing' | 'unknown' | 'revoked' | 'expire
     revoked: 'This token was revoked.',
     expired: 'This token has expired.',
   }[reason];
-}
-
-function addressOf(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // No socket (an in-process request, as in tests).
-    return 'local';
-  }
-}
-
-/** Counts per key within the current minute; old minutes are forgotten as they pass. */
-function createWindowCounter(): (key: string, now: Date) => number {
-  let minute = -1;
-  let counts = new Map<string, number>();
-  return (key, now) => {
-    const current = Math.floor(now.getTime() / 60_000);
-    if (current !== minute) {
-      minute = current;
-      counts = new Map();
-    }
-    const count = (counts.get(key) ?? 0) + 1;
-    counts.set(key, count);
-    return count;
-  };
 }
