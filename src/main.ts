@@ -53,9 +53,8 @@ async function main(): Promise<void> {
   if (storedPolicy) applyPolicy(policy, storedPolicy);
   logger.info({ database: db.kind, migrations_applied: applied.length }, 'database ready');
 
-  const protector = createDataProtector(
-    await loadDataKeys({ configured: config.dataEncryptionKey, keyFile: config.dataKeyFile, logger }),
-  );
+  const keys = await loadDataKeys({ configured: config.dataEncryptionKey, keyFile: config.dataKeyFile, logger });
+  const protector = createDataProtector(keys);
   const { crisisPatterns, crisisModels, grievanceLexicons } = loadRiskData();
   // Words admins added to the patterns' lists through the API, over the shipped files.
   applyLexiconAdditions(crisisPatterns, (await readLexiconAdditions(db)).additions);
@@ -238,6 +237,7 @@ async function main(): Promise<void> {
       alertChat,
       emergencyNumbersFor,
       crisisPatterns,
+      keys,
     });
     // Optional, and made with a timeout: a Telegram that stops answering here must not hold the start.
     const startApi = new Api(config.botToken ?? '', {

@@ -17,6 +17,19 @@ import {
   WORKER_ROLES,
 } from '../services/workers.ts';
 import {
+  ERASURES_USAGE,
+  parseErasuresAdminArgs,
+  runErasuresAdminCommand,
+  type TErasuresAdminCommand,
+} from './admin-erasures-command.ts';
+import {
+  KEYS_USAGE,
+  parseKeysAdminArgs,
+  runKeysAdminCommand,
+  type TKeySource,
+  type TKeysAdminCommand,
+} from './admin-keys-command.ts';
+import {
   parseScriptAdminArgs,
   runScriptAdminCommand,
   SCRIPT_USAGE,
@@ -39,6 +52,8 @@ export type TAdminDeps = {
   clock?: () => Date;
   /** To write what people are told (a deactivated worker, their residents): absent without data keys. */
   notices?: { protector: TDataProtector; i18n: i18n };
+  /** The data keys and where they are kept, for `keys`: absent before the bot made the first. */
+  keySource?: TKeySource;
 };
 
 export const ADMIN_USAGE = [
@@ -68,6 +83,8 @@ export const ADMIN_USAGE = [
   '                             the audit log: who did what (to which case), and when (never message text)',
   ...SCRIPT_USAGE,
   ...TOKEN_USAGE,
+  ...ERASURES_USAGE,
+  ...KEYS_USAGE,
   "  audit verify               checks the audit log's hash chain: exit 1 naming the first entry changed,",
   '                             removed or moved',
 ].join('\n');
@@ -98,7 +115,9 @@ type TCommand =
     }
   | { command: 'audit-verify' }
   | TScriptAdminCommand
-  | TTokenAdminCommand;
+  | TTokenAdminCommand
+  | TErasuresAdminCommand
+  | TKeysAdminCommand;
 
 type TParsed = { ok: true; value: TCommand } | { ok: false; message: string };
 
@@ -148,6 +167,13 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
     case 'token-revoke':
     case 'token-list':
       return runTokenAdminCommand(command, deps, io, now);
+    case 'erasures-list':
+    case 'erasures-reapply':
+      return runErasuresAdminCommand(command, deps, io, now);
+    case 'keys-status':
+    case 'keys-rotate':
+    case 'keys-retire':
+      return runKeysAdminCommand(command, deps, io);
     default:
       return runScriptAdminCommand(command, deps, io, now);
   }
@@ -201,6 +227,14 @@ function parseAdminArgs(args: string[]): TParsed {
       case 'token': {
         const token = parseTokenAdminArgs(rest);
         return typeof token === 'string' ? usageError(token) : { ok: true, value: token };
+      }
+      case 'keys': {
+        const keys = parseKeysAdminArgs(rest);
+        return typeof keys === 'string' ? usageError(keys) : { ok: true, value: keys };
+      }
+      case 'erasures': {
+        const erasures = parseErasuresAdminArgs(rest);
+        return typeof erasures === 'string' ? usageError(erasures) : { ok: true, value: erasures };
       }
       case 'script': {
         const script = parseScriptAdminArgs(rest);

@@ -4,12 +4,14 @@
  * See {@link runAdminCommand}.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../config.ts';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, loadConfig, type TConfig } from '../config.ts';
 import { DatabaseError, openDatabase } from '../db/client.ts';
 import { createI18n } from '../i18n.ts';
-import { DataKeyError, readDataKeys } from '../services/data-keys.ts';
+import { DataKeyError, readDataKeys, type TDataKeys } from '../services/data-keys.ts';
 import { createDataProtector } from '../services/data-protection.ts';
 import { ADMIN_USAGE, checkAdminArgs, isAdminHelp, runAdminCommand, type TAdminIo } from './admin-command.ts';
+import type { TKeySource } from './admin-keys-command.ts';
 
 const io: TAdminIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -36,12 +38,29 @@ async function main(): Promise<number> {
     logger: { warn: (_details, message) => io.err(message) },
   });
   const notices = keys ? { protector: createDataProtector(keys), i18n: createI18n() } : undefined;
+  const keySource = keys ? await keySourceOf(config, keys) : undefined;
   const db = await openDatabase(config.databaseUrl);
   try {
-    return await runAdminCommand(args, { prisma: db.prisma, ...(notices ? { notices } : {}) }, io);
+    return await runAdminCommand(
+      args,
+      { prisma: db.prisma, ...(notices ? { notices } : {}), ...(keySource ? { keySource } : {}) },
+      io,
+    );
   } finally {
     await db.close();
   }
+}
+
+/** The keys with their text and where they are kept: `DATA_ENCRYPTION_KEY` when set, else the key file. */
+async function keySourceOf(config: TConfig, keys: TDataKeys): Promise<TKeySource> {
+  if (config.dataEncryptionKey !== undefined && config.dataEncryptionKey.trim() !== '')
+    return { kind: 'environment', keys, text: config.dataEncryptionKey };
+  return {
+    kind: 'file',
+    keyFile: config.dataKeyFile,
+    keys,
+    text: await readFile(config.dataKeyFile, 'utf8'),
+  };
 }
 
 try {

@@ -2,8 +2,10 @@ import type { TCrisisPatterns } from '../domain/risk/crisis-patterns.ts';
 import type { Logger } from '../logger.ts';
 import { sealAuditLog } from './audit-chain.ts';
 import { applyLexiconAdditions, readLexiconAdditions } from './crisis-lexicon-store.ts';
+import type { TDataKeys } from './data-keys.ts';
 import { runEscalationSweep, type TEscalationDeps } from './escalation.ts';
 import { applyPolicy, readStoredPolicy } from './escalation-policy-store.ts';
+import { resealBatch } from './key-rotation.ts';
 import type { TOutboxDispatcher } from './outbox-dispatcher.ts';
 import { purgeExpired } from './retention.ts';
 
@@ -19,7 +21,12 @@ export type TBackgroundWorkDeps = Omit<TEscalationDeps, 'outboxSender'> & {
   clock?: () => Date;
   /** The live crisis patterns, recompiled when another instance changed a word list. */
   crisisPatterns?: TCrisisPatterns[];
+  /** The data keys: while older keys still seal values, each round re-seals a batch with the active one. */
+  keys?: Pick<TDataKeys, 'activeKeyId' | 'keyIds'>;
 };
+
+/** Values re-sealed per round after a key rotation: small enough not to hold anyone up. */
+const RESEAL_BATCH = 200;
 
 export type TBackgroundWork = {
   /** Ends the loop; resolves once the round under way (if any) has finished. */
@@ -29,8 +36,8 @@ export type TBackgroundWork = {
 /**
  * The timers of the service, in a loop: each round sweeps due escalations (paging their next step) and then
  * hands the sender the outbox rows nobody holds (left for the sweep, or abandoned by a process that died),
- * seals the audit entries written since into the hash chain, and takes up an escalation policy or crisis
- * word list another instance stored;
+ * seals the audit entries written since into the hash chain, takes up an escalation policy or crisis
+ * word list another instance stored, and after a key rotation re-seals a batch of older values;
  * once an hour it also purges what the retention period no longer allows to keep. Rounds never overlap: the next starts `intervalMs` after
  * the previous ended, the first at once (so a restart pages what a crash left behind). A failing round is
  * logged and the next one tries again. Every instance may run it: the database hands each step and each
@@ -49,6 +56,7 @@ export function startBackgroundWork(
   const log = deps.logger.child({ component: 'background-work' });
   let nextPurgeAt = 0;
   let lexiconsSeen: number | undefined;
+  let isResealDone = false;
   return repeatWithoutOverlap(
     async () => {
       await runStep(log, 'escalation sweep', () =>
@@ -67,6 +75,17 @@ export function startBackgroundWork(
           if (updatedAt === undefined || updatedAt.getTime() === lexiconsSeen) return;
           lexiconsSeen = updatedAt.getTime();
           applyLexiconAdditions(patterns, additions);
+        });
+      const keys = deps.keys;
+      if (keys && keys.keyIds.length > 1 && !isResealDone)
+        await runStep(log, 're-sealing', async () => {
+          const { resealed, unreadable } = await resealBatch({ ...deps, keys }, { limit: RESEAL_BATCH });
+          if (resealed > 0)
+            log.info({ resealed, active_key: keys.activeKeyId }, 'values re-sealed with the active key');
+          if (unreadable > 0)
+            log.warn({ unreadable }, 'values no configured key opens were left as they are');
+          // Nothing older left (new values are sealed with the active key): no need to look again.
+          if (resealed === 0) isResealDone = true;
         });
       const now = clock();
       if (now.getTime() >= nextPurgeAt) {

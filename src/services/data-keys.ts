@@ -1,5 +1,5 @@
 import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -12,6 +12,11 @@ export type TDataKeys = Readonly<{
   activeKeyId: string;
   /** Every configured id, active first; the others only open older data. */
   keyIds: readonly string[];
+  /**
+   * Where pseudonyms come from: their own secret (the `pseudonyms:` entry), or, until one is set, the oldest
+   * data key (which can then never be retired).
+   */
+  pseudonymSource: 'separate' | 'oldest-key';
   readonly [dataKeysBrand]: true;
 }>;
 
@@ -21,7 +26,7 @@ declare const dataKeysBrand: unique symbol;
 export type TDataKeyMaterial = Readonly<{
   /** AES-256-GCM key per key id. */
   sealingKeys: ReadonlyMap<string, KeyObject>;
-  /** HMAC key for pseudonyms, derived from the last (oldest) key so rotation keeps pseudonyms. */
+  /** HMAC key for pseudonyms: the `pseudonyms:` entry, else derived from the last (oldest) data key. */
   pseudonymKey: KeyObject;
 }>;
 
@@ -32,6 +37,12 @@ export class DataKeyError extends Error {
 }
 
 export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/**
+ * The entry of the key list that holds the pseudonym secret, apart from the data keys: with it, every data key
+ * can be rotated and retired while residents keep their pseudonyms. `admin keys rotate` adds it, set to what
+ * the oldest key derived, so nobody's pseudonym changes.
+ */
+export const PSEUDONYM_ENTRY_ID = 'pseudonyms';
 const KEY_BYTES = 32;
 // Either alphabet, optional padding; Buffer.from would otherwise skip stray characters silently.
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/;
@@ -142,6 +153,7 @@ function parseKeys(text: string, source: string): TDataKeys {
 
   const entries = trimmed.split(',').map((entry) => entry.trim());
   const keys = new Map<string, Buffer>();
+  let pseudonymSecret: Buffer | undefined;
   entries.forEach((entry, index) => {
     const where = entries.length === 1 ? 'the key' : `entry ${index + 1}`;
     if (entry === '') fail(`${where} is empty (a stray comma?)`);
@@ -162,6 +174,11 @@ function parseKeys(text: string, source: string): TDataKeys {
     if (bytes.length !== KEY_BYTES) {
       fail(`${label} must be exactly ${KEY_BYTES} bytes, but it decodes to ${bytes.length} bytes`);
     }
+    if (keyId === PSEUDONYM_ENTRY_ID) {
+      if (pseudonymSecret) fail(`${label} repeats the pseudonym secret`);
+      pseudonymSecret = bytes;
+      return;
+    }
     keyId ??= `k${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}`;
     if (keys.has(keyId)) fail(`${label} repeats the key id "${keyId}": each key needs its own id`);
     keys.set(keyId, bytes);
@@ -170,17 +187,42 @@ function parseKeys(text: string, source: string): TDataKeys {
   const keyIds = [...keys.keys()];
   const [activeKeyId] = keyIds;
   const root = keyIds.length > 0 ? keys.get(keyIds[keyIds.length - 1] as string) : undefined;
-  if (activeKeyId === undefined || root === undefined) return fail('it is empty');
+  if (activeKeyId === undefined || root === undefined) return fail('it has no data key');
 
   const material: TDataKeyMaterial = Object.freeze({
     sealingKeys: new Map([...keys].map(([id, bytes]) => [id, derive(bytes, SEALING_INFO)])),
-    pseudonymKey: derive(root, PSEUDONYM_INFO),
+    // The separate secret is what the oldest key derived when it was set: used as it is.
+    pseudonymKey: pseudonymSecret
+      ? createSecretKey(Buffer.from(pseudonymSecret))
+      : derive(root, PSEUDONYM_INFO),
   });
   for (const bytes of keys.values()) bytes.fill(0);
+  pseudonymSecret?.fill(0);
 
-  const dataKeys = Object.freeze({ activeKeyId, keyIds: Object.freeze(keyIds) }) as TDataKeys;
+  const dataKeys = Object.freeze({
+    activeKeyId,
+    keyIds: Object.freeze(keyIds),
+    pseudonymSource: pseudonymSecret ? 'separate' : 'oldest-key',
+  }) as TDataKeys;
   materials.set(dataKeys, material);
   return dataKeys;
+}
+
+/**
+ * The key-list entry that keeps today's pseudonyms with their own secret (`pseudonyms:<base64>`): what the
+ * pseudonym key is now, whichever way it came. For `admin keys rotate` only; it prints key material.
+ */
+export function pseudonymSecretEntry(keys: TDataKeys): string {
+  const secret = dataKeyMaterialOf(keys).pseudonymKey.export();
+  return `${PSEUDONYM_ENTRY_ID}:${secret.toString('base64')}`;
+}
+
+/** A fresh data key entry whose id follows the ids in use (`k1`, `k2` … or the next free `kN`). */
+export function newDataKeyEntry(keys: TDataKeys): { keyId: string; entry: string } {
+  let n = keys.keyIds.length + 1;
+  while (keys.keyIds.includes(`k${n}`)) n += 1;
+  const keyId = `k${n}`;
+  return { keyId, entry: `${keyId}:${randomBytes(KEY_BYTES).toString('base64')}` };
 }
 
 /** One key, two independent uses: sealing and pseudonyms never share key bytes. */
@@ -247,6 +289,24 @@ async function createKeyFile(keyFile: string): Promise<{ text: string; isOurs: b
     }
     await syncFolder(folder);
     return { text, isOurs: true };
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * Replaces the key file with `text` (`admin keys rotate` and `retire`): written beside it (mode 0600), synced,
+ * then renamed over it, so a crash leaves the old list or the new one, never half of either.
+ */
+export async function writeKeyFile(keyFile: string, text: string): Promise<void> {
+  parseKeys(text, 'The new key list');
+  const folder = dirname(keyFile);
+  const temp = join(folder, `.${basename(keyFile)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeExclusive(temp, text);
+    await chmod(temp, 0o600);
+    await rename(temp, keyFile);
+    await syncFolder(folder);
   } finally {
     await unlink(temp).catch(() => undefined);
   }

@@ -104,6 +104,11 @@ export async function eraseResident(
   await db.outboxMessage.deleteMany({ where: { lane: residentLane(input.residentId) } });
   leaveNoTraceIn(residentLane(input.residentId));
   await db.resident.deleteMany({ where: { id: input.residentId } });
+  // The pseudonym alone, so that restoring an older backup does not bring them back (`admin erasures`).
+  await db.erasure.createMany({
+    data: [{ pseudonym: input.residentId, erasedAt: now }],
+    skipDuplicates: true,
+  });
 
   let claimersTold = 0;
   for (const held of cases) {

@@ -135,9 +135,12 @@ describe(describeDatabase('/delete and the messages in workers’ chats'), () =>
     expect(cai.read()).toEqual([]);
     expect(resident.read()).toEqual([]);
 
-    // Afterwards, still nothing anywhere: not in a payload, not in a table, not in the log.
+    // Afterwards, still nothing anywhere: not in a payload, not in a table, not in the log — but the erasure
+    // list, which keeps the pseudonym alone (so a restored backup can be erased again).
     const after = await openedOutbox();
-    const tables = dumpText(await readEveryTable(app.prisma));
+    const { Erasure: erasures, ...rest } = await readEveryTable(app.prisma);
+    expect(erasures).toEqual([{ pseudonym: resident.residentId, erasedAt: expect.any(Date) }]);
+    const tables = dumpText(rest);
     for (const trace of ['Pemberton', 'Quixburg', 'kill myself', resident.residentId]) {
       expect(after).not.toContain(trace);
       expect(tables).not.toContain(trace);

@@ -29,6 +29,7 @@ export async function readEveryTable(prisma: PrismaClient): Promise<Record<Prism
     DashboardLink: await prisma.dashboardLink.findMany(),
     DashboardSession: await prisma.dashboardSession.findMany(),
     CommunityTally: await prisma.communityTally.findMany(),
+    Erasure: await prisma.erasure.findMany(),
   };
 }
 

@@ -356,6 +356,26 @@ describe(describeDatabase('the admin API'), () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
+
+    // Per address, whatever the token: a scanner with many tokens is slowed too.
+    const perAddress = createServer({
+      logger: createLogger({ level: 'silent' }),
+      pingDatabase: async () => true,
+      adminApi: {
+        prisma: app.prisma,
+        policy: {} as never,
+        crisisPatterns: [],
+        limits: { perToken: 100, perAddress: 2 },
+      },
+    });
+    const byAddress: number[] = [];
+    for (const token of [adminToken, supervisorToken, 'made-up-token']) {
+      const response = await perAddress.app.request('/api/workers', {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      byAddress.push(response.status);
+    }
+    expect(byAddress).toEqual([200, 200, 429]);
   });
 
   it('admin token create prints the token once, stores only its hash, and list never shows it', async () => {

@@ -166,4 +166,38 @@ describe(describeDatabase('startBackgroundWork'), () => {
     expect(failed).toHaveLength(2);
     expect(failed[0]).toContain('Connection terminated unexpectedly');
   });
+  it('after a key rotation, re-seals older values with the new key in batches while it runs', async () => {
+    const { logger, lines } = captureLogs();
+    const fake = createFakeBotApi();
+    const api = new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: fake.fetch });
+    // Values sealed with the old key, as before the restart.
+    for (let index = 0; index < 450; index += 1)
+      await prisma.resident.create({
+        data: {
+          id: `rotation-resident-${index}`,
+          chatIdSealed: protector.sealNumber(70_000 + index, 'chat-id'),
+        },
+      });
+    const rotated = parseDataKeys(`k2:${Buffer.alloc(32, 9).toString('base64')},${TEST_DATA_KEY}`);
+    const newProtector = createDataProtector(rotated);
+    const deps = { ...backgroundDeps(prisma, logger, api), protector: newProtector, keys: rotated };
+    const work = startBackgroundWork(deps, { intervalMs: 10 });
+    const oldOnes = () =>
+      prisma.resident.count({
+        where: { id: { startsWith: 'rotation-resident-' }, chatIdSealed: { startsWith: 'v1.test.' } },
+      });
+    for (let waited = 0; (await oldOnes()) > 0; waited += 20) {
+      if (waited > 10_000) throw new Error('not re-sealed in time');
+      await sleep(20);
+    }
+    await work.stop();
+    await deps.dispatcher.stop();
+    const row = await prisma.resident.findUniqueOrThrow({ where: { id: 'rotation-resident-7' } });
+    expect(row.chatIdSealed?.startsWith('v1.k2.')).toBe(true);
+    expect(newProtector.openNumber(row.chatIdSealed ?? '', 'chat-id')).toBe(70_007);
+    // In batches: more than one round wrote some.
+    expect(
+      lines.filter((line) => line.includes('values re-sealed with the active key')).length,
+    ).toBeGreaterThan(1);
+  });
 });

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataKeyError, loadDataKeys, parseDataKeys } from '../../src/services/data-keys.ts';
+import {
+  DataKeyError,
+  loadDataKeys,
+  parseDataKeys,
+  pseudonymSecretEntry,
+} from '../../src/services/data-keys.ts';
 import { createDataProtector } from '../../src/services/data-protection.ts';
 
 const KEY_A = randomBytes(32).toString('base64');
@@ -78,6 +83,24 @@ describe('parseDataKeys', () => {
     }
   });
 
+  it('keeps pseudonyms with their own secret: the same as before it was set, whatever data keys follow', () => {
+    const before = parseDataKeys(`k1:${KEY_A}`);
+    const separate = parseDataKeys(`k2:${KEY_B},k1:${KEY_A},${pseudonymSecretEntry(before)}`);
+    expect(separate).toMatchObject({ keyIds: ['k2', 'k1'], pseudonymSource: 'separate' });
+    const retired = parseDataKeys(`k2:${KEY_B},${pseudonymSecretEntry(before)}`);
+    const id = 123_456_789;
+    expect(createDataProtector(separate).pseudonymOf(id)).toBe(createDataProtector(before).pseudonymOf(id));
+    expect(createDataProtector(retired).pseudonymOf(id)).toBe(createDataProtector(before).pseudonymOf(id));
+    // Without it, the oldest key: dropping that one would change everyone's pseudonym.
+    expect(createDataProtector(parseDataKeys(`k2:${KEY_B}`)).pseudonymOf(id)).not.toBe(
+      createDataProtector(before).pseudonymOf(id),
+    );
+    expect(errorOf(pseudonymSecretEntry(before)).message).toContain('it has no data key');
+    expect(
+      errorOf(`k1:${KEY_A},${pseudonymSecretEntry(before)},${pseudonymSecretEntry(before)}`).message,
+    ).toContain('repeats the pseudonym secret');
+  });
+
   it('never prints key bytes when serialised or inspected', () => {
     const keys = parseDataKeys(`k2:${KEY_B},k1:${KEY_A}`);
     const protector = createDataProtector(keys);
@@ -94,7 +117,11 @@ describe('parseDataKeys', () => {
         expect(shown).not.toContain(spelling.replace(/=+$/, ''));
       }
     }
-    expect(JSON.parse(JSON.stringify(keys))).toEqual({ activeKeyId: 'k2', keyIds: ['k2', 'k1'] });
+    expect(JSON.parse(JSON.stringify(keys))).toEqual({
+      activeKeyId: 'k2',
+      keyIds: ['k2', 'k1'],
+      pseudonymSource: 'oldest-key',
+    });
   });
 
   it('refuses a hand-made key set', () => {

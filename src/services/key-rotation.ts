@@ -1,0 +1,139 @@
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { TDataKeys } from './data-keys.ts';
+import type { TDataProtector } from './data-protection.ts';
+
+/**
+ * Every sealed value the database holds, by table: how to read it, the field it is sealed for (its context,
+ * which a re-seal must keep), and how to write it back only if nobody changed it meanwhile.
+ */
+type TSealedColumn = {
+  table: string;
+  /** The sealed text, as an SQL expression over the row. */
+  sealed: Prisma.Sql;
+  /** The row's key, as an SQL expression (returned as text). */
+  key: Prisma.Sql;
+  /** The context the value is sealed for, from the row's key. */
+  context: (key: string) => string;
+  /** Sets the value from `next`, only where it still is `previous`. */
+  update: (key: string, previous: string, next: string) => Prisma.Sql;
+};
+
+const SEALED_COLUMNS: readonly TSealedColumn[] = [
+  {
+    table: 'Resident',
+    sealed: Prisma.sql`"chatIdSealed"`,
+    key: Prisma.sql`id`,
+    context: () => 'chat-id',
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "Resident" SET "chatIdSealed" = ${next} WHERE id = ${key} AND "chatIdSealed" = ${previous}`,
+  },
+  {
+    table: 'Screening',
+    sealed: Prisma.sql`"stateSealed"`,
+    key: Prisma.sql`id`,
+    context: (key) => `screening-state:${key}`,
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "Screening" SET "stateSealed" = ${next} WHERE id = ${key} AND "stateSealed" = ${previous}`,
+  },
+  {
+    table: 'Case',
+    sealed: Prisma.sql`"signalsSealed"`,
+    key: Prisma.sql`id::text`,
+    context: () => 'case-signals',
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "Case" SET "signalsSealed" = ${next} WHERE id = ${Number(key)} AND "signalsSealed" = ${previous}`,
+  },
+  {
+    table: 'CaseMessage',
+    sealed: Prisma.sql`"textSealed"`,
+    key: Prisma.sql`id::text || ':' || "caseId"::text`,
+    context: (key) => `case-message:${key.split(':')[1]}`,
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "CaseMessage" SET "textSealed" = ${next} WHERE id = ${Number(key.split(':')[0])} AND "textSealed" = ${previous}`,
+  },
+  {
+    table: 'CaseNote',
+    sealed: Prisma.sql`"textSealed"`,
+    key: Prisma.sql`id::text || ':' || "caseId"::text`,
+    context: (key) => `case-note:${key.split(':')[1]}`,
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "CaseNote" SET "textSealed" = ${next} WHERE id = ${Number(key.split(':')[0])} AND "textSealed" = ${previous}`,
+  },
+  {
+    table: 'OutboxMessage',
+    sealed: Prisma.sql`"payloadSealed"`,
+    key: Prisma.sql`id::text`,
+    context: () => 'outbox-payload',
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "OutboxMessage" SET "payloadSealed" = ${next} WHERE id = ${Number(key)} AND "payloadSealed" = ${previous}`,
+  },
+  {
+    table: 'BotSession',
+    sealed: Prisma.sql`value->>'sealed'`,
+    key: Prisma.sql`key`,
+    context: (key) => `session:${key}`,
+    update: (key, previous, next) =>
+      Prisma.sql`UPDATE "BotSession" SET value = jsonb_set(value, '{sealed}', to_jsonb(${next}::text))
+        WHERE key = ${key} AND value->>'sealed' = ${previous}`,
+  },
+];
+
+/** The key id a sealed value names (`v1.<keyId>.<data>`). */
+const KEY_OF = (sealed: Prisma.Sql) => Prisma.sql`split_part(${sealed}, '.', 2)`;
+
+/**
+ * How many stored values each data key seals, across every sealed field: a key that seals none may be retired.
+ *
+ * @example await sealedValuesByKey({ prisma }) // { k2: 1840, k1: 12 }
+ */
+export async function sealedValuesByKey(deps: { prisma: PrismaClient }): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const column of SEALED_COLUMNS) {
+    const rows = await deps.prisma.$queryRaw<Array<{ keyId: string; count: bigint }>>`
+      SELECT ${KEY_OF(column.sealed)} AS "keyId", count(*) AS count
+      FROM ${Prisma.raw(`"${column.table}"`)} WHERE ${column.sealed} IS NOT NULL GROUP BY 1`;
+    for (const row of rows) counts[row.keyId] = (counts[row.keyId] ?? 0) + Number(row.count);
+  }
+  return counts;
+}
+
+/**
+ * Re-seals with the active key up to `limit` values still sealed with an older one (the background work calls
+ * this each round while the service runs, so a rotation completes in batches without a pause). Each value is
+ * written back only if it is unchanged since it was read; a value no key opens is left as it is and counted.
+ * Returns how many were re-sealed and how many could not be opened.
+ */
+export async function resealBatch(
+  deps: { prisma: PrismaClient; protector: TDataProtector; keys: Pick<TDataKeys, 'activeKeyId' | 'keyIds'> },
+  input: { limit: number },
+): Promise<{ resealed: number; unreadable: number }> {
+  // Only what a configured older key sealed: a value under an unknown key cannot be opened here at all.
+  const older = deps.keys.keyIds.filter((keyId) => keyId !== deps.keys.activeKeyId);
+  if (older.length === 0) return { resealed: 0, unreadable: 0 };
+  let resealed = 0;
+  let unreadable = 0;
+  let left = input.limit;
+  for (const column of SEALED_COLUMNS) {
+    if (left <= 0) break;
+    const rows = await deps.prisma.$queryRaw<Array<{ key: string; sealed: string }>>`
+      SELECT ${column.key} AS key, ${column.sealed} AS sealed
+      FROM ${Prisma.raw(`"${column.table}"`)}
+      WHERE ${column.sealed} IS NOT NULL AND ${KEY_OF(column.sealed)} IN (${Prisma.join(older)})
+      LIMIT ${left}`;
+    for (const row of rows) {
+      left -= 1;
+      const context = column.context(row.key);
+      let plain: string;
+      try {
+        plain = deps.protector.open(row.sealed, context);
+      } catch {
+        unreadable += 1;
+        continue;
+      }
+      resealed += await deps.prisma.$executeRaw(
+        column.update(row.key, row.sealed, deps.protector.seal(plain, context)),
+      );
+    }
+  }
+  return { resealed, unreadable };
+}
