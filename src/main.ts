@@ -53,7 +53,11 @@ async function main(): Promise<void> {
   if (storedPolicy) applyPolicy(policy, storedPolicy);
   logger.info({ database: db.kind, migrations_applied: applied.length }, 'database ready');
 
-  const keys = await loadDataKeys({ configured: config.dataEncryptionKey, keyFile: config.dataKeyFile, logger });
+  const keys = await loadDataKeys({
+    configured: config.dataEncryptionKey,
+    keyFile: config.dataKeyFile,
+    logger,
+  });
   const protector = createDataProtector(keys);
   const { crisisPatterns, crisisModels, grievanceLexicons } = loadRiskData();
   // Words admins added to the patterns' lists through the API, over the shipped files.

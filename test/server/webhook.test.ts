@@ -38,7 +38,9 @@ describe(`POST /webhook`, () => {
     const before = await app.prisma.processedUpdate.count();
     const response = await app.send(body);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: expect.stringMatching(/^not a Telegram update: unexpected /) });
+    expect(await response.json()).toEqual({
+      error: expect.stringMatching(/^not a Telegram update: unexpected /),
+    });
     expect(app.api.calls).toEqual([]);
     expect(await app.prisma.processedUpdate.count()).toBe(before);
   });
