@@ -12,6 +12,7 @@ import { createScreeningConversation, SCREENING_CONVERSATION } from './conversat
 import { conversationStorageKey, type TBotDeps } from './deps.ts';
 import { createCrisisGuard } from './features/crisis-guard.ts';
 import { createFloodGuard } from './features/flood-guard.ts';
+import { createGroupReplyFeature, createGroupsFeature } from './features/groups.ts';
 import { createHelpFeature } from './features/help.ts';
 import { createLanguageFeature } from './features/language.ts';
 import { createLeaveFeature } from './features/leave.ts';
@@ -94,6 +95,7 @@ export function createBot(deps: TBotDeps): TBot {
   guarded.use(createResidentRelayFeature(deps));
   guarded.use(createCrisisGuard(deps));
   guarded.use(createFloodGuard(deps.floodLimit ? { limit: deps.floodLimit } : {}));
+  guarded.use(createGroupReplyFeature(deps));
   // The conversation takes only answers; commands, other buttons and stickers pass on to the features below.
   guarded.use(createConversation(createScreeningConversation(deps), { id: SCREENING_CONVERSATION }));
   guarded.use(
@@ -102,6 +104,7 @@ export function createBot(deps: TBotDeps): TBot {
     createLanguageFeature(deps),
     createLeaveFeature(deps),
     createJoinFeature(deps),
+    createGroupsFeature(deps),
   );
   guarded.use(createUnsupportedFeature());
   guarded.use(createFallbackFeature(deps));

@@ -22,6 +22,10 @@ export const CALLBACK = {
   /** "No, thanks" to the offer of a worker after a screening. */
   declineOffer: 'callback:no',
   talkToWorker: 'worker:talk',
+  /** A support group offered after a screening, or listed by `/groups`. */
+  joinGroup: (groupId: number) => `group:join:${groupId}`,
+  declineGroup: (groupId: number) => `group:no:${groupId}`,
+  leaveGroup: (groupId: number) => `group:leave:${groupId}`,
   /** On a page (the sweeper builds it with the same prefix) or in `/queue`: take the case. */
   claim: (caseId: number) => `${CLAIM_CALLBACK_PREFIX}${caseId}`,
   /** On a page or in `/queue`: open the case's summary (audited). */

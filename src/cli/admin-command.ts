@@ -23,6 +23,12 @@ import {
   type TErasuresAdminCommand,
 } from './admin-erasures-command.ts';
 import {
+  GROUP_USAGE,
+  parseGroupAdminArgs,
+  runGroupAdminCommand,
+  type TGroupAdminCommand,
+} from './admin-group-command.ts';
+import {
   KEYS_USAGE,
   parseKeysAdminArgs,
   runKeysAdminCommand,
@@ -85,6 +91,7 @@ export const ADMIN_USAGE = [
   ...TOKEN_USAGE,
   ...ERASURES_USAGE,
   ...KEYS_USAGE,
+  ...GROUP_USAGE,
   "  audit verify               checks the audit log's hash chain: exit 1 naming the first entry changed,",
   '                             removed or moved',
 ].join('\n');
@@ -117,7 +124,8 @@ type TCommand =
   | TScriptAdminCommand
   | TTokenAdminCommand
   | TErasuresAdminCommand
-  | TKeysAdminCommand;
+  | TKeysAdminCommand
+  | TGroupAdminCommand;
 
 type TParsed = { ok: true; value: TCommand } | { ok: false; message: string };
 
@@ -174,6 +182,10 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
     case 'keys-rotate':
     case 'keys-retire':
       return runKeysAdminCommand(command, deps, io);
+    case 'group-create':
+    case 'group-list':
+    case 'group-status':
+      return runGroupAdminCommand(command, deps, io, now);
     default:
       return runScriptAdminCommand(command, deps, io, now);
   }
@@ -227,6 +239,10 @@ function parseAdminArgs(args: string[]): TParsed {
       case 'token': {
         const token = parseTokenAdminArgs(rest);
         return typeof token === 'string' ? usageError(token) : { ok: true, value: token };
+      }
+      case 'group': {
+        const group = parseGroupAdminArgs(rest);
+        return typeof group === 'string' ? usageError(group) : { ok: true, value: group };
       }
       case 'keys': {
         const keys = parseKeysAdminArgs(rest);

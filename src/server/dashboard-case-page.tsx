@@ -205,6 +205,9 @@ function Actions(props: {
               ))}
             </select>
           </label>{' '}
+          <label>
+            <input type="checkbox" name="groups" value="1" /> {t('dashboard.offer_groups')}
+          </label>{' '}
           <button type="submit">{t('dashboard.resolve')}</button>
         </form>
         <form method="post" action={`${path}/release`}>

@@ -1,4 +1,10 @@
-import { drawnValue, SMALL_CELL, type TCell, type TCommunityPicture } from '../domain/community/picture.ts';
+import {
+  drawnValue,
+  SMALL_CELL,
+  type TCell,
+  type TCommunityPicture,
+  type TGroupCounts,
+} from '../domain/community/picture.ts';
 import type { TScriptLabels } from '../domain/script/index.ts';
 import { BarChart, StackedColumns } from './dashboard-charts.tsx';
 import { Layout, type TViewer } from './dashboard-layout.tsx';
@@ -21,6 +27,8 @@ export function CommunityPage(props: {
   viewer: TViewer;
   picture: TCommunityPicture;
   labels: TCommunityLabels;
+  /** The support groups' figures, same suppression. */
+  groups: readonly TGroupCounts[];
 }) {
   const { viewer, picture, labels } = props;
   const { t } = viewer;
@@ -142,6 +150,37 @@ export function CommunityPage(props: {
           </>
         )}
       </section>
+      {props.groups.length > 0 ? (
+        <section>
+          <h2>{t('dashboard.community_groups')}</h2>
+          <CountTable
+            head={[
+              t('dashboard.group'),
+              t('dashboard.group_members'),
+              t('dashboard.group_offered'),
+              t('dashboard.group_accepted'),
+            ]}
+            rows={props.groups.map((group) => [
+              group.slug,
+              cellText(group.members),
+              cellText(group.offered),
+              cellText(group.accepted),
+            ])}
+          />
+          <CountTable
+            head={[
+              t('dashboard.week'),
+              ...props.groups.map((group) => `${group.slug} (${t('dashboard.joins_leaves')})`),
+            ]}
+            rows={picture.weeks.map((monday, index) => [
+              monday,
+              ...props.groups.map(
+                (group) => `${cellText(group.joins[index])} / ${cellText(group.leaves[index])}`,
+              ),
+            ])}
+          />
+        </section>
+      ) : null}
     </Layout>
   );
 }

@@ -28,7 +28,7 @@ import {
   workerTexts,
 } from '../services/case-work.ts';
 import { claimCase } from '../services/claim-case.ts';
-import { readCommunityPicture } from '../services/community-picture.ts';
+import { readCommunityPicture, readGroupCounts } from '../services/community-picture.ts';
 import { dashboardCases, queueSignature } from '../services/dashboard-queue.ts';
 import {
   SESSION_TTL_MS,
@@ -39,6 +39,7 @@ import {
 } from '../services/dashboard-sessions.ts';
 import { readCaseStatistics } from '../services/dashboard-statistics.ts';
 import type { TEscalationDeps } from '../services/escalation.ts';
+import { offerGroupsAfterCase } from '../services/group-offers-after-case.ts';
 import { describeOutcome } from '../services/outcome-wording.ts';
 import { pagesTranslator } from '../services/pages.ts';
 import { addShift, listShifts, removeShift } from '../services/rota.ts';
@@ -271,8 +272,13 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
         const resolved = await runUnitOfWork(deps.prisma, () =>
           resolveCase(deps, { ...input, outcome: parsed.data.outcome, outcomes: deps.resolveOutcomes }),
         );
-        if (resolved.type === 'resolved')
+        if (resolved.type === 'resolved') {
+          if (form.groups === '1' && resolved.isResidentTold)
+            await runUnitOfWork(deps.prisma, () =>
+              offerGroupsAfterCase(deps, { caseId: resolved.caseId, now }),
+            );
           return back(resolved.isResidentTold ? 'resolved' : 'resolved_unreachable');
+        }
         return back(resolved.type.replaceAll('-', '_'));
       }
       default:
@@ -290,9 +296,15 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
     const { viewer } = c.var;
     const script = await deps.scripts.latest(deps.scriptId);
     const picture = await readCommunityPicture(deps, { now: clock(), script });
+    const groups = await readGroupCounts(deps, { weeks: picture.weeks });
     return c.html(
       documentOf(
-        <CommunityPage viewer={viewer} picture={picture} labels={communityLabels(script, viewer.locale)} />,
+        <CommunityPage
+          viewer={viewer}
+          picture={picture}
+          groups={groups}
+          labels={communityLabels(script, viewer.locale)}
+        />,
       ),
     );
   });
@@ -300,6 +312,7 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
   app.get('/community.csv', supervisorsOnly, async (c) => {
     const script = await deps.scripts.latest(deps.scriptId);
     const picture = await readCommunityPicture(deps, { now: clock(), script });
+    const groups = await readGroupCounts(deps, { weeks: picture.weeks });
     await recordAuditAction(deps, {
       type: 'data.exported',
       actor: workerActor(c.var.session.worker.id),
@@ -308,7 +321,7 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
     });
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', 'attachment; filename="community-picture.csv"');
-    return c.body(communityCsv(picture));
+    return c.body(communityCsv(picture, groups));
   });
 
   app.get('/statistics', supervisorsOnly, async (c) => {

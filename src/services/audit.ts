@@ -60,7 +60,14 @@ export type TAuditActionType =
   /** Data taken out: the case list, the audit log, a script's text (detail: what). */
   | 'data.exported'
   /** An admin API request refused: no or bad token, wrong role, too many requests (detail: route, reason). */
-  | 'api.refused';
+  | 'api.refused'
+  | 'group.created'
+  | 'group.status-changed'
+  /** A facilitator's announcement to a group (detail: groupId, members; never the text). */
+  | 'group.announced'
+  /** A resident joined (or queued for) a group, or left one: the group and time only, for the counts. */
+  | 'group.joined'
+  | 'group.left';
 
 /**
  * Records an action that concerns no one case (an invitation, a deactivation, a rota change) in the audit log,

@@ -1,5 +1,10 @@
 import { currentClient, deferWrite } from '../db/unit-of-work.ts';
-import { buildCommunityPicture, type TCommunityPicture } from '../domain/community/picture.ts';
+import {
+  buildCommunityPicture,
+  groupCounts,
+  type TCommunityPicture,
+  type TGroupCounts,
+} from '../domain/community/picture.ts';
 import type { TCommunityTally, TScript } from '../domain/script/index.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 
@@ -51,5 +56,51 @@ export async function readCommunityPicture(
       weeks: COMMUNITY_WEEKS,
       themes: (input.script?.community?.themes ?? []).map((theme) => theme.id),
     },
+  );
+}
+
+/** The support groups' figures for the community picture, over its weeks (see `groupCounts`). */
+export async function readGroupCounts(
+  deps: { prisma: PrismaClient },
+  input: { weeks: readonly string[] },
+): Promise<TGroupCounts[]> {
+  const db = currentClient(deps.prisma);
+  const since = new Date(`${input.weeks[0] ?? '1970-01-01'}T00:00:00Z`);
+  const [groups, members, offers, events] = await Promise.all([
+    db.supportGroup.findMany({ where: { status: { not: 'archived' } }, orderBy: { id: 'asc' } }),
+    db.groupMembership.groupBy({ by: ['groupId'], where: { status: 'member' }, _count: { _all: true } }),
+    db.groupOffer.findMany({ select: { groupId: true, residentId: true } }),
+    db.caseEvent.findMany({
+      where: { type: { in: ['group.joined', 'group.left'] }, createdAt: { gte: since } },
+      select: { type: true, detail: true, createdAt: true },
+    }),
+  ]);
+  const joined = await db.groupMembership.findMany({ select: { groupId: true, residentId: true } });
+  return groupCounts(
+    groups.map((group) => {
+      const offeredTo = offers.filter((offer) => offer.groupId === group.id);
+      return {
+        id: group.id,
+        slug: group.slug,
+        members: members.find((row) => row.groupId === group.id)?._count._all ?? 0,
+        offered: offeredTo.length,
+        accepted: offeredTo.filter((offer) =>
+          joined.some((row) => row.groupId === group.id && row.residentId === offer.residentId),
+        ).length,
+      };
+    }),
+    events.flatMap((event) => {
+      const groupId = (event.detail as { groupId?: unknown } | null)?.groupId;
+      return typeof groupId === 'number'
+        ? [
+            {
+              groupId,
+              type: event.type === 'group.joined' ? ('joined' as const) : ('left' as const),
+              at: event.createdAt,
+            },
+          ]
+        : [];
+    }),
+    input.weeks,
   );
 }

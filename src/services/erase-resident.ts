@@ -5,6 +5,7 @@ import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/pris
 import { recordCaseEvents } from './audit.ts';
 import { forgetOpenCases, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { eraseGroupTraces } from './groups.ts';
 import {
   enqueueOutbox,
   leaveNoTraceIn,
@@ -103,6 +104,7 @@ export async function eraseResident(
   // nor does one of what this same update answers them.
   await db.outboxMessage.deleteMany({ where: { lane: residentLane(input.residentId) } });
   leaveNoTraceIn(residentLane(input.residentId));
+  await eraseGroupTraces(deps, input.residentId);
   await db.resident.deleteMany({ where: { id: input.residentId } });
   // The pseudonym alone, so that restoring an older backup does not bring them back (`admin erasures`).
   await db.erasure.createMany({

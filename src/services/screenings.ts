@@ -24,6 +24,7 @@ import { Prisma, type PrismaClient, type Screening } from '../generated/prisma/c
 import { findOpenCase, hasOpenCase, openOrRaiseCase, type TOpenCaseOutcome } from './cases.ts';
 import { recordCommunityTally } from './community-picture.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { offerGroups, type TGroupOffer } from './groups.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 
 export type TScreeningDeps = {
@@ -59,6 +60,8 @@ export type TAnswerOutcome = {
    * or an earlier request), so a worker has them and there is nothing to offer.
    */
   hasOpenCase?: boolean;
+  /** At the end below `high`: support groups that serve the needs the answers showed, to offer. */
+  groupOffers?: TGroupOffer[];
 };
 
 /** Levels at which the case is opened without asking: a worker must reach the resident. */
@@ -192,15 +195,22 @@ export async function answerScreening(
     where: { id: active.id },
     data: { status: 'completed', level: result.level, completedAt },
   });
+  const tally = communityTallyOf(active.script, step.state.answers, result);
   await recordCommunityTally(deps, {
     screeningId: active.id,
     scriptId: active.script.id,
-    tally: communityTallyOf(active.script, step.state.answers, result),
+    tally,
     now: completedAt,
   });
   activeScreenings()?.set(input.residentId, null);
   if (compareLevels(result.level, ESCALATE_AT) < 0) {
-    return { ...answered, step, hasOpenCase: await hasOpenCase(deps, input.residentId) };
+    const groupOffers = await offerGroups(deps, {
+      residentId: input.residentId,
+      needs: tally.themes,
+      locale: state.locale,
+      now: completedAt,
+    });
+    return { ...answered, step, hasOpenCase: await hasOpenCase(deps, input.residentId), groupOffers };
   }
   const escalation = await openScreeningCase(
     deps,
@@ -340,6 +350,28 @@ export async function freeTextAnswersOf(
     const answer = state.answers[questionId];
     return answer?.type === 'text' && answer.text.trim() !== '' ? [{ questionId, text: answer.text }] : [];
   });
+}
+
+/**
+ * The needs a finished screening showed (the script's community themes): what support groups are matched on.
+ * Empty when the screening is gone or no longer opens.
+ */
+export async function needsOfScreening(
+  deps: Pick<TScreeningDeps, 'prisma' | 'protector' | 'scripts'>,
+  screeningId: string,
+): Promise<string[]> {
+  const row = await currentClient(deps.prisma).screening.findUnique({
+    where: { id: screeningId },
+    select: { stateSealed: true, scriptId: true, scriptVersion: true },
+  });
+  const script = row ? await deps.scripts.get(row.scriptId, row.scriptVersion) : undefined;
+  if (!row || !script) return [];
+  try {
+    const state = await readState(deps, screeningId, row.stateSealed);
+    return communityTallyOf(script, state.answers, scoreAnswers(script, state.answers)).themes;
+  } catch {
+    return [];
+  }
 }
 
 const ACTIVE_SCREENINGS = Symbol('active-screenings');

@@ -30,6 +30,9 @@ export async function readEveryTable(prisma: PrismaClient): Promise<Record<Prism
     DashboardSession: await prisma.dashboardSession.findMany(),
     CommunityTally: await prisma.communityTally.findMany(),
     Erasure: await prisma.erasure.findMany(),
+    SupportGroup: await prisma.supportGroup.findMany(),
+    GroupMembership: await prisma.groupMembership.findMany(),
+    GroupOffer: await prisma.groupOffer.findMany(),
   };
 }
 

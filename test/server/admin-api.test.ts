@@ -106,6 +106,23 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: b
   { method: 'GET', path: '/api/audit', adminOnly: true },
   { method: 'GET', path: '/api/crisis-patterns', adminOnly: false },
   { method: 'GET', path: '/api/community', adminOnly: false },
+  { method: 'GET', path: '/api/groups', adminOnly: false },
+  {
+    method: 'POST',
+    path: '/api/groups',
+    body: {
+      slug: 'caring-api',
+      locale: 'en',
+      name: { en: 'Carers together' },
+      description: { en: 'For people caring for someone at home.' },
+      meets: { en: 'Online, Tuesdays 8pm' },
+      needs: ['isolation'],
+      capacity: 12,
+      facilitator: '1',
+    },
+    adminOnly: false,
+  },
+  { method: 'PATCH', path: '/api/groups/caring-api', body: { status: 'paused' }, adminOnly: false },
   {
     method: 'PATCH',
     path: '/api/crisis-patterns/en/lexicons/WEAPON',
@@ -143,6 +160,7 @@ describe(describeDatabase('the admin API'), () => {
         .replace('/default/', '/{id}/')
         .replace(/\/(1|999)(\/|$)/, '/{id}$2')
         .replace('/en/lexicons/WEAPON', '/{locale}/lexicons/{name}')
+        .replace('/groups/caring-api', '/groups/{slug}')
         .replace(/^\/api/, '');
       expect(listed, `${route.method} ${path}`).toContain(`${route.method} ${path}`);
     }
@@ -548,4 +566,45 @@ describe(describeDatabase('the admin API'), () => {
       { numRuns: 200, seed: 20261205 },
     );
   }, 60_000);
+  it('defines groups for admins and supervisors, lists them, pauses them, and answers bad ones clearly', async () => {
+    await app.prisma.worker.upsert({
+      where: { telegramUserId: 990_000_001n },
+      update: {},
+      create: { name: 'Duty Worker', role: 'worker', telegramUserId: 990_000_001n },
+    });
+    const facilitator = String((await app.prisma.worker.findFirstOrThrow({ where: { isActive: true } })).id);
+    const body = {
+      slug: 'housing-api',
+      locale: 'zh-CN',
+      name: { 'zh-CN': '失去家园互助小组' },
+      description: { 'zh-CN': '面临拆迁或被迫搬家的人互相支持。' },
+      meets: { 'zh-CN': '每周四晚七点，河滨社区中心' },
+      needs: ['failed_channels', 'injustice'],
+      capacity: 15,
+      facilitator,
+    };
+    const post = (value: unknown) =>
+      request('/api/groups', { method: 'POST', body: JSON.stringify(value), token: supervisorToken });
+    expect((await post(body)).status).toBe(201);
+    expect((await post(body)).status).toBe(409);
+    expect((await post({ ...body, slug: 'other', facilitator: 'Nobody At All' })).status).toBe(400);
+    expect((await post({ ...body, slug: 'other', capacity: 0 })).status).toBe(400);
+    const listed = (await (await request('/api/groups')).json()) as {
+      groups: Array<{ slug: string; status: string }>;
+    };
+    expect(listed.groups.map((group) => group.slug)).toContain('housing-api');
+    const paused = await request('/api/groups/housing-api', {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'paused' }),
+    });
+    expect(await paused.json()).toEqual({ slug: 'housing-api', status: 'paused' });
+    expect(
+      (
+        await request('/api/groups/nope-nope', {
+          method: 'PATCH',
+          body: JSON.stringify({ status: 'paused' }),
+        })
+      ).status,
+    ).toBe(404);
+  });
 });

@@ -2,6 +2,7 @@ import type { Conversation } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import { optionNumber, type TDoneStep, type TQuestionStep, type TStep } from '../../domain/script/index.ts';
 import { keepForClaimer } from '../../services/case-work.ts';
+import type { TGroupOffer } from '../../services/groups.ts';
 import type { TButton } from '../../services/outbox.ts';
 import { answerScreening, currentScreeningStep, type TAnswerOutcome } from '../../services/screenings.ts';
 import type { TBotContext } from '../context.ts';
@@ -256,5 +257,19 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
     const wereNumbersShown = isNews && (level === 'imminent' || escalation.isNobodyToPage);
     if (!wereNumbersShown) replies.push({ text: ctx.t('outcome.numbers_reminder', numbers) });
   }
+  for (const group of outcome.groupOffers ?? []) replies.push(groupOfferReply(ctx, group));
   return replies;
+}
+
+/** A support group, offered with what joining means and Join / Not now. */
+function groupOfferReply(ctx: TBotContext, group: TGroupOffer): TReply {
+  return {
+    text: ctx.t('groups.offer', { name: group.name, description: group.description, meets: group.meets }),
+    keyboard: [
+      [
+        { label: ctx.t('groups.join'), data: CALLBACK.joinGroup(group.id) },
+        { label: ctx.t('groups.not_now'), data: CALLBACK.declineGroup(group.id) },
+      ],
+    ],
+  };
 }

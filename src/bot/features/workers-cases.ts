@@ -13,6 +13,7 @@ import {
   type TCaseRefusal,
 } from '../../services/case-work.ts';
 import { claimCase } from '../../services/claim-case.ts';
+import { offerGroupsAfterCase } from '../../services/group-offers-after-case.ts';
 import { describeOutcome, describeOutcomes } from '../../services/outcome-wording.ts';
 import { pagesTranslator } from '../../services/pages.ts';
 import type { TStaffContext } from '../context.ts';
@@ -190,7 +191,9 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
   });
 
   feature.command('resolve', async (ctx) => {
-    const outcome = ctx.match.trim().toLowerCase();
+    // `/resolve <outcome> groups`: the resident is also offered the support groups that fit their answers.
+    const [outcome = '', extra] = ctx.match.trim().toLowerCase().split(/\s+/);
+    const withGroups = extra === 'groups';
     const list = describeOutcomes(ctx.t, outcomes);
     if (outcome === '') {
       await ctx.outbox.reply(ctx.t('resolve.usage', { outcomes: list }));
@@ -206,6 +209,8 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       return;
     }
     ctx.logger.info({ case_id: resolved.caseId, worker_id: ctx.worker.id, outcome }, 'case resolved');
+    if (withGroups && resolved.isResidentTold)
+      await offerGroupsAfterCase(deps, { caseId: resolved.caseId, now: nowOf(deps) });
     await ctx.outbox.reply(
       ctx.t(resolved.isResidentTold ? 'resolve.done' : 'resolve.done_unreachable', {
         id: resolved.caseId,

@@ -2,6 +2,7 @@ import { Composer } from 'grammy';
 import { resolveLocale } from '../../i18n.ts';
 import { DEFAULT_RESOLVE_OUTCOMES } from '../../services/case-work.ts';
 import { createSignInLink } from '../../services/dashboard-sessions.ts';
+import { announceToGroup, referToGroup } from '../../services/groups.ts';
 import { describeOutcomes } from '../../services/outcome-wording.ts';
 import { currentShiftOf, joinWithInvitation, setOnCall } from '../../services/workers.ts';
 import type { TBotContext, TStaffContext } from '../context.ts';
@@ -47,6 +48,42 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
     const token = await createSignInLink(deps, { workerId: ctx.worker.id, now: nowOf(deps) });
     await ctx.outbox.reply(
       ctx.t('dashboard.link', { url: `${deps.publicUrl}/dashboard/sign-in?token=${token}` }),
+    );
+  });
+
+  // `/announce <group> <text>`: the facilitator (or a supervisor) writes to every member of a group.
+  feature.command('announce', async (ctx) => {
+    const [slug = '', ...words] = ctx.match.trim().split(/\s+/);
+    const text = ctx.match.trim().slice(slug.length).trim();
+    if (slug === '' || words.length === 0 || text === '') {
+      await ctx.outbox.reply(ctx.t('groups.announce_usage'));
+      return;
+    }
+    const announced = await announceToGroup(deps, {
+      workerId: ctx.worker.id,
+      isSupervisor: ctx.worker.role === 'supervisor',
+      slug,
+      text,
+      now: nowOf(deps),
+    });
+    if (announced.type === 'announced')
+      await ctx.outbox.reply(ctx.t('groups.announced', { members: announced.members, slug }));
+    else await ctx.outbox.reply(ctx.t(`groups.announce_${announced.type.replace('-', '_')}`, { slug }));
+  });
+
+  // `/refer <group>`: the resident of the worker's active case is offered the group.
+  feature.command('refer', async (ctx) => {
+    const slug = ctx.match.trim();
+    if (slug === '' || /\s/.test(slug)) {
+      await ctx.outbox.reply(ctx.t('groups.refer_usage'));
+      return;
+    }
+    const referred = await referToGroup(deps, { worker: ctx.worker, slug, now: nowOf(deps) });
+    await ctx.outbox.reply(
+      ctx.t(`groups.refer_${referred.type.replace('-', '_')}`, {
+        slug,
+        id: referred.type === 'referred' ? referred.caseId : '',
+      }),
     );
   });
 

@@ -148,7 +148,7 @@ export function drawnValue(cell: TCell): number {
  *
  * @example communityCsv(picture) // 'section,key,period,count\nscreenings,all,2026-11-30,fewer than 5\n…'
  */
-export function communityCsv(picture: TCommunityPicture): string {
+export function communityCsv(picture: TCommunityPicture, groups: readonly TGroupCounts[] = []): string {
   const rows: string[][] = [['section', 'key', 'period', 'count']];
   const text = (cell: TCell) => ('count' in cell ? String(cell.count) : `fewer than ${SMALL_CELL}`);
   picture.weeks.forEach((week, index) => {
@@ -170,6 +170,59 @@ export function communityCsv(picture: TCommunityPicture): string {
     for (const [theme, cell] of Object.entries(area.themes))
       rows.push(['area-theme', `${area.area}:${theme}`, 'all', text(cell)]);
   }
+  for (const group of groups) {
+    rows.push(['group-members', group.slug, 'now', text(group.members)]);
+    rows.push(['group-offered', group.slug, 'all', text(group.offered)]);
+    rows.push(['group-accepted', group.slug, 'all', text(group.accepted)]);
+    picture.weeks.forEach((week, index) => {
+      rows.push(['group-joins', group.slug, week, text(group.joins[index] ?? cellOf(0))]);
+      rows.push(['group-leaves', group.slug, week, text(group.leaves[index] ?? cellOf(0))]);
+    });
+  }
   // Ids and dates only, never free text: nothing here needs quoting but a comma would.
   return `${rows.map((row) => row.map((field) => (/[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',')).join('\n')}\n`;
+}
+
+/** A support group's figures on the community picture: cells like every other, under 5 suppressed. */
+export type TGroupCounts = {
+  slug: string;
+  members: TCell;
+  /** Per week of the picture. */
+  joins: TCell[];
+  leaves: TCell[];
+  offered: TCell;
+  accepted: TCell;
+};
+
+/**
+ * Each group's members now, joins and leaves per week, and how many of the residents it was offered to
+ * joined it.
+ *
+ * @example groupCounts(groups, events, weeks)
+ */
+export function groupCounts(
+  groups: ReadonlyArray<{ id: number; slug: string; members: number; offered: number; accepted: number }>,
+  events: ReadonlyArray<{ groupId: number; type: 'joined' | 'left'; at: Date }>,
+  weeks: readonly string[],
+): TGroupCounts[] {
+  const position = new Map(weeks.map((week, index) => [week, index]));
+  return groups.map((group) => {
+    const joins = weeks.map(() => 0);
+    const leaves = weeks.map(() => 0);
+    for (const event of events) {
+      if (event.groupId !== group.id) continue;
+      const index = position.get(weekOf(event.at));
+      if (index === undefined) continue;
+      const counts = event.type === 'joined' ? joins : leaves;
+      counts[index] = (counts[index] ?? 0) + 1;
+    }
+    return {
+      slug: group.slug,
+      members: cellOf(group.members),
+      joins: joins.map(cellOf),
+      leaves: leaves.map(cellOf),
+      offered: cellOf(group.offered),
+      accepted: cellOf(group.accepted),
+    };
+  });
 }

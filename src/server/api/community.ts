@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
-import { readCommunityPicture } from '../../services/community-picture.ts';
+import { readCommunityPicture, readGroupCounts } from '../../services/community-picture.ts';
 import type { TScriptRegistry } from '../../services/script-registry.ts';
 import type { TApiEnv } from './auth.ts';
 import { exported } from './cases.ts';
@@ -28,8 +28,9 @@ export function addCommunityRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void
         ? await deps.community.scripts.latest(deps.community.scriptId)
         : undefined;
       const picture = await readCommunityPicture(deps, { now: deps.clock(), script });
+      const groups = await readGroupCounts(deps, { weeks: picture.weeks });
       await exported(deps, c.get('caller').name, 'community-picture');
-      return c.json(asJson(picture), 200);
+      return c.json(asJson({ ...picture, groups }), 200);
     },
   );
 }

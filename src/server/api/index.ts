@@ -12,6 +12,7 @@ import { addCaseRoutes } from './cases.ts';
 import { addCommunityRoutes } from './community.ts';
 import { addCrisisPatternRoutes } from './crisis-patterns.ts';
 import { ApiError, answerError, errorBody } from './errors.ts';
+import { addGroupRoutes } from './groups.ts';
 import { addScriptRoutes } from './scripts.ts';
 import { addStaffRoutes } from './staff.ts';
 
@@ -59,6 +60,7 @@ export function createAdminApi(deps: TAdminApiDeps): OpenAPIHono<TApiEnv> {
   addAuditRoutes(app, routeDeps);
   addCrisisPatternRoutes(app, routeDeps);
   addCommunityRoutes(app, routeDeps);
+  addGroupRoutes(app, routeDeps);
   app.notFound((c) => c.json(errorBody('not_found', 'No such route.'), 404));
   app.onError((error, c) => {
     if (error instanceof ApiError) return answerError(c, error);

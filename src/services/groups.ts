@@ -1,0 +1,434 @@
+import { randomBytes } from 'node:crypto';
+import type { i18n } from 'i18next';
+import { z } from 'zod';
+import { currentClient } from '../db/unit-of-work.ts';
+import { groupsToOffer } from '../domain/groups/matching.ts';
+import type { PrismaClient, SupportGroup } from '../generated/prisma/client.ts';
+import { isLocale, LOCALES } from '../i18n.ts';
+import { recordAuditAction } from './audit.ts';
+import type { TDataProtector } from './data-protection.ts';
+import { enqueueOutbox, residentLane, type TOutboxSender } from './outbox.ts';
+import { findWorkerByRef, workerActor, workerChatId } from './workers.ts';
+
+/** A text in each language the group is described in. */
+const ZTexts = z
+  .partialRecord(z.enum(LOCALES), z.string().trim().min(1).max(1000))
+  .refine((texts) => Object.keys(texts).length > 0, 'give it in at least one language');
+
+/** What an admin or supervisor gives to define a group (command line, API). */
+export const ZNewGroup = z.strictObject({
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'lowercase letters, digits and "-", 2-40'),
+  name: ZTexts,
+  description: ZTexts,
+  meets: ZTexts,
+  needs: z
+    .array(z.string().regex(/^[a-z0-9_]{1,40}$/))
+    .min(1)
+    .max(20),
+  locale: z.enum(LOCALES),
+  capacity: z.int().min(1).max(500),
+  facilitator: z.string().trim().min(1).max(100),
+  isOpen: z.boolean().default(true),
+});
+export type TNewGroup = z.input<typeof ZNewGroup>;
+
+export type TGroupOffer = { id: number; slug: string; name: string; description: string; meets: string };
+
+type TGroupDeps = { prisma: PrismaClient };
+
+/** A group's text in `locale`, else in the group's own language, else any. */
+function textIn(texts: unknown, locale: string, groupLocale: string): string {
+  const record = (typeof texts === 'object' && texts !== null ? texts : {}) as Record<string, string>;
+  return record[locale] ?? record[groupLocale] ?? Object.values(record)[0] ?? '';
+}
+
+/** A group as a resident reads it, in their language. */
+export function offerOf(group: SupportGroup, locale: string): TGroupOffer {
+  return {
+    id: group.id,
+    slug: group.slug,
+    name: textIn(group.name, locale, group.locale),
+    description: textIn(group.description, locale, group.locale),
+    meets: textIn(group.meets, locale, group.locale),
+  };
+}
+
+export type TCreateGroupOutcome =
+  | { type: 'created'; group: SupportGroup }
+  | { type: 'slug-taken' }
+  | { type: 'no-facilitator'; reason: 'unknown' | 'ambiguous' | 'inactive' };
+
+/** Defines a group; its facilitator must be an active worker. Audited. */
+export async function createGroup(
+  deps: TGroupDeps,
+  input: { group: z.output<typeof ZNewGroup>; actor: string; now: Date },
+): Promise<TCreateGroupOutcome> {
+  const db = currentClient(deps.prisma);
+  const found = await findWorkerByRef(deps.prisma, input.group.facilitator);
+  if (found.type !== 'found') return { type: 'no-facilitator', reason: found.type };
+  if (!found.worker.isActive) return { type: 'no-facilitator', reason: 'inactive' };
+  if (await db.supportGroup.findUnique({ where: { slug: input.group.slug } })) return { type: 'slug-taken' };
+  const { facilitator: _facilitator, ...fields } = input.group;
+  const group = await db.supportGroup.create({
+    data: { ...fields, facilitatorId: found.worker.id, createdAt: input.now },
+  });
+  await recordAuditAction(deps, {
+    type: 'group.created',
+    actor: input.actor,
+    now: input.now,
+    detail: { groupId: group.id, facilitatorId: group.facilitatorId },
+  });
+  return { type: 'created', group };
+}
+
+/** Pauses (offered to nobody, members kept), resumes or archives a group. Audited. False: no such group. */
+export async function setGroupStatus(
+  deps: TGroupDeps,
+  input: { slug: string; status: 'active' | 'paused' | 'archived'; actor: string; now: Date },
+): Promise<boolean> {
+  const { count } = await currentClient(deps.prisma).supportGroup.updateMany({
+    where: { slug: input.slug },
+    data: { status: input.status },
+  });
+  if (count > 0)
+    await recordAuditAction(deps, {
+      type: 'group.status-changed',
+      actor: input.actor,
+      now: input.now,
+      detail: { slug: input.slug, status: input.status },
+    });
+  return count > 0;
+}
+
+/** Every group with how many members and waiting, oldest first. */
+export async function listGroups(
+  deps: TGroupDeps,
+): Promise<Array<SupportGroup & { members: number; waiting: number }>> {
+  const db = currentClient(deps.prisma);
+  const [groups, counts] = await Promise.all([
+    db.supportGroup.findMany({ orderBy: { id: 'asc' } }),
+    db.groupMembership.groupBy({ by: ['groupId', 'status'], _count: { _all: true } }),
+  ]);
+  const countOf = (groupId: number, status: string) =>
+    counts.find((row) => row.groupId === groupId && row.status === status)?._count._all ?? 0;
+  return groups.map((group) => ({
+    ...group,
+    members: countOf(group.id, 'member'),
+    waiting: countOf(group.id, 'waiting'),
+  }));
+}
+
+/**
+ * The groups to offer a resident now (see `groupsToOffer`), recorded as offered. None they joined or turned
+ * down; at most three.
+ */
+export async function offerGroups(
+  deps: TGroupDeps,
+  input: { residentId: string; needs: readonly string[]; locale: string; now: Date },
+): Promise<TGroupOffer[]> {
+  if (input.needs.length === 0) return [];
+  const db = currentClient(deps.prisma);
+  const [groups, memberships, declined] = await Promise.all([
+    db.supportGroup.findMany({ where: { status: 'active', isOpen: true } }),
+    db.groupMembership.findMany({ where: { residentId: input.residentId }, select: { groupId: true } }),
+    db.groupOffer.findMany({
+      where: { residentId: input.residentId, declinedAt: { not: null } },
+      select: { groupId: true },
+    }),
+  ]);
+  const excluded = new Set([...memberships, ...declined].map((row) => row.groupId));
+  const chosen = groupsToOffer(groups, { needs: input.needs, locale: input.locale, excluded });
+  for (const group of chosen)
+    await db.groupOffer.upsert({
+      where: { groupId_residentId: { groupId: group.id, residentId: input.residentId } },
+      create: { groupId: group.id, residentId: input.residentId, offeredAt: input.now },
+      update: { offeredAt: input.now },
+    });
+  return chosen.map((group) => offerOf(group, input.locale));
+}
+
+export type TJoinOutcome =
+  | { type: 'joined' | 'waiting' | 'already'; group: TGroupOffer }
+  | { type: 'unavailable' };
+
+/**
+ * "Join": a member while there is room, else on the waiting list. Recorded with its time and a handle the
+ * facilitator sees instead of any name.
+ */
+export async function joinGroup(
+  deps: TGroupDeps,
+  input: { residentId: string; groupId: number; locale: string; now: Date },
+): Promise<TJoinOutcome> {
+  const db = currentClient(deps.prisma);
+  // The group's row locked: two residents taking the last place are counted one after the other.
+  const [locked] = await db.$queryRaw<Array<{ id: number }>>`
+    SELECT id FROM "SupportGroup" WHERE id = ${input.groupId} AND status = 'active' FOR UPDATE`;
+  const group = locked ? await db.supportGroup.findUnique({ where: { id: locked.id } }) : null;
+  if (!group) return { type: 'unavailable' };
+  const existing = await db.groupMembership.findUnique({
+    where: { groupId_residentId: { groupId: group.id, residentId: input.residentId } },
+  });
+  if (existing) return { type: 'already', group: offerOf(group, input.locale) };
+  const members = await db.groupMembership.count({ where: { groupId: group.id, status: 'member' } });
+  const status = members < group.capacity ? 'member' : 'waiting';
+  await db.groupMembership.create({
+    data: {
+      groupId: group.id,
+      residentId: input.residentId,
+      status,
+      handle: `M-${randomBytes(3).toString('hex').toUpperCase()}`,
+      joinedAt: input.now,
+    },
+  });
+  // For the community picture: the group and the time, nobody's identity.
+  await recordAuditAction(deps, {
+    type: 'group.joined',
+    actor: 'resident',
+    now: input.now,
+    detail: { groupId: group.id, status },
+  });
+  return { type: status === 'member' ? 'joined' : 'waiting', group: offerOf(group, input.locale) };
+}
+
+/** "Not now": the group is not offered to them again. */
+export async function declineGroup(
+  deps: TGroupDeps,
+  input: { residentId: string; groupId: number; now: Date },
+): Promise<void> {
+  await currentClient(deps.prisma).groupOffer.upsert({
+    where: { groupId_residentId: { groupId: input.groupId, residentId: input.residentId } },
+    create: {
+      groupId: input.groupId,
+      residentId: input.residentId,
+      offeredAt: input.now,
+      declinedAt: input.now,
+    },
+    update: { declinedAt: input.now },
+  });
+}
+
+/** The groups a resident is in (or waiting for), in their language. */
+export async function groupsOf(
+  deps: TGroupDeps,
+  input: { residentId: string; locale: string },
+): Promise<Array<TGroupOffer & { status: string }>> {
+  const db = currentClient(deps.prisma);
+  const memberships = await db.groupMembership.findMany({ where: { residentId: input.residentId } });
+  if (memberships.length === 0) return [];
+  const groups = await db.supportGroup.findMany({
+    where: { id: { in: memberships.map((row) => row.groupId) } },
+  });
+  return memberships.flatMap((membership) => {
+    const group = groups.find((candidate) => candidate.id === membership.groupId);
+    return group ? [{ ...offerOf(group, input.locale), status: membership.status }] : [];
+  });
+}
+
+/**
+ * Leaving erases the membership. A place freed goes to the first on the waiting list, who is told (in their
+ * language, through the outbox) when they can still be reached.
+ */
+export async function leaveGroup(
+  deps: TGroupDeps & { protector: TDataProtector; i18n: i18n; outboxSender?: TOutboxSender },
+  input: { residentId: string; groupId: number; now: Date },
+): Promise<boolean> {
+  const db = currentClient(deps.prisma);
+  const left = await db.groupMembership.deleteMany({
+    where: { groupId: input.groupId, residentId: input.residentId },
+  });
+  if (left.count === 0) return false;
+  await recordAuditAction(deps, {
+    type: 'group.left',
+    actor: 'resident',
+    now: input.now,
+    detail: { groupId: input.groupId },
+  });
+  const next = await db.groupMembership.findFirst({
+    where: { groupId: input.groupId, status: 'waiting' },
+    orderBy: { joinedAt: 'asc' },
+  });
+  const group = await db.supportGroup.findUnique({ where: { id: input.groupId } });
+  if (!next || !group) return true;
+  const members = await db.groupMembership.count({ where: { groupId: group.id, status: 'member' } });
+  if (members >= group.capacity) return true;
+  await db.groupMembership.update({ where: { id: next.id }, data: { status: 'member' } });
+  const resident = await db.resident.findUnique({ where: { id: next.residentId } });
+  if (resident?.chatIdSealed) {
+    const locale = isLocale(resident.locale) ? resident.locale : 'en';
+    const t = deps.i18n.getFixedT(locale, 'bot');
+    await enqueueOutbox(deps, {
+      kind: 'resident-notice',
+      payload: {
+        type: 'send',
+        chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
+        text: t('groups.place_free', { group: offerOf(group, locale).name }),
+      },
+    });
+  }
+  return true;
+}
+
+export type TAnnounceOutcome =
+  | { type: 'announced'; members: number; unreachable: number }
+  | { type: 'no-group' }
+  | { type: 'not-facilitator' };
+
+/**
+ * A facilitator's announcement to every member of their group, from the bot, labelled with the group's name in
+ * each member's language; members never see each other. Through the outbox, audited (never the text).
+ */
+export async function announceToGroup(
+  deps: TGroupDeps & { protector: TDataProtector; i18n: i18n; outboxSender?: TOutboxSender },
+  input: { workerId: number; isSupervisor: boolean; slug: string; text: string; now: Date },
+): Promise<TAnnounceOutcome> {
+  const db = currentClient(deps.prisma);
+  const group = await db.supportGroup.findUnique({ where: { slug: input.slug } });
+  if (!group || group.status === 'archived') return { type: 'no-group' };
+  if (group.facilitatorId !== input.workerId && !input.isSupervisor) return { type: 'not-facilitator' };
+  const members = await db.groupMembership.findMany({ where: { groupId: group.id, status: 'member' } });
+  const residents = await db.resident.findMany({
+    where: { id: { in: members.map((member) => member.residentId) } },
+    select: { id: true, locale: true, chatIdSealed: true },
+  });
+  let unreachable = members.length - residents.length;
+  for (const resident of residents) {
+    if (!resident.chatIdSealed) {
+      unreachable += 1;
+      continue;
+    }
+    const locale = isLocale(resident.locale) ? resident.locale : 'en';
+    const t = deps.i18n.getFixedT(locale, 'bot');
+    // The facilitator on the row: a member's reply to it reaches them (see `relayGroupReply`).
+    await enqueueOutbox(deps, {
+      kind: 'relay-to-resident',
+      workerId: group.facilitatorId,
+      payload: {
+        type: 'send',
+        chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
+        text: t('groups.announcement', { group: offerOf(group, locale).name, text: input.text }),
+      },
+    });
+  }
+  await recordAuditAction(deps, {
+    type: 'group.announced',
+    actor: workerActor(input.workerId),
+    now: input.now,
+    detail: { groupId: group.id, members: members.length },
+  });
+  return { type: 'announced', members: members.length - unreachable, unreachable };
+}
+
+/** `/delete`: every membership and offer of the resident goes. */
+export async function eraseGroupTraces(deps: TGroupDeps, residentId: string): Promise<void> {
+  const db = currentClient(deps.prisma);
+  await db.groupMembership.deleteMany({ where: { residentId } });
+  await db.groupOffer.deleteMany({ where: { residentId } });
+}
+
+export type TGroupReplyOutcome = { type: 'relayed'; groupId: number } | { type: 'not-a-group-message' };
+
+/**
+ * A member's reply to a group announcement: to the group's facilitator alone, through the bot, under the
+ * member's handle — never their name, account or Telegram id; the other members never see it. The message
+ * it answers is found by the id Telegram gave it in the member's chat (the outbox row, which names the
+ * facilitator). Stored only as a sealed outbox payload, like a relay.
+ */
+export async function relayGroupReply(
+  deps: TGroupDeps & { protector: TDataProtector; i18n: i18n; outboxSender?: TOutboxSender },
+  input: { residentId: string; replyToMessageId: number; text: string },
+): Promise<TGroupReplyOutcome> {
+  const db = currentClient(deps.prisma);
+  const announcement = await db.outboxMessage.findFirst({
+    where: {
+      lane: residentLane(input.residentId),
+      sentMessageId: input.replyToMessageId,
+      kind: 'relay-to-resident',
+      caseId: null,
+      workerId: { not: null },
+    },
+    select: { workerId: true },
+  });
+  if (!announcement?.workerId) return { type: 'not-a-group-message' };
+  const memberships = await db.groupMembership.findMany({
+    where: { residentId: input.residentId, status: 'member' },
+    orderBy: { joinedAt: 'desc' },
+  });
+  const groups = await db.supportGroup.findMany({
+    where: { id: { in: memberships.map((row) => row.groupId) }, facilitatorId: announcement.workerId },
+  });
+  const membership = memberships.find((row) => groups.some((group) => group.id === row.groupId));
+  const group = groups.find((candidate) => candidate.id === membership?.groupId);
+  const facilitator = await db.worker.findUnique({ where: { id: announcement.workerId } });
+  if (!membership || !group || !facilitator?.isActive) return { type: 'not-a-group-message' };
+  const t = deps.i18n.getFixedT(isLocale(facilitator.locale) ? facilitator.locale : 'en', 'worker');
+  await enqueueOutbox(deps, {
+    kind: 'relay-to-worker',
+    workerId: facilitator.id,
+    payload: {
+      type: 'send',
+      chatId: workerChatId(facilitator),
+      text: t('groups.member_reply', { slug: group.slug, handle: membership.handle, text: input.text }),
+    },
+  });
+  return { type: 'relayed', groupId: group.id };
+}
+
+export type TReferOutcome =
+  | { type: 'referred'; caseId: number }
+  | { type: 'no-case' }
+  | { type: 'no-group' }
+  | { type: 'declined' | 'already-member' | 'unreachable' };
+
+/**
+ * `/refer <group>`: a worker offers a group to the resident of their active case (or the case named). The
+ * resident gets the offer as after a screening — what joining shares, Join / Not now — in their language;
+ * not if they turned it down before or are in it already.
+ */
+export async function referToGroup(
+  deps: TGroupDeps & { protector: TDataProtector; i18n: i18n; outboxSender?: TOutboxSender },
+  input: { worker: { id: number; activeCaseId: number | null }; slug: string; caseId?: number; now: Date },
+): Promise<TReferOutcome> {
+  const db = currentClient(deps.prisma);
+  const caseId = input.caseId ?? input.worker.activeCaseId;
+  const row =
+    caseId === null ? null : await db.case.findUnique({ where: { id: caseId }, include: { resident: true } });
+  if (!row || row.status !== 'claimed' || row.claimedById !== input.worker.id) return { type: 'no-case' };
+  const group = await db.supportGroup.findUnique({ where: { slug: input.slug } });
+  if (!group || group.status !== 'active') return { type: 'no-group' };
+  const resident = row.resident;
+  if (!resident?.chatIdSealed) return { type: 'unreachable' };
+  const [membership, offer] = await Promise.all([
+    db.groupMembership.findUnique({
+      where: { groupId_residentId: { groupId: group.id, residentId: resident.id } },
+    }),
+    db.groupOffer.findUnique({
+      where: { groupId_residentId: { groupId: group.id, residentId: resident.id } },
+    }),
+  ]);
+  if (membership) return { type: 'already-member' };
+  if (offer?.declinedAt) return { type: 'declined' };
+  await db.groupOffer.upsert({
+    where: { groupId_residentId: { groupId: group.id, residentId: resident.id } },
+    create: { groupId: group.id, residentId: resident.id, offeredAt: input.now },
+    update: { offeredAt: input.now },
+  });
+  const locale = isLocale(resident.locale) ? resident.locale : 'en';
+  const t = deps.i18n.getFixedT(locale, 'bot');
+  const shown = offerOf(group, locale);
+  await enqueueOutbox(deps, {
+    kind: 'relay-to-resident',
+    caseId: row.id,
+    payload: {
+      type: 'send',
+      chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
+      text: t('groups.offer', { name: shown.name, description: shown.description, meets: shown.meets }),
+      buttons: [
+        [
+          { label: t('groups.join'), data: `group:join:${group.id}` },
+          { label: t('groups.not_now'), data: `group:no:${group.id}` },
+        ],
+      ],
+    },
+  });
+  return { type: 'referred', caseId: row.id };
+}
