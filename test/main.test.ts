@@ -325,7 +325,7 @@ describe('npm start', () => {
         env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL },
       });
       expect(JSON.parse(admin.stdout)).toMatchObject([
-        { level: 'imminent', status: 'waiting', scriptVersion: 4 },
+        { level: 'imminent', status: 'waiting', scriptVersion: 5 },
       ]);
 
       const second = startBot(env, workDir);

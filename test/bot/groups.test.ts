@@ -44,7 +44,7 @@ beforeAll(async () => {
       '--facilitator',
       facilitator,
     ]);
-  expect((await group('housing', 'en', 'failed_channels,injustice', '1')).code).toBe(0);
+  expect((await group('housing', 'en', 'housing,failed_channels', '1')).code).toBe(0);
   expect((await group('housing-zh', 'zh-CN', 'failed_channels,injustice', '10')).code).toBe(0);
   expect((await group('anger', 'en', 'revenge', '10')).code).toBe(0);
 });
@@ -89,6 +89,7 @@ async function screened(id: number) {
     'no',
     'no',
     '1',
+    'housing',
     '2',
     'nothing',
   ]);
@@ -146,6 +147,7 @@ describe(describeDatabase('support groups'), () => {
       'no',
       'no',
       '1',
+      'housing',
       '2',
       'nothing',
     ]);
@@ -255,7 +257,7 @@ describe(describeDatabase('support groups'), () => {
 
     const listed = await admin(['group', 'list']);
     expect(listed.out[0]).toMatch(
-      /^housing\tactive\ten\t0\/1 members, 0 waiting\tneeds failed_channels,injustice$/,
+      /^housing\tactive\ten\t0\/1 members, 0 waiting\tneeds housing,failed_channels$/,
     );
     expect((await admin(['group', 'pause', 'housing'])).code).toBe(0);
     expect((await admin(['group', 'create', '--slug', 'x'])).code).toBe(2);

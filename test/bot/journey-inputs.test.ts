@@ -107,10 +107,12 @@ describe('what the bot cannot read, mid-screening', () => {
     expect(resident.read()).toEqual([en('screening.reask.not_an_option')]);
 
     await resident.answer(['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'no', '0', '0', '0']);
-    // The optional area question is a choice question too.
-    expect(resident.read().at(-1)).toMatch(/which part of the city do you live in/);
+    // The optional topic and area questions are choice questions too.
+    expect(resident.read().at(-1)).toMatch(/What is weighing on you most right now/);
     await resident.send(long);
     expect(resident.read()).toEqual([en('screening.reask.not_an_option')]);
+    await resident.send('rather_not_say');
+    expect(resident.read().at(-1)).toMatch(/which part of the city do you live in/);
     await resident.send("I'd rather not say");
     expect(resident.read().at(-1)).toMatch(/anything else you would like the social worker to know/);
     await resident.send(long);

@@ -62,7 +62,7 @@ function expectScreeningCase(level: TLevel, screeningId: string, more: Record<st
     status: 'waiting',
     screeningId,
     scriptId: 'default',
-    scriptVersion: 4,
+    scriptVersion: 5,
     scores: expect.objectContaining({
       distress: expect.objectContaining({ total: expect.any(Number) }),
       grievance: expect.objectContaining({ total: expect.any(Number) }),
@@ -203,7 +203,23 @@ describe('a critical answer mid-script', () => {
     expect(told).toBe(botTexts('en')('outcome.escalated_high'));
     expect(next).toMatch(/better off without you[\s\S]*8 \/ \d+$/);
 
-    await resident.answer(['no', 'no', 'no', 'no', '0', '0', '1', '0', '0', 'no', 'no', '0', '8', 'nothing']);
+    await resident.answer([
+      'no',
+      'no',
+      'no',
+      'no',
+      '0',
+      '0',
+      '1',
+      '0',
+      '0',
+      'no',
+      'no',
+      '0',
+      '8',
+      '8',
+      'nothing',
+    ]);
     // Said once, when it happened: not again at the end.
     const toEnd = resident.read();
     expect(toEnd).not.toContain(botTexts('en')('outcome.escalated_high'));

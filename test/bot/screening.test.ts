@@ -41,7 +41,7 @@ describe('a full screening', () => {
       where: { residentId: app.protector.pseudonymOf(resident.person.id) },
     });
     expect(cases).toMatchObject([
-      { level: 'high', status: 'waiting', scriptId: 'default', scriptVersion: 4 },
+      { level: 'high', status: 'waiting', scriptId: 'default', scriptVersion: 5 },
     ]);
   });
 });

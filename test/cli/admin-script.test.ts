@@ -13,22 +13,22 @@ const SHIPPED = readDefaultScript();
 const OLD_WORDING = 'In the past 30 days, how often have you felt tense, anxious or on edge?';
 const NEW_WORDING = 'Over the last month, how often did you feel nervous or on edge?';
 /** Version 4: the first question reworded, and "Once in a while" scoring 2. */
-const V5 = SHIPPED.replace('version: 4', 'version: 5')
+const V6 = SHIPPED.replace('version: 5', 'version: 6')
   .replace(OLD_WORDING, NEW_WORDING)
   .replace(
     'label: { en: Once in a while, zh-CN: 偶尔 },\n          scores: { distress: 1 }',
     'label: { en: Once in a while, zh-CN: 偶尔 },\n          scores: { distress: 2 }',
   );
 /** Version 5, broken for the linter: a question that leads nowhere known. */
-const V6_BROKEN = SHIPPED.replace('version: 4', 'version: 6').replace(
+const V7_BROKEN = SHIPPED.replace('version: 5', 'version: 7').replace(
   'id: k6_on_edge\n',
   'id: k6_on_edge\n    next: nowhere_at_all\n',
 );
 
 let app: TTestApp;
 const files = new Map<string, string>([
-  ['v5.yaml', V5],
-  ['v6.yaml', V6_BROKEN],
+  ['v6.yaml', V6],
+  ['v7.yaml', V7_BROKEN],
 ]);
 beforeAll(async () => {
   app = await createTestApp();
@@ -62,15 +62,15 @@ async function statuses() {
 
 describe(describeDatabase('admin script'), () => {
   it('publishes an edited version for new screenings while one under way keeps its own; rolls back', async () => {
-    expect(await statuses()).toEqual(['4:published']);
+    expect(await statuses()).toEqual(['5:published']);
     const before = createResident(app, { id: 71_000, languageCode: 'en' });
     await before.consent();
     expect(before.read().at(-1)).toContain(OLD_WORDING);
 
-    const pushed = await admin('script', 'push', 'v5.yaml');
-    expect(pushed).toMatchObject({ code: 0, out: ['Stored script "default" version 5 as a draft.'] });
-    expect(await statuses()).toEqual(['4:published', '5:draft']);
-    const diff = await admin('script', 'diff', 'default', '4', '5');
+    const pushed = await admin('script', 'push', 'v6.yaml');
+    expect(pushed).toMatchObject({ code: 0, out: ['Stored script "default" version 6 as a draft.'] });
+    expect(await statuses()).toEqual(['5:published', '6:draft']);
+    const diff = await admin('script', 'diff', 'default', '5', '6');
     expect(diff.out).toEqual(
       expect.arrayContaining([
         `question k6_on_edge: text (en): ${JSON.stringify(OLD_WORDING)} → ${JSON.stringify(NEW_WORDING)}`,
@@ -78,70 +78,70 @@ describe(describeDatabase('admin script'), () => {
       ]),
     );
     expect(
-      (await admin('script', 'simulate', 'default', '5', '--locale', 'en', '--answers', '1')).out.join('\n'),
+      (await admin('script', 'simulate', 'default', '6', '--locale', 'en', '--answers', '1')).out.join('\n'),
     ).toContain(NEW_WORDING);
-    expect(await admin('script', 'publish', 'default', '5')).toMatchObject({ code: 0 });
-    expect(await statuses()).toEqual(['4:retired', '5:published']);
+    expect(await admin('script', 'publish', 'default', '6')).toMatchObject({ code: 0 });
+    expect(await statuses()).toEqual(['5:retired', '6:published']);
 
-    // The resident who started on version 4 carries on with it; a new one gets version 5.
+    // The resident who started on version 5 carries on with it; a new one gets version 6.
     await before.send('1');
     const screenings = await app.prisma.screening.findFirstOrThrow({
       where: { residentId: before.residentId },
     });
-    expect(screenings.scriptVersion).toBe(4);
+    expect(screenings.scriptVersion).toBe(5);
     const after = createResident(app, { id: 71_001, languageCode: 'en' });
     await after.consent();
     expect(after.read().at(-1)).toContain(NEW_WORDING);
 
     expect(await admin('script', 'rollback', 'default')).toMatchObject({
       code: 0,
-      out: [expect.stringMatching(/^Published script "default" version 4 \(version 5 retired\)/)],
+      out: [expect.stringMatching(/^Published script "default" version 5 \(version 6 retired\)/)],
     });
-    expect(await statuses()).toEqual(['4:published', '5:retired']);
+    expect(await statuses()).toEqual(['5:published', '6:retired']);
     const third = createResident(app, { id: 71_002, languageCode: 'en' });
     await third.consent();
     expect(third.read().at(-1)).toContain(OLD_WORDING);
     // And forward again.
-    expect((await admin('script', 'publish', 'default', '5')).code).toBe(0);
+    expect((await admin('script', 'publish', 'default', '6')).code).toBe(0);
   });
 
   it('stores a version with findings as a draft, refuses to publish it and changes nothing', async () => {
     const before = await statuses();
-    const pushed = await admin('script', 'push', 'v6.yaml');
+    const pushed = await admin('script', 'push', 'v7.yaml');
     expect(pushed.code).toBe(0);
-    expect(pushed.err.join('\n')).toMatch(/v6\.yaml:\d+:\d+ \w+ .*nowhere_at_all/);
-    expect((await admin('script', 'lint', 'default', '6')).code).toBe(1);
-    const refused = await admin('script', 'publish', 'default', '6');
+    expect(pushed.err.join('\n')).toMatch(/v7\.yaml:\d+:\d+ \w+ .*nowhere_at_all/);
+    expect((await admin('script', 'lint', 'default', '7')).code).toBe(1);
+    const refused = await admin('script', 'publish', 'default', '7');
     expect(refused.code).toBe(1);
-    expect(refused.err.at(-1)).toMatch(/^Not published: version 6 has \d+ finding\(s\)\. Nothing changed\.$/);
-    expect(await statuses()).toEqual([...before, '6:draft']);
+    expect(refused.err.at(-1)).toMatch(/^Not published: version 7 has \d+ finding\(s\)\. Nothing changed\.$/);
+    expect(await statuses()).toEqual([...before, '7:draft']);
   });
 
   it('rolls back along the history of publications, one step at a time', async () => {
-    files.set('v7.yaml', V5.replace('version: 5', 'version: 7'));
-    expect((await admin('script', 'push', 'v7.yaml')).code).toBe(0);
-    expect((await admin('script', 'publish', 'default', '5')).code).toBe(0);
-    expect((await admin('script', 'publish', 'default', '7')).code).toBe(0);
+    files.set('v8.yaml', V6.replace('version: 6', 'version: 8'));
+    expect((await admin('script', 'push', 'v8.yaml')).code).toBe(0);
+    expect((await admin('script', 'publish', 'default', '6')).code).toBe(0);
+    expect((await admin('script', 'publish', 'default', '8')).code).toBe(0);
     const published = async () =>
       (await app.prisma.scriptVersion.findFirstOrThrow({ where: { status: 'published' } })).version;
-    expect(await published()).toBe(7);
+    expect(await published()).toBe(8);
+    expect((await admin('script', 'rollback', 'default')).code).toBe(0);
+    expect(await published()).toBe(6);
     expect((await admin('script', 'rollback', 'default')).code).toBe(0);
     expect(await published()).toBe(5);
-    expect((await admin('script', 'rollback', 'default')).code).toBe(0);
-    expect(await published()).toBe(4);
     expect(await admin('script', 'rollback', 'default')).toMatchObject({
       code: 2,
       err: ['Script "default" has no earlier published version to roll back to.'],
     });
-    expect((await admin('script', 'publish', 'default', '5')).code).toBe(0);
+    expect((await admin('script', 'publish', 'default', '6')).code).toBe(0);
   });
 
   it('never changes a published version, and answers bad requests clearly', async () => {
-    const changed = V5.replace(NEW_WORDING, 'Something else entirely?');
-    files.set('v5-changed.yaml', changed);
-    expect(await admin('script', 'push', 'v5-changed.yaml')).toMatchObject({
+    const changed = V6.replace(NEW_WORDING, 'Something else entirely?');
+    files.set('v6-changed.yaml', changed);
+    expect(await admin('script', 'push', 'v6-changed.yaml')).toMatchObject({
       code: 2,
-      err: [expect.stringMatching(/version 5 is published with other text/)],
+      err: [expect.stringMatching(/version 6 is published with other text/)],
     });
     expect((await admin('script', 'publish', 'default', '9')).err).toEqual([
       'No script "default" version 9 is stored (see script list).',
@@ -150,7 +150,7 @@ describe(describeDatabase('admin script'), () => {
       'Cannot read missing.yaml: ENOENT.',
     ]);
     expect((await admin('script', 'publish', 'default', 'four')).code).toBe(2);
-    expect((await admin('script', 'export', 'default', '5')).out.join('\n')).toBe(V5.replace(/\n$/, ''));
+    expect((await admin('script', 'export', 'default', '6')).out.join('\n')).toBe(V6.replace(/\n$/, ''));
     const audit = await admin('audit', '--action', 'script.published');
     expect(audit.out.length).toBeGreaterThanOrEqual(3);
   });

@@ -27,7 +27,7 @@ describe.concurrent('script command', () => {
   it('lint: exit 0 and one clean line for the default script', async () => {
     const run = await script('lint', DEFAULT);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toBe(`${DEFAULT}: clean (21 questions, locales en, zh-CN)\n`);
+    expect(run.stdout).toBe(`${DEFAULT}: clean (22 questions, locales en, zh-CN)\n`);
   });
 
   it('lint: exit 1 with file:line:col  code  message for each finding', async () => {
@@ -126,6 +126,7 @@ describe('script command, in process', () => {
       '0',
       '0',
       '0',
+      'Money and debt',
       'Riverside',
       'All good, thanks',
     ];
@@ -151,8 +152,8 @@ describe('script command, in process', () => {
     [['simulate', DEFAULT, '--answers', '0,0'], "ran out of answers after 2; 'k6_unsettled' still needs one"],
     [['simulate', DEFAULT, '--answers', '0,0,0,0,0,0,no,no,no,yes,yes_now,extra'], '1 answer(s) left over'],
     [
-      ['simulate', DEFAULT, '--answers', '0,0,0,0,0,0,no,no,no,no,0,0,0,8,'],
-      "answer 15 ('') for 'closing' was not accepted",
+      ['simulate', DEFAULT, '--answers', '0,0,0,0,0,0,no,no,no,no,0,0,0,8,8,'],
+      "answer 16 ('') for 'closing' was not accepted",
     ],
     [['lint', DEFAULT, '--locale', 'en'], 'lint takes no --locale or --answers'],
     [['publish', DEFAULT], "unknown command 'publish'"],

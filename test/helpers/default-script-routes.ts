@@ -3,7 +3,24 @@
  * locales): shared by the engine's tests and the bot's journeys.
  */
 export const ROUTES = {
-  none: ['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'no', '0', '0', '0', 'rather_not_say', 'nothing'],
+  none: [
+    '0',
+    '0',
+    '0',
+    '0',
+    '0',
+    '0',
+    'no',
+    'no',
+    'no',
+    'no',
+    '0',
+    '0',
+    '0',
+    'rather_not_say',
+    'rather_not_say',
+    'nothing',
+  ],
   low: [
     '0',
     '0',
@@ -23,6 +40,7 @@ export const ROUTES = {
     'no',
     'no',
     '0',
+    'rather_not_say',
     'rather_not_say',
     'nothing',
   ],
@@ -46,6 +64,7 @@ export const ROUTES = {
     'no',
     '0',
     'rather_not_say',
+    'rather_not_say',
     'nothing',
   ],
   high: [
@@ -67,6 +86,7 @@ export const ROUTES = {
     'no',
     'no',
     '0',
+    'rather_not_say',
     'rather_not_say',
     'nothing',
   ],

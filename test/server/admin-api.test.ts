@@ -65,23 +65,23 @@ afterAll(async () => {
 });
 
 const V5 = readDefaultScript()
-  .replace('version: 4', 'version: 5')
+  .replace('version: 5', 'version: 6')
   .replace('tense, anxious or on edge', 'nervous or on edge');
 
 /** Every route: method, path, a good body, and whether only an admin token may use it. */
 const ROUTES: Array<{ method: string; path: string; body?: unknown; adminOnly: boolean }> = [
   { method: 'GET', path: '/api/scripts', adminOnly: false },
   { method: 'POST', path: '/api/scripts', body: { source: V5 }, adminOnly: true },
-  { method: 'GET', path: '/api/scripts/default/4', adminOnly: false },
+  { method: 'GET', path: '/api/scripts/default/5', adminOnly: false },
   {
     method: 'POST',
-    path: '/api/scripts/default/4/simulate',
+    path: '/api/scripts/default/5/simulate',
     body: { locale: 'en', answers: ['1'] },
     adminOnly: false,
   },
-  { method: 'POST', path: '/api/scripts/default/5/publish', adminOnly: true },
+  { method: 'POST', path: '/api/scripts/default/6/publish', adminOnly: true },
   { method: 'POST', path: '/api/scripts/default/rollback', adminOnly: true },
-  { method: 'GET', path: '/api/scripts/default/diff?from=4&to=5', adminOnly: false },
+  { method: 'GET', path: '/api/scripts/default/diff?from=5&to=6', adminOnly: false },
   { method: 'GET', path: '/api/workers', adminOnly: false },
   { method: 'POST', path: '/api/invitations', body: { role: 'worker', name: 'Ann Lee' }, adminOnly: true },
   { method: 'PATCH', path: '/api/workers/1', body: { role: 'supervisor' }, adminOnly: true },
@@ -154,9 +154,9 @@ describe(describeDatabase('the admin API'), () => {
     for (const route of ROUTES) {
       const path = route.path
         .replace(/\?.*$/, '')
-        .replace('/default/4/', '/{id}/{version}/')
         .replace('/default/5/', '/{id}/{version}/')
-        .replace(/\/default\/4$/, '/{id}/{version}')
+        .replace('/default/6/', '/{id}/{version}/')
+        .replace(/\/default\/5$/, '/{id}/{version}')
         .replace('/default/', '/{id}/')
         .replace(/\/(1|999)(\/|$)/, '/{id}$2')
         .replace('/en/lexicons/WEAPON', '/{locale}/lexicons/{name}')
@@ -250,15 +250,15 @@ describe(describeDatabase('the admin API'), () => {
     expect(await pushed.json()).toMatchObject({
       type: 'stored',
       scriptId: 'default',
-      version: 5,
+      version: 6,
       findings: [],
     });
-    expect((await request('/api/scripts/default/5/publish', { method: 'POST' })).status).toBe(200);
-    const diff = (await (await request('/api/scripts/default/diff?from=4&to=5')).json()) as {
+    expect((await request('/api/scripts/default/6/publish', { method: 'POST' })).status).toBe(200);
+    const diff = (await (await request('/api/scripts/default/diff?from=5&to=6')).json()) as {
       changes: string[];
     };
     expect(diff.changes).toEqual([expect.stringContaining('nervous or on edge')]);
-    const simulated = await request('/api/scripts/default/5/simulate', {
+    const simulated = await request('/api/scripts/default/6/simulate', {
       method: 'POST',
       body: JSON.stringify({ locale: 'en', answers: ['1', '1'] }),
     });
@@ -270,8 +270,8 @@ describe(describeDatabase('the admin API'), () => {
         select: { version: true, status: true },
       }),
     ).toEqual([
-      { version: 4, status: 'published' },
-      { version: 5, status: 'retired' },
+      { version: 5, status: 'published' },
+      { version: 6, status: 'retired' },
     ]);
     const broken = await request('/api/scripts', {
       method: 'POST',

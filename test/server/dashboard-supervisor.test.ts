@@ -47,7 +47,7 @@ async function screenedResident(id: number, area: string, grievance: 'none' | 'm
     grievance === 'none'
       ? ['0', '0', '1', '0', '0', 'no', 'no', '0']
       : ['3', '3', '5', '2', '0', 'no', 'no', '2'];
-  await resident.answer([...distress, ...suicide, ...grievances, area, 'nothing']);
+  await resident.answer([...distress, ...suicide, ...grievances, 'rather_not_say', area, 'nothing']);
   await deliverOutbox(app);
   return resident;
 }
@@ -171,18 +171,20 @@ describe(describeDatabase('dashboard for supervisors'), () => {
   it('lists script versions with their lint results, and simulates a version as a resident would', async () => {
     const sueSide = await signIn(sue);
     const list = await (await sueSide.get('/dashboard/scripts')).text();
-    expect(list).toContain('default v4');
+    expect(list).toContain('default v5');
     expect(list).toContain('published: new screenings use it');
-    const first = await (await sueSide.get('/dashboard/scripts/default/4?locale=en')).text();
+    const first = await (await sueSide.get('/dashboard/scripts/default/5?locale=en')).text();
     expect(first).toContain('In the past 30 days, how often have you felt tense, anxious or on edge?');
     const stepped = await (
-      await sueSide.get('/dashboard/scripts/default/4?locale=en&answers=0%0A0&next=never')
+      await sueSide.get('/dashboard/scripts/default/5?locale=en&answers=0%0A0&next=never')
     ).text();
     expect(stepped).toContain('Tense or on edge: <strong>0</strong>');
     const done = await (
       await sueSide.get(
-        `/dashboard/scripts/default/4?locale=en&answers=${encodeURIComponent(
-          ['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'no', '0', '0', '0', '8', 'nothing'].join('\n'),
+        `/dashboard/scripts/default/5?locale=en&answers=${encodeURIComponent(
+          ['0', '0', '0', '0', '0', '0', 'no', 'no', 'no', 'no', '0', '0', '0', '8', '8', 'nothing'].join(
+            '\n',
+          ),
         )}`,
       )
     ).text();

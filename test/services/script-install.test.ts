@@ -26,35 +26,35 @@ describe(describeDatabase('installing the shipped script at start'), () => {
     const install = (source: string) =>
       installShippedScript({ prisma }, { source, now: NOW, published: (id) => scripts.latest(id) });
 
-    expect(await install(SHIPPED)).toMatchObject({ file: 'published', script: { version: 4 } });
-    expect(await install(SHIPPED)).toMatchObject({ file: 'kept', script: { version: 4 } });
+    expect(await install(SHIPPED)).toMatchObject({ file: 'published', script: { version: 5 } });
+    expect(await install(SHIPPED)).toMatchObject({ file: 'kept', script: { version: 5 } });
 
-    // An admin publishes their own version 5; the next deploy ships a different version 5 and a version 6.
-    const admins = SHIPPED.replace('version: 4', 'version: 5').replace('on edge?', 'on edge lately?');
+    // An admin publishes their own version 6; the next deploy ships a different version 6 and a version 7.
+    const admins = SHIPPED.replace('version: 5', 'version: 6').replace('on edge?', 'on edge lately?');
     await pushScriptDraft({ prisma }, { source: admins, actor: 'admin', now: NOW });
-    await publishScriptVersion({ prisma }, { scriptId: 'default', version: 5, actor: 'admin', now: NOW });
-    const shipped6 = SHIPPED.replace('version: 4', 'version: 6');
-    expect(await install(shipped6)).toMatchObject({
+    await publishScriptVersion({ prisma }, { scriptId: 'default', version: 6, actor: 'admin', now: NOW });
+    const shipped7 = SHIPPED.replace('version: 5', 'version: 7');
+    expect(await install(shipped7)).toMatchObject({
       file: 'stored-as-draft',
-      fileVersion: 6,
-      script: { version: 5 },
+      fileVersion: 7,
+      script: { version: 6 },
     });
     const rows = await prisma.scriptVersion.findMany({ orderBy: { version: 'asc' } });
     expect(rows.map((row) => `${row.version}:${row.status}`)).toEqual([
-      '4:retired',
-      '5:published',
-      '6:draft',
+      '5:retired',
+      '6:published',
+      '7:draft',
     ]);
 
     // A different text of a draft version is the admin's: left alone.
     const edited = await pushScriptDraft(
       { prisma },
-      { source: shipped6.replace('on edge?', 'on edge today?'), actor: 'admin', now: NOW },
+      { source: shipped7.replace('on edge?', 'on edge today?'), actor: 'admin', now: NOW },
     );
     expect(edited.type).toBe('stored');
-    expect(await install(shipped6)).toMatchObject({ file: 'draft-differs' });
+    expect(await install(shipped7)).toMatchObject({ file: 'draft-differs' });
     const draft = await prisma.scriptVersion.findUniqueOrThrow({
-      where: { scriptId_version: { scriptId: 'default', version: 6 } },
+      where: { scriptId_version: { scriptId: 'default', version: 7 } },
     });
     expect(draft.source).toContain('on edge today?');
 

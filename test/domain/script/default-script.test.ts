@@ -48,11 +48,12 @@ describe('golden transcripts', () => {
       'Not at all',
       '0',
       '0',
+      "Something else, or I'd rather not say",
       "I'd rather not say",
       'Nothing to add',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, 'g_injustice', 'g_blame', 'g_isolation', 'area', 'closing'],
+      path: [...K6, ...ASQ, 'g_injustice', 'g_blame', 'g_isolation', 'topic', 'area', 'closing'],
       distress: '0 low',
       grievance: '0 low',
       level: 'none',
@@ -77,11 +78,12 @@ describe('golden transcripts', () => {
       '否',
       '否',
       '有一点',
+      '其他，或不想说',
       '河滨',
       '房东一直不退押金',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'area', 'closing'],
+      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'topic', 'area', 'closing'],
       distress: '0 low',
       grievance: '8 some',
       level: 'low',
@@ -111,11 +113,12 @@ describe('golden transcripts', () => {
       'no',
       'no',
       '1',
+      'job_loss',
       '2',
       'I lost my job in March.',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'area', 'closing'],
+      path: [...K6, ...ASQ, ...GRIEVANCE_FULL, 'topic', 'area', 'closing'],
       distress: '8 moderate',
       grievance: '3 low',
       level: 'moderate',
@@ -139,11 +142,12 @@ describe('golden transcripts', () => {
       '否',
       '否',
       '0',
+      '其他，或不想说',
       '不想说',
       '没有要补充的',
     ]);
     expect(run).toMatchObject({
-      path: [...K6, ...ASQ, 'asq_now', ...GRIEVANCE_FULL, 'area', 'closing'],
+      path: [...K6, ...ASQ, 'asq_now', ...GRIEVANCE_FULL, 'topic', 'area', 'closing'],
       distress: '6 moderate',
       grievance: '0 low',
       level: 'high',
@@ -179,6 +183,7 @@ describe('golden transcripts', () => {
       '否',
       '否',
       '0',
+      '其他，或不想说',
       '不想说',
       '没有要补充的',
     ]);
@@ -235,11 +240,11 @@ describe('every level is reachable in every locale', () => {
 });
 
 describe('the default script', () => {
-  it('starts with the first distress item, and at most 21 questions to come', () => {
+  it('starts with the first distress item, and at most 22 questions to come', () => {
     const started = startScript(script, 'zh-CN');
     expect(started).toMatchObject({
       ok: true,
-      step: { type: 'question', question: { id: 'k6_on_edge' }, progress: { answered: 0, total: 21 } },
+      step: { type: 'question', question: { id: 'k6_on_edge' }, progress: { answered: 0, total: 22 } },
     });
   });
 
@@ -258,6 +263,7 @@ describe('the default script', () => {
       '0',
       '0',
       '0',
+      'rather_not_say',
       'rather_not_say',
       'nothing',
     ]);

@@ -288,6 +288,7 @@ describe('state size', () => {
       'no',
       '3',
       '8',
+      '8',
     ];
     const { done } = runThrough(script, 'en', [...answers, 'x'.repeat(200)]);
     expect(JSON.stringify(done.state).length).toBeLessThan(2048);
