@@ -56,4 +56,18 @@ for (const locale of RISK_LOCALES) {
         ` | ${both.high}/${both.messages} / ${both.any}/${both.messages}\n`,
     );
   }
+  // The writers' files only: the rounds (earlier rounds, blind rounds copied in) were tuned on by the rules.
+  const writers = Object.entries(crossValidation.combinedByGroup).filter(([file]) =>
+    file.startsWith('writer-'),
+  );
+  process.stdout.write(`  rules and model, the ${writers.length} writers' files only:\n`);
+  for (const label of Object.keys(crossValidation.combined) as Array<keyof typeof crossValidation.combined>) {
+    const sum = { messages: 0, high: 0, any: 0 };
+    for (const [, counts] of writers) {
+      sum.messages += counts[label].messages;
+      sum.high += counts[label].high;
+      sum.any += counts[label].any;
+    }
+    process.stdout.write(`    ${label.padEnd(9)} ${sum.high}/${sum.messages} / ${sum.any}/${sum.messages}\n`);
+  }
 }

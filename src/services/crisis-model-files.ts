@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { detectCrisis, type TCrisisLevel } from '../domain/risk/crisis.ts';
+import { modelDamperIn } from '../domain/risk/crisis-combine.ts';
 import {
   MODEL_LABELS,
   type TCrisisModel,
@@ -87,8 +88,9 @@ const RULE_RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1,
  */
 export function rulesForTraining(
   patterns: readonly TCrisisPatterns[],
-): Required<Pick<TTrainingOptions, 'rulesLevel' | 'patterns'>> {
+): Required<Pick<TTrainingOptions, 'rulesLevel' | 'patterns' | 'damped'>> {
   return {
+    damped: (text) => modelDamperIn(patterns, text) !== undefined,
     rulesLevel: (text) => {
       let level: TCrisisLevel = 'none';
       for (const set of patterns) {

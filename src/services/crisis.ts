@@ -1,5 +1,10 @@
 import { detectCrisis, type TCrisisSignals } from '../domain/risk/crisis.ts';
-import { combineCrisisReadings, contextCuesIn, type TCrisisContext } from '../domain/risk/crisis-combine.ts';
+import {
+  combineCrisisReadings,
+  contextCuesIn,
+  modelDamperIn,
+  type TCrisisContext,
+} from '../domain/risk/crisis-combine.ts';
 import {
   modelLocaleFor,
   readWithModel,
@@ -58,14 +63,21 @@ export function readMessage(
     if (model && strongest.level !== 'imminent') modelReading ??= readWithModel(model, text);
     return modelReading;
   };
+  // Only when the model alone would page someone: a joke or lawful action keeps it at `concern`.
+  const damperFor = (reading: TModelReading | undefined) =>
+    reading && (reading.level === 'high' || reading.agrees) && LEVEL_RANK[strongest.level] < LEVEL_RANK.high
+      ? modelDamperIn(patterns, text)
+      : undefined;
   return {
     rules: strongest,
     hasContextCues: cues.length > 0,
-    finish: ({ context, useModel = true } = {}) =>
-      withWordings(
+    finish: ({ context, useModel = true } = {}) => {
+      const reading = useModel ? readModel() : undefined;
+      return withWordings(
         patterns,
-        combineCrisisReadings(strongest, useModel ? readModel() : undefined, context, context ? cues : []),
-      ),
+        combineCrisisReadings(strongest, reading, context, context ? cues : [], damperFor(reading)),
+      );
+    },
   };
 }
 

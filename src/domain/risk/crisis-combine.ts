@@ -30,14 +30,19 @@ export function combineCrisisReadings(
   model: TModelReading | undefined,
   context: TCrisisContext | undefined,
   cues: readonly TCrisisReason[] = [],
+  damper?: TCrisisReason,
 ): TCrisisSignals {
   let level = rules.level;
   const reasons: TCrisisReason[] = [...rules.reasons];
   const span = { start: 0, end: 0, text: '' };
   // Agreement: the rules read `concern` and the model's P(high or imminent) reaches its agreement threshold.
-  const proposed = model?.agrees && level === 'concern' ? 'high' : model?.level;
+  let proposed = model?.agrees && level === 'concern' ? 'high' : model?.level;
+  // Laughter or emoji marking hyperbole, or lawful action, and no threat the rules read `high`: the model
+  // alone offers a worker at most (`concern`); it does not page anyone.
+  const damped = damper !== undefined && proposed === 'high' && RANK[rules.level] < RANK.high;
+  if (damped) proposed = 'concern';
   if (model && proposed && proposed !== 'none' && RANK[proposed] > RANK[level]) {
-    const agreeing = proposed !== model.level;
+    const agreeing = !damped && proposed !== model.level;
     level = proposed;
     const high = model.probabilities.high + model.probabilities.imminent;
     const any = 1 - model.probabilities.none;
@@ -48,7 +53,9 @@ export function combineCrisisReadings(
       level: proposed,
       explanation: agreeing
         ? `Learned model agrees with the rules: ${formatShare(high)} high or imminent, so read high`
-        : `Learned model: ${formatShare(high)} high or imminent, ${formatShare(any)} any level`,
+        : damped
+          ? `Learned model: ${formatShare(high)} high or imminent, read concern (${damper.explanation})`
+          : `Learned model: ${formatShare(high)} high or imminent, ${formatShare(any)} any level`,
       span,
       model: { high: round(high), any: round(any) },
     });
@@ -91,6 +98,53 @@ function round(probability: number): number {
 
 function formatShare(probability: number): string {
   return `${Math.round(probability * 100)}%`;
+}
+
+/**
+ * A laughter or emoji marker (`jocular`) or lawful action (`lawful`) in a message, from any locale's patterns:
+ * what keeps the learned model alone from reading it `high` (see `combineCrisisReadings`). Undefined for most
+ * messages.
+ *
+ * @example modelDamperIn(patterns, 'i\'ll kill my brother if he eats my leftovers 😂')?.id // 'joke.laughter'
+ */
+export function modelDamperIn(patterns: readonly TCrisisPatterns[], text: string): TCrisisReason | undefined {
+  const normalised = normaliseText(text);
+  for (const set of patterns) {
+    for (const [cues, what] of [
+      [set.jocular, 'marked as a joke'],
+      [set.lawful, 'lawful action, no threat'],
+    ] as const) {
+      for (const cue of cues) {
+        cue.regex.lastIndex = 0;
+        const match = cue.regex.exec(normalised);
+        // The rules share these regexes (global: `exec` moves `lastIndex`, which `matchAll` copies).
+        cue.regex.lastIndex = 0;
+        if (!match) continue;
+        // Lawful action beside a time, means, plan or target is no reassurance ("after the hearing at 3").
+        if (cues === set.lawful && hasIntensifier(patterns, normalised)) continue;
+        return {
+          id: cue.id,
+          source: 'context',
+          kind: null,
+          level: 'concern',
+          explanation: what,
+          span: { start: match.index, end: match.index + match[0].length, text: match[0] },
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+function hasIntensifier(patterns: readonly TCrisisPatterns[], normalised: string): boolean {
+  return patterns.some((set) =>
+    set.intensifiers.some((intensifier) => {
+      intensifier.regex.lastIndex = 0;
+      const found = intensifier.regex.test(normalised);
+      intensifier.regex.lastIndex = 0;
+      return found;
+    }),
+  );
 }
 
 /**

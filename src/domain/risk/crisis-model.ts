@@ -76,7 +76,10 @@ const HAN = /\p{Script=Han}/u;
  * @example featuresOf('I want to die', 'en') // ['w:i', 'w:want', …, 'b:want_to', …, 'c:wan', …]
  */
 export function featuresOf(text: string, locale: string): string[] {
-  const words = wordsOf(text, locale);
+  return featuresOfWords(wordsOf(text, locale));
+}
+
+function featuresOfWords(words: readonly string[]): string[] {
   const features = new Set<string>();
   let previous = '^';
   for (const word of words) {
@@ -122,7 +125,9 @@ export function modelLocaleFor(text: string): 'zh-CN' | 'en' {
  */
 export function readWithModel(model: TCrisisModel, text: string): TModelReading {
   const scores = [...model.bias];
-  const features = featuresOf(text, model.locale);
+  // Segmented once: the features and the word count come from the same words.
+  const words = wordsOf(text, model.locale);
+  const features = featuresOfWords(words);
   const scale = features.length > 0 ? 1 / Math.sqrt(features.length) : 0;
   for (const feature of features) {
     const weights = model.weights[feature];
@@ -131,7 +136,7 @@ export function readWithModel(model: TCrisisModel, text: string): TModelReading 
   }
   const probabilities = softmax(scores);
   const [none = 1, , high = 0, imminent = 0] = probabilities;
-  const isEnough = wordsOf(text, model.locale).length >= MODEL_MIN_WORDS;
+  const isEnough = words.length >= MODEL_MIN_WORDS;
   const reading = Object.fromEntries(
     MODEL_LABELS.map((label, k) => [label, probabilities[k] ?? 0]),
   ) as Record<TModelLabel, number>;

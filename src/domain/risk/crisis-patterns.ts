@@ -141,6 +141,12 @@ const ZCrisisPatternsShape = z.strictObject({
     resolved: z.array(ZCue).default([]),
   }),
   jocular: z.array(ZCue).default([]),
+  /**
+   * Lawful action taken or threatened (arbitration, suing, a complaint, a row): anger without a threat. With a
+   * laughter or emoji marker (`jocular`), it keeps the learned model from reading a message `high` or above
+   * on its own when the rules find no threat: the model may still offer a worker (`concern`).
+   */
+  lawful: z.array(ZCue).default([]),
   intensifiers: z.array(ZIntensifier).default([]),
   /**
    * Farewell cues that mean nothing alone ("Thursday.", "the letters are posted") but are `imminent` from
@@ -255,6 +261,8 @@ export interface TCrisisPatterns {
     resolved: readonly TCompiledCue[];
   };
   jocular: readonly TCompiledCue[];
+  /** Lawful action without a threat: caps a model-only reading at `concern` (see `lawful` in the schema). */
+  lawful: readonly TCompiledCue[];
   intensifiers: readonly TCompiledIntensifier[];
   contextCues: readonly TCompiledContextCue[];
   /** The word lists the rules combine, as written (and as added to at run time). */
@@ -362,6 +370,7 @@ export function compileCrisisPatterns(data: unknown): TParseResult<TCrisisPatter
       fiction: cues(doc.fiction),
       past: { cues: cues(doc.past.cues), present: cues(doc.past.present), resolved: cues(doc.past.resolved) },
       jocular: cues(doc.jocular),
+      lawful: cues(doc.lawful),
       intensifiers: doc.intensifiers.map((item) => ({
         id: item.id,
         type: item.type,
@@ -529,6 +538,7 @@ function* regexFields(
     [['past', 'present'], doc.past.present],
     [['past', 'resolved'], doc.past.resolved],
     [['jocular'], doc.jocular],
+    [['lawful'], doc.lawful],
     [['intensifiers'], doc.intensifiers],
     [['contextCues'], doc.contextCues],
   ];

@@ -31,6 +31,11 @@ export type TTrainingOptions = {
    * rules and the model together. Without it the rules count as reading nothing.
    */
   rulesLevel?: (text: string) => TCrisisLevel;
+  /**
+   * Whether a message carries a laughter or emoji marker or lawful action (see `modelDamperIn`): the model
+   * alone then reads it `concern` at most, as the bot does.
+   */
+  damped?: (text: string) => boolean;
   /** The versions of the patterns behind `rulesLevel`, recorded in the model. */
   patterns?: Record<string, number>;
 };
@@ -41,6 +46,8 @@ export type TCrossValidation = {
   byLabel: Record<TModelLabel, { messages: number; high: number; any: number }>;
   /** The same with the rules, as the bot reads a first message (rules, model, their agreement). */
   combined: Record<TModelLabel, { messages: number; high: number; any: number }>;
+  /** `combined` per writer (corpus file), so a report can leave out the files the rules were tuned on. */
+  combinedByGroup: Record<string, Record<TModelLabel, { messages: number; high: number; any: number }>>;
   folds: number;
 };
 
@@ -100,7 +107,15 @@ export function trainCrisisModel(
   const rules = messages.map((message) => RULE_RANK[options.rulesLevel?.(message.text) ?? 'none']);
   const scored: TScored[] = encoded.map((message, i) => {
     const p = probabilitiesAt(outOfFold, i);
-    return { label: message.label, rules: rules[i] ?? 0, high: p[2] + p[3], any: 1 - p[0] };
+    const damped = (rules[i] ?? 0) < 2 && (options.damped?.(messages[i]?.text ?? '') ?? false);
+    return {
+      label: message.label,
+      rules: rules[i] ?? 0,
+      high: p[2] + p[3],
+      any: 1 - p[0],
+      damped,
+      group: messages[i]?.group ?? '',
+    };
   });
   const thresholds = chooseThresholds(scored, options.maxNoneHigh ?? 0.02, options.maxNoneAny ?? 0.03);
 
@@ -132,15 +147,22 @@ export function trainCrisisModel(
 }
 
 /** One corpus message held out: its label, what the rules read (rank), and the model's P(high+) and P(any). */
-type TScored = { label: number; rules: number; high: number; any: number };
+type TScored = {
+  label: number;
+  rules: number;
+  high: number;
+  any: number;
+  damped?: boolean;
+  group?: string;
+};
 type TThresholds = { concern: number; high: number; agree: number };
 
 /** The level (rank) the bot reads: the rules, raised by the model, and by their agreement (see crisis-combine). */
 function combinedRank(message: TScored, t: TThresholds): number {
   let rank = message.rules;
-  if (message.high >= t.high) rank = Math.max(rank, 2);
+  if (message.high >= t.high) rank = Math.max(rank, message.damped ? 1 : 2);
   else if (message.any >= t.concern) rank = Math.max(rank, 1);
-  if (rank === 1 && message.rules === 1 && message.high >= t.agree) rank = 2;
+  if (rank === 1 && message.rules === 1 && !message.damped && message.high >= t.agree) rank = 2;
   return rank;
 }
 
@@ -270,20 +292,24 @@ function crossValidate(scored: readonly TScored[], thresholds: TThresholds, fold
     >;
   const byLabel = empty();
   const combined = empty();
+  const combinedByGroup: TCrossValidation['combinedByGroup'] = {};
   for (const message of scored) {
     const label = MODEL_LABELS[message.label] ?? 'none';
     const alone = combinedRank({ ...message, rules: 0 }, thresholds);
     const both = combinedRank(message, thresholds);
+    combinedByGroup[message.group ?? ''] ??= empty();
     for (const [entry, rank] of [
       [byLabel[label], alone],
       [combined[label], both],
+      [combinedByGroup[message.group ?? '']?.[label], both],
     ] as const) {
+      if (!entry) continue;
       entry.messages += 1;
       if (rank >= 2) entry.high += 1;
       if (rank >= 1) entry.any += 1;
     }
   }
-  return { byLabel, combined, folds };
+  return { byLabel, combined, combinedByGroup, folds };
 }
 
 function round(value: number): number {

@@ -9,7 +9,7 @@ import { loadRiskData } from '../../../src/services/load-risk-data.ts';
  * context), against the issue's targets (see test/fixtures/crisis-corpus/README.md). Each round was written by
  * writers who saw neither the patterns, the model nor any corpus, and measured once per frozen version; the
  * figures below are kept as a ratchet: a change may do better, never worse. Rounds I and J have since been
- * tuned on (patterns v8, models v4): their floors are in-sample.
+ * tuned on (patterns v8, models v4), and round K too (patterns v9, models v5): their floors are in-sample.
  */
 const { crisisPatterns, crisisModels } = loadRiskData();
 const RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, high: 2, imminent: 3 };
@@ -70,63 +70,50 @@ const ROUND_J_FLOOR = {
 
 /**
  * Round K: written after patterns v8 and models v4 were frozen, by two new writers who saw nothing of the
- * project; measured once, 2026-12-05. BLIND: never tuned on. Whoever tunes on it must have round L written.
+ * project; measured once, 2026-12-05. Blind figures, for the record (first and only blind run, v8 + v4):
+ * en 59 / 59 of 60 imminent, ordinary 3 / 4 of 80; zh-CN 57 / 57, ordinary 3 / 5.
+ *
+ * IN-SAMPLE: patterns v9 and models v5 were tuned on round K (its lines are in the model's corpus,
+ * `round-k.tsv`), so the floors below are the figures after that tuning, not estimates of unseen
+ * performance. Only a new blind round measures again.
  */
-const ROUND_K_FIRST_RUN = {
-  en: { imminentHigh: 59, imminentAny: 59, noneHigh: 3, noneAny: 4 },
-  'zh-CN': { imminentHigh: 57, imminentAny: 57, noneHigh: 3, noneAny: 5 },
+const ROUND_K_FLOOR = {
+  en: { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 1 },
+  'zh-CN': { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 1 },
 } as const;
 
-describe.each(['en', 'zh-CN'] as const)('round K (%s, blind), as the bot reads a first message', (locale) => {
-  it('catches no fewer crisis messages, and flags no more ordinary ones, than on its first run', () => {
-    const counts = measure(readRound(`blind-k-${locale}.tsv`));
-    console.log(
-      `round K ${locale}: ${Object.entries(counts)
-        .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
-        .join('; ')} (high or above / any level)`,
-    );
-    const floor = ROUND_K_FIRST_RUN[locale];
-    expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
-    expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
-    expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
-    expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
-  });
-});
+/**
+ * Round L: written after patterns v9 and models v5 were frozen, by two new writers who saw nothing of the
+ * project (mostly short messages, several Englishes, third person, practical questions mixed with a crisis);
+ * measured once, 2026-12-05. BLIND: never tuned on. Whoever tunes on it must have round M written.
+ */
+const ROUND_L_FIRST_RUN = {
+  en: { imminentHigh: 51, imminentAny: 51, noneHigh: 4, noneAny: 8 },
+  'zh-CN': { imminentHigh: 57, imminentAny: 57, noneHigh: 0, noneAny: 2 },
+} as const;
 
-describe.each(['en', 'zh-CN'] as const)(
-  'round J (%s, in-sample since v8/v4), as the bot reads it',
-  (locale) => {
-    it('catches no fewer crisis messages, and flags no more ordinary ones, than after tuning on it', () => {
-      const counts = measure(readRound(`blind-j-${locale}.tsv`));
+/** Every round with its floor: blind first runs, and in-sample floors for the rounds tuned on since. */
+const ROUNDS = [
+  { round: 'L', file: 'blind-l', kind: 'blind, first run', floor: ROUND_L_FIRST_RUN },
+  { round: 'K', file: 'blind-k', kind: 'in-sample since v9/v5', floor: ROUND_K_FLOOR },
+  { round: 'J', file: 'blind-j', kind: 'in-sample since v8/v4', floor: ROUND_J_FLOOR },
+  { round: 'I', file: 'blind-i', kind: 'in-sample since v8/v4', floor: ROUND_I_FLOOR },
+] as const;
+
+describe.each(ROUNDS.flatMap((round) => (['en', 'zh-CN'] as const).map((locale) => ({ ...round, locale }))))(
+  'round $round ($locale, $kind), as the bot reads a first message',
+  ({ round, file, floor, locale }) => {
+    it('catches no fewer crisis messages, and flags no more ordinary ones, than its floor', () => {
+      const counts = measure(readRound(`${file}-${locale}.tsv`));
       console.log(
-        `round J ${locale} (in-sample): ${Object.entries(counts)
+        `round ${round} ${locale}: ${Object.entries(counts)
           .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
           .join('; ')} (high or above / any level)`,
       );
-      const floor = ROUND_J_FLOOR[locale];
-      expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
-      expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
-      expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
-      expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
-    });
-  },
-);
-
-describe.each(['en', 'zh-CN'] as const)(
-  'round I (%s, in-sample since v8/v4), as the bot reads it',
-  (locale) => {
-    it('catches no fewer crisis messages, and flags no more ordinary ones, than after tuning on it', () => {
-      const counts = measure(readRound(`blind-i-${locale}.tsv`));
-      console.log(
-        `round I ${locale} (in-sample): ${Object.entries(counts)
-          .map(([label, c]) => `${label} ${c.high}/${c.any} of ${c.lines}`)
-          .join('; ')} (high or above / any level)`,
-      );
-      const floor = ROUND_I_FLOOR[locale];
-      expect(counts.imminent.high).toBeGreaterThanOrEqual(floor.imminentHigh);
-      expect(counts.imminent.any).toBeGreaterThanOrEqual(floor.imminentAny);
-      expect(counts.none.high).toBeLessThanOrEqual(floor.noneHigh);
-      expect(counts.none.any).toBeLessThanOrEqual(floor.noneAny);
+      expect(counts.imminent.high).toBeGreaterThanOrEqual(floor[locale].imminentHigh);
+      expect(counts.imminent.any).toBeGreaterThanOrEqual(floor[locale].imminentAny);
+      expect(counts.none.high).toBeLessThanOrEqual(floor[locale].noneHigh);
+      expect(counts.none.any).toBeLessThanOrEqual(floor[locale].noneAny);
     });
   },
 );
