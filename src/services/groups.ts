@@ -392,9 +392,9 @@ export async function referToGroup(
   const caseId = input.caseId ?? input.worker.activeCaseId;
   const row =
     caseId === null ? null : await db.case.findUnique({ where: { id: caseId }, include: { resident: true } });
-  if (!row || row.status !== 'claimed' || row.claimedById !== input.worker.id) return { type: 'no-case' };
+  if (row?.status !== 'claimed' || row.claimedById !== input.worker.id) return { type: 'no-case' };
   const group = await db.supportGroup.findUnique({ where: { slug: input.slug } });
-  if (!group || group.status !== 'active') return { type: 'no-group' };
+  if (group?.status !== 'active') return { type: 'no-group' };
   const resident = row.resident;
   if (!resident?.chatIdSealed) return { type: 'unreachable' };
   const [membership, offer] = await Promise.all([
