@@ -1,5 +1,6 @@
 import { InlineKeyboard } from 'grammy';
 import type { TFunction } from '../i18n.ts';
+import { GROUP_CALLBACK } from '../services/groups.ts';
 import { CLAIM_CALLBACK_PREFIX, DETAILS_CALLBACK_PREFIX } from '../services/pages.ts';
 
 export const ANSWER_PREFIX = 'q:';
@@ -23,9 +24,9 @@ export const CALLBACK = {
   declineOffer: 'callback:no',
   talkToWorker: 'worker:talk',
   /** A support group offered after a screening, or listed by `/groups`. */
-  joinGroup: (groupId: number) => `group:join:${groupId}`,
-  declineGroup: (groupId: number) => `group:no:${groupId}`,
-  leaveGroup: (groupId: number) => `group:leave:${groupId}`,
+  joinGroup: GROUP_CALLBACK.join,
+  declineGroup: GROUP_CALLBACK.decline,
+  leaveGroup: GROUP_CALLBACK.leave,
   /** On a page (the sweeper builds it with the same prefix) or in `/queue`: take the case. */
   claim: (caseId: number) => `${CLAIM_CALLBACK_PREFIX}${caseId}`,
   /** On a page or in `/queue`: open the case's summary (audited). */

@@ -15,8 +15,11 @@ const READ_AS = Symbol('sessions-read-as');
  * @example
  * bot.use(conversations({ storage: { type: 'key', adapter: createSessionStorage(prisma, protector) } }));
  */
+/** The field a stored conversation is sealed for: its own key. */
+export const sessionContext = (key: string) => `session:${key}`;
+
 export function createSessionStorage<T>(prisma: PrismaClient, protector: TDataProtector): StorageAdapter<T> {
-  const context = (key: string) => `session:${key}`;
+  const context = sessionContext;
   return {
     async read(key) {
       const cache = unitCache<Prisma.JsonValue | null>(SESSIONS);

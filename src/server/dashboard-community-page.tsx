@@ -5,11 +5,12 @@ import {
   type TCommunityPicture,
   type TGroupCounts,
 } from '../domain/community/picture.ts';
+import { RISK_LEVELS } from '../domain/risk/level.ts';
 import type { TScriptLabels } from '../domain/script/index.ts';
 import { BarChart, StackedColumns } from './dashboard-charts.tsx';
 import { Layout, type TViewer } from './dashboard-layout.tsx';
 
-const LEVELS = ['none', 'low', 'moderate', 'high', 'imminent'] as const;
+const LEVELS = RISK_LEVELS;
 
 /** The names the picture shows: the script's labels, and its themes' labels in the reader's language. */
 export type TCommunityLabels = {

@@ -1,10 +1,11 @@
 import { raw } from 'hono/html';
 import type { TTranslate } from '../domain/escalation/index.ts';
-import { formatWaiting } from '../domain/escalation/index.ts';
+import { CASE_LEVELS, formatWaiting } from '../domain/escalation/index.ts';
 import type { TDashboardCase, TQueueFilter } from '../services/dashboard-queue.ts';
 import { Layout, type TViewer } from './dashboard-layout.tsx';
 
-const LEVELS = ['imminent', 'high', 'moderate', 'low'] as const;
+/** Most urgent first, as the queue is ordered. */
+const LEVELS = [...CASE_LEVELS].reverse();
 
 /** The queue as a table: the fragment the live updates replace, rendered on the server. */
 export function QueueTable(props: { t: TTranslate; cases: readonly TDashboardCase[]; now: Date }) {

@@ -1,9 +1,10 @@
+import { CASE_LEVELS } from '../domain/escalation/index.ts';
 import { DURATION_BUCKETS_MIN, type TCaseStatistics } from '../services/dashboard-statistics.ts';
 import { BarChart, StackedColumns } from './dashboard-charts.tsx';
 import { CountTable } from './dashboard-community-page.tsx';
 import { Layout, type TViewer } from './dashboard-layout.tsx';
 
-const LEVELS = ['low', 'moderate', 'high', 'imminent'] as const;
+const LEVELS = CASE_LEVELS;
 
 /**
  * Statistics for supervisors: cases opened per day by level, how long cases waited to be claimed and to be

@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import type { i18n } from 'i18next';
 import { z } from 'zod';
 import { runUnitOfWork } from '../db/unit-of-work.ts';
+import { CASE_LEVELS } from '../domain/escalation/index.ts';
 import { isLocale } from '../i18n.ts';
 import { caseRecordFor } from '../services/case-record.ts';
 import {
@@ -65,7 +66,7 @@ const LIVE_ROUNDS = 3600;
 
 const ZFilter = z.object({
   level: z
-    .enum(['imminent', 'high', 'moderate', 'low', ''])
+    .enum([...CASE_LEVELS, ''])
     .optional()
     .transform((value) => value || undefined),
   status: z

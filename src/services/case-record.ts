@@ -3,14 +3,12 @@ import { currentClient } from '../db/unit-of-work.ts';
 import { readScores, type TCaseView } from '../domain/escalation/index.ts';
 import { ID_LABELS, localize, type TScriptLabels } from '../domain/script/index.ts';
 import type { PrismaClient, Worker } from '../generated/prisma/client.ts';
-import { recordCaseEvent } from './audit.ts';
-import { canViewCase } from './case-view.ts';
+import { openCaseForViewing } from './case-view.ts';
 import { crisisMessagesOf, messageContext, noteContext } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { caseViewOf } from './pages.ts';
 import { freeTextAnswersOf } from './screenings.ts';
 import type { TScriptRegistry } from './script-registry.ts';
-import { workerActor } from './workers.ts';
 
 /** One indicator of a case against its script's bands, for a chart. */
 export type TIndicatorReading = {
@@ -76,19 +74,9 @@ export async function caseRecordFor(
   input: { worker: Worker; caseId: number; now: Date },
 ): Promise<TCaseRecordOutcome> {
   const db = currentClient(deps.prisma);
-  const row = await db.case.findUnique({
-    where: { id: input.caseId },
-    include: { claimedBy: { select: { name: true } } },
-  });
-  if (!row) return { type: 'not-found', caseId: input.caseId };
-  if (!canViewCase(input.worker, row)) return { type: 'not-allowed', caseId: input.caseId };
-  await recordCaseEvent(deps, {
-    caseId: row.id,
-    type: 'viewed',
-    actor: workerActor(input.worker.id),
-    now: input.now,
-    detail: { via: 'dashboard' },
-  });
+  const opened = await openCaseForViewing(deps, { ...input, via: 'dashboard' });
+  if (opened.type !== 'open') return opened;
+  const { row } = opened;
 
   const [messages, notes, events, answers, script] = await Promise.all([
     db.caseMessage.findMany({ where: { caseId: row.id }, orderBy: { id: 'asc' } }),

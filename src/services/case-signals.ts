@@ -1,7 +1,8 @@
 import type { TDataProtector } from './data-protection.ts';
 
 /** Crisis and grievance signals on a case quote the resident, so they are sealed under their own context. */
-const CASE_SIGNALS_CONTEXT = 'case-signals';
+/** The field a case's signals are sealed for. */
+export const CASE_SIGNALS_CONTEXT = 'case-signals';
 
 /** A case's signals, opened; undefined when there are none or they no longer open (a retired key). */
 export function openCaseSignals(protector: TDataProtector, sealed: string | null): unknown {

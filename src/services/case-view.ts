@@ -70,6 +70,30 @@ export function canViewCase(
   return worker.role === 'supervisor' || row.status === 'waiting' || row.claimedById === worker.id;
 }
 
+/**
+ * A case a worker asked to open: loaded with its claimer's name, checked against {@link canViewCase}, and the
+ * opening recorded on its timeline (with where it was opened, when not the bot) in the caller's transaction.
+ */
+export async function openCaseForViewing(
+  deps: { prisma: PrismaClient },
+  input: { worker: Pick<Worker, 'id' | 'role'>; caseId: number; now: Date; via?: 'dashboard' },
+) {
+  const row = await currentClient(deps.prisma).case.findUnique({
+    where: { id: input.caseId },
+    include: { claimedBy: { select: { name: true } } },
+  });
+  if (!row) return { type: 'not-found', caseId: input.caseId } as const;
+  if (!canViewCase(input.worker, row)) return { type: 'not-allowed', caseId: input.caseId } as const;
+  await recordCaseEvent(deps, {
+    caseId: row.id,
+    type: 'viewed',
+    actor: workerActor(input.worker.id),
+    now: input.now,
+    ...(input.via ? { detail: { via: input.via } } : {}),
+  });
+  return { type: 'open', row } as const;
+}
+
 export type TViewOutcome =
   | { type: 'view'; caseId: number; status: string; text: string }
   | { type: 'not-allowed'; caseId: number }
@@ -85,18 +109,9 @@ export async function viewCase(
   deps: { prisma: PrismaClient; protector: TDataProtector; i18n: i18n; scripts: TScriptRegistry },
   input: { worker: Worker; caseId: number; now: Date },
 ): Promise<TViewOutcome> {
-  const row = await currentClient(deps.prisma).case.findUnique({
-    where: { id: input.caseId },
-    include: { claimedBy: { select: { name: true } } },
-  });
-  if (!row) return { type: 'not-found', caseId: input.caseId };
-  if (!canViewCase(input.worker, row)) return { type: 'not-allowed', caseId: input.caseId };
-  await recordCaseEvent(deps, {
-    caseId: row.id,
-    type: 'viewed',
-    actor: workerActor(input.worker.id),
-    now: input.now,
-  });
+  const opened = await openCaseForViewing(deps, input);
+  if (opened.type !== 'open') return opened;
+  const { row } = opened;
   const t = workerTexts(deps, input.worker.locale);
   const words = {
     messages: await crisisMessagesOf(deps, row.id),

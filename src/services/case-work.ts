@@ -11,6 +11,7 @@ import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
 import { enqueueOutbox, type TOutboxSender } from './outbox.ts';
 import { pagesTranslator } from './pages.ts';
+import { residentChatIdOf, residentLocaleOf } from './resident-chat.ts';
 import { workerActor, workerChatId } from './workers.ts';
 
 /** What the services of case work need: the database, sealing, and texts in each reader's language. */
@@ -41,10 +42,6 @@ export const MAX_RELAY_LENGTH = 3_900;
 /** Texts of the worker namespace in `locale` (English when unknown). */
 export function workerTexts(deps: { i18n: i18n }, locale: string | null | undefined): TFunction {
   return deps.i18n.getFixedT(isLocale(locale) ? locale : 'en', 'worker');
-}
-
-function residentLocale(resident: Pick<Resident, 'locale'> | null): TLocale {
-  return isLocale(resident?.locale) ? resident.locale : 'en';
 }
 
 /** What a case's messages and notes are sealed with: one case's ciphertext cannot pass for another's. */
@@ -110,7 +107,7 @@ export async function tellResidentOfCase(
   });
   const chatId = residentChatId(deps, row?.resident ?? null);
   if (chatId === undefined) return false;
-  const locale = residentLocale(row?.resident ?? null);
+  const locale = residentLocaleOf(row?.resident ?? null);
   const t = deps.i18n.getFixedT(locale, 'bot');
   const numbers = deps.emergencyNumbersFor?.(locale) ?? t('emergency.default');
   await enqueueOutbox(deps, {
@@ -125,8 +122,7 @@ function residentChatId(
   deps: Pick<TCaseWorkDeps, 'protector'>,
   resident: TOwnCase['resident'],
 ): number | undefined {
-  if (!resident?.chatIdSealed) return undefined;
-  return deps.protector.openNumber(resident.chatIdSealed, 'chat-id');
+  return residentChatIdOf(deps.protector, resident);
 }
 
 export type TWorkerRelayOutcome =
@@ -181,7 +177,7 @@ export async function relayFromWorker(
     now: input.now,
     detail: { direction: 'to-resident' },
   });
-  const t = deps.i18n.getFixedT(residentLocale(own.resident), 'bot');
+  const t = deps.i18n.getFixedT(residentLocaleOf(own.resident), 'bot');
   await enqueueOutbox(deps, {
     kind: 'relay-to-resident',
     caseId: own.caseId,
@@ -636,7 +632,7 @@ export async function resolveCase(
   });
   const chatId = residentChatId(deps, own.resident);
   if (chatId !== undefined) {
-    const locale = residentLocale(own.resident);
+    const locale = residentLocaleOf(own.resident);
     const t = deps.i18n.getFixedT(locale, 'bot');
     await enqueueOutbox(deps, {
       kind: 'resident-notice',

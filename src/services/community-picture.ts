@@ -66,26 +66,25 @@ export async function readGroupCounts(
 ): Promise<TGroupCounts[]> {
   const db = currentClient(deps.prisma);
   const since = new Date(`${input.weeks[0] ?? '1970-01-01'}T00:00:00Z`);
-  const [groups, members, offers, events] = await Promise.all([
+  const [groups, memberships, offers, events] = await Promise.all([
     db.supportGroup.findMany({ where: { status: { not: 'archived' } }, orderBy: { id: 'asc' } }),
-    db.groupMembership.groupBy({ by: ['groupId'], where: { status: 'member' }, _count: { _all: true } }),
+    db.groupMembership.findMany({ select: { groupId: true, residentId: true, status: true } }),
     db.groupOffer.findMany({ select: { groupId: true, residentId: true } }),
     db.caseEvent.findMany({
       where: { type: { in: ['group.joined', 'group.left'] }, createdAt: { gte: since } },
       select: { type: true, detail: true, createdAt: true },
     }),
   ]);
-  const joined = await db.groupMembership.findMany({ select: { groupId: true, residentId: true } });
   return groupCounts(
     groups.map((group) => {
       const offeredTo = offers.filter((offer) => offer.groupId === group.id);
       return {
         id: group.id,
         slug: group.slug,
-        members: members.find((row) => row.groupId === group.id)?._count._all ?? 0,
+        members: memberships.filter((row) => row.groupId === group.id && row.status === 'member').length,
         offered: offeredTo.length,
         accepted: offeredTo.filter((offer) =>
-          joined.some((row) => row.groupId === group.id && row.residentId === offer.residentId),
+          memberships.some((row) => row.groupId === group.id && row.residentId === offer.residentId),
         ).length,
       };
     }),

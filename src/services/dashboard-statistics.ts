@@ -1,4 +1,5 @@
 import { currentClient } from '../db/unit-of-work.ts';
+import { CASE_LEVELS } from '../domain/escalation/index.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { pageEventDetail } from './escalation.ts';
 
@@ -20,7 +21,7 @@ export type TCaseStatistics = {
   outcomes: Array<{ outcome: string; cases: number }>;
 };
 
-const LEVELS = ['low', 'moderate', 'high', 'imminent'] as const;
+const LEVELS = CASE_LEVELS;
 
 /** Which bucket a duration falls in. */
 export function bucketOf(ms: number): number {

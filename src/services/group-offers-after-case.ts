@@ -1,10 +1,10 @@
 import type { i18n } from 'i18next';
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { isLocale } from '../i18n.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { offerGroups } from './groups.ts';
+import { groupOfferMessage, offerGroups } from './groups.ts';
 import { enqueueOutbox, type TOutboxSender } from './outbox.ts';
+import { residentChatIdOf, residentLocaleOf } from './resident-chat.ts';
 import { needsOfScreening } from './screenings.ts';
 import type { TScriptRegistry } from './script-registry.ts';
 
@@ -25,8 +25,9 @@ export async function offerGroupsAfterCase(
   const db = currentClient(deps.prisma);
   const row = await db.case.findUnique({ where: { id: input.caseId }, include: { resident: true } });
   const resident = row?.resident;
-  if (!row?.screeningId || !resident?.chatIdSealed) return 0;
-  const locale = isLocale(resident.locale) ? resident.locale : 'en';
+  const chatId = residentChatIdOf(deps.protector, resident);
+  if (!row?.screeningId || !resident || chatId === undefined) return 0;
+  const locale = residentLocaleOf(resident);
   const offers = await offerGroups(deps, {
     residentId: resident.id,
     needs: await needsOfScreening(deps, row.screeningId),
@@ -34,21 +35,10 @@ export async function offerGroupsAfterCase(
     now: input.now,
   });
   const t = deps.i18n.getFixedT(locale, 'bot');
-  const chatId = deps.protector.openNumber(resident.chatIdSealed, 'chat-id');
   for (const offer of offers)
     await enqueueOutbox(deps, {
       kind: 'resident-notice',
-      payload: {
-        type: 'send',
-        chatId,
-        text: t('groups.offer', { name: offer.name, description: offer.description, meets: offer.meets }),
-        buttons: [
-          [
-            { label: t('groups.join'), data: `group:join:${offer.id}` },
-            { label: t('groups.not_now'), data: `group:no:${offer.id}` },
-          ],
-        ],
-      },
+      payload: { type: 'send', chatId, ...groupOfferMessage(t, offer) },
     });
   return offers.length;
 }

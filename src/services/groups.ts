@@ -4,10 +4,12 @@ import { z } from 'zod';
 import { currentClient } from '../db/unit-of-work.ts';
 import { groupsToOffer } from '../domain/groups/matching.ts';
 import type { PrismaClient, SupportGroup } from '../generated/prisma/client.ts';
-import { isLocale, LOCALES } from '../i18n.ts';
+import { LOCALES } from '../i18n.ts';
 import { recordAuditAction } from './audit.ts';
+import { workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { enqueueOutbox, residentLane, type TOutboxSender } from './outbox.ts';
+import { enqueueOutbox, residentLane, type TButton, type TOutboxSender } from './outbox.ts';
+import { residentChatIdOf, residentLocaleOf } from './resident-chat.ts';
 import { findWorkerByRef, workerActor, workerChatId } from './workers.ts';
 
 /** A text in each language the group is described in. */
@@ -35,6 +37,37 @@ export type TNewGroup = z.input<typeof ZNewGroup>;
 export type TGroupOffer = { id: number; slug: string; name: string; description: string; meets: string };
 
 type TGroupDeps = { prisma: PrismaClient };
+
+/** The buttons of a group offer and of `/groups`: one place, so messages and handlers agree. */
+export const GROUP_CALLBACK = {
+  join: (groupId: number) => `group:join:${groupId}`,
+  decline: (groupId: number) => `group:no:${groupId}`,
+  leave: (groupId: number) => `group:leave:${groupId}`,
+} as const;
+export const GROUP_CALLBACK_PATTERN = {
+  join: /^group:join:(\d{1,9})$/,
+  decline: /^group:no:(\d{1,9})$/,
+  leave: /^group:leave:(\d{1,9})$/,
+} as const;
+
+/**
+ * A group offered to a resident, in their language: what it is, where it meets, what joining shares, and
+ * Join / Not now. After a screening, on a worker's referral, at a case's end: the same message.
+ */
+export function groupOfferMessage(
+  t: (key: string, values?: Record<string, string>) => string,
+  offer: TGroupOffer,
+): { text: string; buttons: TButton[][] } {
+  return {
+    text: t('groups.offer', { name: offer.name, description: offer.description, meets: offer.meets }),
+    buttons: [
+      [
+        { label: t('groups.join'), data: GROUP_CALLBACK.join(offer.id) },
+        { label: t('groups.not_now'), data: GROUP_CALLBACK.decline(offer.id) },
+      ],
+    ],
+  };
+}
 
 /** A group's text in `locale`, else in the group's own language, else any. */
 function textIn(texts: unknown, locale: string, groupLocale: string): string {
@@ -128,11 +161,19 @@ export async function offerGroups(
 ): Promise<TGroupOffer[]> {
   if (input.needs.length === 0) return [];
   const db = currentClient(deps.prisma);
-  const [groups, memberships, declined] = await Promise.all([
-    db.supportGroup.findMany({ where: { status: 'active', isOpen: true } }),
-    db.groupMembership.findMany({ where: { residentId: input.residentId }, select: { groupId: true } }),
+  const groups = await db.supportGroup.findMany({
+    where: { status: 'active', isOpen: true, locale: input.locale, needs: { hasSome: [...input.needs] } },
+  });
+  // Most screenings end with no group to offer: only then is the resident's own history read.
+  if (groups.length === 0) return [];
+  const ids = groups.map((group) => group.id);
+  const [memberships, declined] = await Promise.all([
+    db.groupMembership.findMany({
+      where: { residentId: input.residentId, groupId: { in: ids } },
+      select: { groupId: true },
+    }),
     db.groupOffer.findMany({
-      where: { residentId: input.residentId, declinedAt: { not: null } },
+      where: { residentId: input.residentId, groupId: { in: ids }, declinedAt: { not: null } },
       select: { groupId: true },
     }),
   ]);
@@ -253,16 +294,13 @@ export async function leaveGroup(
   if (members >= group.capacity) return true;
   await db.groupMembership.update({ where: { id: next.id }, data: { status: 'member' } });
   const resident = await db.resident.findUnique({ where: { id: next.residentId } });
-  if (resident?.chatIdSealed) {
-    const locale = isLocale(resident.locale) ? resident.locale : 'en';
+  const chatId = residentChatIdOf(deps.protector, resident);
+  if (chatId !== undefined) {
+    const locale = residentLocaleOf(resident);
     const t = deps.i18n.getFixedT(locale, 'bot');
     await enqueueOutbox(deps, {
       kind: 'resident-notice',
-      payload: {
-        type: 'send',
-        chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
-        text: t('groups.place_free', { group: offerOf(group, locale).name }),
-      },
+      payload: { type: 'send', chatId, text: t('groups.place_free', { group: offerOf(group, locale).name }) },
     });
   }
   return true;
@@ -292,11 +330,12 @@ export async function announceToGroup(
   });
   let unreachable = members.length - residents.length;
   for (const resident of residents) {
-    if (!resident.chatIdSealed) {
+    const chatId = residentChatIdOf(deps.protector, resident);
+    if (chatId === undefined) {
       unreachable += 1;
       continue;
     }
-    const locale = isLocale(resident.locale) ? resident.locale : 'en';
+    const locale = residentLocaleOf(resident);
     const t = deps.i18n.getFixedT(locale, 'bot');
     // The facilitator on the row: a member's reply to it reaches them (see `relayGroupReply`).
     await enqueueOutbox(deps, {
@@ -304,7 +343,7 @@ export async function announceToGroup(
       workerId: group.facilitatorId,
       payload: {
         type: 'send',
-        chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
+        chatId,
         text: t('groups.announcement', { group: offerOf(group, locale).name, text: input.text }),
       },
     });
@@ -360,7 +399,7 @@ export async function relayGroupReply(
   const group = groups.find((candidate) => candidate.id === membership?.groupId);
   const facilitator = await db.worker.findUnique({ where: { id: announcement.workerId } });
   if (!membership || !group || !facilitator?.isActive) return { type: 'not-a-group-message' };
-  const t = deps.i18n.getFixedT(isLocale(facilitator.locale) ? facilitator.locale : 'en', 'worker');
+  const t = workerTexts(deps, facilitator.locale);
   await enqueueOutbox(deps, {
     kind: 'relay-to-worker',
     workerId: facilitator.id,
@@ -396,7 +435,8 @@ export async function referToGroup(
   const group = await db.supportGroup.findUnique({ where: { slug: input.slug } });
   if (group?.status !== 'active') return { type: 'no-group' };
   const resident = row.resident;
-  if (!resident?.chatIdSealed) return { type: 'unreachable' };
+  const chatId = residentChatIdOf(deps.protector, resident);
+  if (!resident || chatId === undefined) return { type: 'unreachable' };
   const [membership, offer] = await Promise.all([
     db.groupMembership.findUnique({
       where: { groupId_residentId: { groupId: group.id, residentId: resident.id } },
@@ -412,22 +452,14 @@ export async function referToGroup(
     create: { groupId: group.id, residentId: resident.id, offeredAt: input.now },
     update: { offeredAt: input.now },
   });
-  const locale = isLocale(resident.locale) ? resident.locale : 'en';
-  const t = deps.i18n.getFixedT(locale, 'bot');
-  const shown = offerOf(group, locale);
+  const locale = residentLocaleOf(resident);
   await enqueueOutbox(deps, {
     kind: 'relay-to-resident',
     caseId: row.id,
     payload: {
       type: 'send',
-      chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
-      text: t('groups.offer', { name: shown.name, description: shown.description, meets: shown.meets }),
-      buttons: [
-        [
-          { label: t('groups.join'), data: `group:join:${group.id}` },
-          { label: t('groups.not_now'), data: `group:no:${group.id}` },
-        ],
-      ],
+      chatId,
+      ...groupOfferMessage(deps.i18n.getFixedT(locale, 'bot'), offerOf(group, locale)),
     },
   });
   return { type: 'referred', caseId: row.id };

@@ -1,10 +1,17 @@
+import { sessionContext } from '../db/session-storage.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { CASE_SIGNALS_CONTEXT } from './case-signals.ts';
+import { messageContext, noteContext } from './case-work.ts';
 import type { TDataKeys } from './data-keys.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { payloadContext } from './outbox.ts';
+import { CHAT_ID_CONTEXT } from './resident-chat.ts';
+import { stateContext } from './screenings.ts';
 
 /**
  * Every sealed value the database holds, by table: how to read it, the field it is sealed for (its context,
- * which a re-seal must keep), and how to write it back only if nobody changed it meanwhile.
+ * which a re-seal must keep: the owning module's own), and how to write it back only if nobody changed it
+ * meanwhile.
  */
 type TSealedColumn = {
   table: string;
@@ -23,7 +30,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'Resident',
     sealed: Prisma.sql`"chatIdSealed"`,
     key: Prisma.sql`id`,
-    context: () => 'chat-id',
+    context: () => CHAT_ID_CONTEXT,
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "Resident" SET "chatIdSealed" = ${next} WHERE id = ${key} AND "chatIdSealed" = ${previous}`,
   },
@@ -31,7 +38,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'Screening',
     sealed: Prisma.sql`"stateSealed"`,
     key: Prisma.sql`id`,
-    context: (key) => `screening-state:${key}`,
+    context: stateContext,
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "Screening" SET "stateSealed" = ${next} WHERE id = ${key} AND "stateSealed" = ${previous}`,
   },
@@ -39,7 +46,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'Case',
     sealed: Prisma.sql`"signalsSealed"`,
     key: Prisma.sql`id::text`,
-    context: () => 'case-signals',
+    context: () => CASE_SIGNALS_CONTEXT,
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "Case" SET "signalsSealed" = ${next} WHERE id = ${Number(key)} AND "signalsSealed" = ${previous}`,
   },
@@ -47,7 +54,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'CaseMessage',
     sealed: Prisma.sql`"textSealed"`,
     key: Prisma.sql`id::text || ':' || "caseId"::text`,
-    context: (key) => `case-message:${key.split(':')[1]}`,
+    context: (key) => messageContext(Number(key.split(':')[1])),
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "CaseMessage" SET "textSealed" = ${next} WHERE id = ${Number(key.split(':')[0])} AND "textSealed" = ${previous}`,
   },
@@ -55,7 +62,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'CaseNote',
     sealed: Prisma.sql`"textSealed"`,
     key: Prisma.sql`id::text || ':' || "caseId"::text`,
-    context: (key) => `case-note:${key.split(':')[1]}`,
+    context: (key) => noteContext(Number(key.split(':')[1])),
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "CaseNote" SET "textSealed" = ${next} WHERE id = ${Number(key.split(':')[0])} AND "textSealed" = ${previous}`,
   },
@@ -63,7 +70,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'OutboxMessage',
     sealed: Prisma.sql`"payloadSealed"`,
     key: Prisma.sql`id::text`,
-    context: () => 'outbox-payload',
+    context: () => payloadContext,
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "OutboxMessage" SET "payloadSealed" = ${next} WHERE id = ${Number(key)} AND "payloadSealed" = ${previous}`,
   },
@@ -71,7 +78,7 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     table: 'BotSession',
     sealed: Prisma.sql`value->>'sealed'`,
     key: Prisma.sql`key`,
-    context: (key) => `session:${key}`,
+    context: sessionContext,
     update: (key, previous, next) =>
       Prisma.sql`UPDATE "BotSession" SET value = jsonb_set(value, '{sealed}', to_jsonb(${next}::text))
         WHERE key = ${key} AND value->>'sealed' = ${previous}`,

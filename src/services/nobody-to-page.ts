@@ -1,12 +1,13 @@
 import type { i18n } from 'i18next';
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { isLocale, type TLocale } from '../i18n.ts';
+import type { TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { recordCaseEvent } from './audit.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { enqueueOutbox, type TOutboxSender } from './outbox.ts';
 import { pagesTranslator } from './pages.ts';
+import { residentChatIdOf, residentLocaleOf } from './resident-chat.ts';
 
 /** The team's own Telegram chat (`ALERT_CHAT_ID`), where the service raises alarms about itself. */
 export type TAlertChat = { chatId: number; locale: TLocale };
@@ -149,8 +150,9 @@ async function tellResident(
     where: { id: input.residentId },
     select: { chatIdSealed: true, locale: true },
   });
-  if (!resident?.chatIdSealed) return;
-  const locale = isLocale(resident.locale) ? resident.locale : 'en';
+  const chatId = residentChatIdOf(deps.protector, resident);
+  if (chatId === undefined) return;
+  const locale = residentLocaleOf(resident);
   const numbers =
     deps.emergencyNumbersFor?.(locale) ?? deps.i18n.getFixedT(locale, 'bot')('emergency.default');
   await enqueueOutbox(deps, {
@@ -158,7 +160,7 @@ async function tellResident(
     caseId: input.caseId,
     payload: {
       type: 'send',
-      chatId: deps.protector.openNumber(resident.chatIdSealed, 'chat-id'),
+      chatId,
       text: deps.i18n.getFixedT(locale, 'bot')(input.key, { numbers }),
     },
   });

@@ -99,7 +99,8 @@ export type TOutboxInput = {
   notBefore?: Date;
 };
 
-const payloadContext = 'outbox-payload';
+/** The field an outbox row's payload is sealed for. */
+export const payloadContext = 'outbox-payload';
 const STAGED = Symbol('outbox-staged');
 const UNTRACED_LANES = Symbol('outbox-untraced-lanes');
 const DEFAULT_LEASE_MS = 60_000;

@@ -3,6 +3,7 @@ import type { PrismaClient, Resident } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
 import { hasOpenCase } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
+import { CHAT_ID_CONTEXT } from './resident-chat.ts';
 
 /** Bumped whenever the privacy notice's substance changes, so consent names the text it answered. */
 export const PRIVACY_NOTICE_VERSION = '2026-11-24';
@@ -39,7 +40,7 @@ export async function recordConsent(
     consentVersion: PRIVACY_NOTICE_VERSION,
     consentAt: new Date(),
     locale: input.locale,
-    chatIdSealed: isChatKept ? deps.protector.seal(String(input.chatId), 'chat-id') : null,
+    chatIdSealed: isChatKept ? deps.protector.seal(String(input.chatId), CHAT_ID_CONTEXT) : null,
   };
   const resident = await currentClient(deps.prisma).resident.upsert({
     where: { id: input.residentId },
@@ -67,7 +68,7 @@ export async function setResidentLocale(
  * life is the one purpose for which the service keeps a chat id without consent (the notice says so).
  */
 export async function keepReachable(deps: TResidentDeps, residentId: string, chatId: number): Promise<void> {
-  const chatIdSealed = deps.protector.seal(String(chatId), 'chat-id');
+  const chatIdSealed = deps.protector.seal(String(chatId), CHAT_ID_CONTEXT);
   await currentClient(deps.prisma).resident.upsert({
     where: { id: residentId },
     create: { id: residentId, chatIdSealed },

@@ -67,7 +67,8 @@ export type TAnswerOutcome = {
 /** Levels at which the case is opened without asking: a worker must reach the resident. */
 const ESCALATE_AT: TRiskLevel = 'high';
 
-const stateContext = (screeningId: string) => `screening-state:${screeningId}`;
+/** The field a screening's state is sealed for: its own id. */
+export const stateContext = (screeningId: string) => `screening-state:${screeningId}`;
 
 /**
  * Starts a screening with the newest published script, or returns the one already under way (a second

@@ -66,33 +66,24 @@ async function admin(args: string[]) {
   return { code, out, err };
 }
 
-/** A resident whose answers speak of unfairness and official routes that failed (level moderate). */
+/**
+ * Answers that speak of losing one's home, unfairness and official routes that failed (level moderate):
+ * some distress, no suicide item, marked grievance, the topic "my home", Riverside.
+ */
+const LOSING_MY_HOME = [
+  ...['1', '1', '1', '1', '1', '0'],
+  ...['no', 'no', 'no', 'no'],
+  ...['3', '3', '5', '1', '0', 'no', 'no', '1'],
+  'housing',
+  '2',
+  'nothing',
+];
+
+/** A resident who finishes the screening with {@link LOSING_MY_HOME}. */
 async function screened(id: number) {
   const resident = createResident(app, { id, languageCode: 'en', firstName: `Resident${id}` });
   await resident.consent();
-  await resident.answer([
-    '1',
-    '1',
-    '1',
-    '1',
-    '1',
-    '0',
-    'no',
-    'no',
-    'no',
-    'no',
-    '3',
-    '3',
-    '5',
-    '1',
-    '0',
-    'no',
-    'no',
-    '1',
-    'housing',
-    '2',
-    'nothing',
-  ]);
+  await resident.answer(LOSING_MY_HOME);
   await deliverOutbox(app);
   return resident;
 }
@@ -128,29 +119,7 @@ describe(describeDatabase('support groups'), () => {
     await cam.press(CALLBACK.declineGroup(group.id));
     expect(cam.read()).toEqual([en('groups.declined')]);
     await cam.send('/start');
-    await cam.answer([
-      '1',
-      '1',
-      '1',
-      '1',
-      '1',
-      '0',
-      'no',
-      'no',
-      'no',
-      'no',
-      '3',
-      '3',
-      '5',
-      '1',
-      '0',
-      'no',
-      'no',
-      '1',
-      'housing',
-      '2',
-      'nothing',
-    ]);
+    await cam.answer(LOSING_MY_HOME);
     await deliverOutbox(app);
     expect(offerOf(cam.read())).toEqual([]);
   });

@@ -356,43 +356,31 @@ describe(describeDatabase('the admin API'), () => {
     expect(expired.status).toBe(401);
     expect(((await expired.json()) as { error: { message: string } }).error.message).toMatch(/expired/);
 
-    const limited = createServer({
-      logger: createLogger({ level: 'silent' }),
-      pingDatabase: async () => true,
-      adminApi: {
-        prisma: app.prisma,
-        policy: {} as never,
-        crisisPatterns: [],
-        limits: { perToken: 3, perAddress: 100 },
-      },
-    });
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i += 1) {
-      const response = await limited.app.request('/api/workers', {
-        headers: { Authorization: `Bearer ${adminToken}` },
+    // A server of its own with small limits, asked for the workers with each token in turn.
+    const statusesWith = async (limits: { perToken: number; perAddress: number }, tokens: string[]) => {
+      const limited = createServer({
+        logger: createLogger({ level: 'silent' }),
+        pingDatabase: async () => true,
+        adminApi: { prisma: app.prisma, policy: {} as never, crisisPatterns: [], limits },
       });
-      statuses.push(response.status);
-    }
+      const statuses: number[] = [];
+      for (const token of tokens) {
+        const response = await limited.app.request('/api/workers', {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        statuses.push(response.status);
+      }
+      return statuses;
+    };
+    const statuses = await statusesWith({ perToken: 3, perAddress: 100 }, Array(5).fill(adminToken));
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
 
     // Per address, whatever the token: a scanner with many tokens is slowed too.
-    const perAddress = createServer({
-      logger: createLogger({ level: 'silent' }),
-      pingDatabase: async () => true,
-      adminApi: {
-        prisma: app.prisma,
-        policy: {} as never,
-        crisisPatterns: [],
-        limits: { perToken: 100, perAddress: 2 },
-      },
-    });
-    const byAddress: number[] = [];
-    for (const token of [adminToken, supervisorToken, 'made-up-token']) {
-      const response = await perAddress.app.request('/api/workers', {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      byAddress.push(response.status);
-    }
+    const byAddress = await statusesWith({ perToken: 100, perAddress: 2 }, [
+      adminToken,
+      supervisorToken,
+      'made-up-token',
+    ]);
     expect(byAddress).toEqual([200, 200, 429]);
   });
 

@@ -2,7 +2,7 @@ import type { Conversation } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import { optionNumber, type TDoneStep, type TQuestionStep, type TStep } from '../../domain/script/index.ts';
 import { keepForClaimer } from '../../services/case-work.ts';
-import type { TGroupOffer } from '../../services/groups.ts';
+import { groupOfferMessage, type TGroupOffer } from '../../services/groups.ts';
 import type { TButton } from '../../services/outbox.ts';
 import { answerScreening, currentScreeningStep, type TAnswerOutcome } from '../../services/screenings.ts';
 import type { TBotContext } from '../context.ts';
@@ -261,15 +261,8 @@ function outcomeReplies(ctx: TBotContext, outcome: TAnswerOutcome, step: TDoneSt
   return replies;
 }
 
-/** A support group, offered with what joining means and Join / Not now. */
+/** A support group, offered with what joining means and Join / Not now (the message every offer uses). */
 function groupOfferReply(ctx: TBotContext, group: TGroupOffer): TReply {
-  return {
-    text: ctx.t('groups.offer', { name: group.name, description: group.description, meets: group.meets }),
-    keyboard: [
-      [
-        { label: ctx.t('groups.join'), data: CALLBACK.joinGroup(group.id) },
-        { label: ctx.t('groups.not_now'), data: CALLBACK.declineGroup(group.id) },
-      ],
-    ],
-  };
+  const { text, buttons } = groupOfferMessage(ctx.t, group);
+  return { text, keyboard: buttons };
 }

@@ -1,12 +1,17 @@
 import { Composer } from 'grammy';
-import { declineGroup, groupsOf, joinGroup, leaveGroup, relayGroupReply } from '../../services/groups.ts';
+import {
+  declineGroup,
+  GROUP_CALLBACK_PATTERN,
+  groupsOf,
+  joinGroup,
+  leaveGroup,
+  relayGroupReply,
+} from '../../services/groups.ts';
 import type { TBotContext } from '../context.ts';
 import type { TBotDeps } from '../deps.ts';
 import { CALLBACK } from '../keyboards.ts';
 
-const JOIN = /^group:join:(\d{1,9})$/;
-const DECLINE = /^group:no:(\d{1,9})$/;
-const LEAVE = /^group:leave:(\d{1,9})$/;
+const { join: JOIN, decline: DECLINE, leave: LEAVE } = GROUP_CALLBACK_PATTERN;
 
 /**
  * A member's reply to a group announcement goes to the group's facilitator alone (before the screening, which

@@ -1,3 +1,5 @@
+import { RISK_LEVELS } from '../risk/level.ts';
+
 /**
  * The community picture: what the service sees across the community, as counts only. Pure: it takes the
  * anonymous tallies of finished screenings and returns counts by week, band, theme and area, with every cell
@@ -35,8 +37,6 @@ export type TCommunityPicture = {
   areas: Array<{ area: string; screenings: TCell; highOrAbove: TCell; themes: Record<string, TCell> }>;
 };
 
-const LEVELS = ['none', 'low', 'moderate', 'high', 'imminent'] as const;
-
 /** A count as it may be shown. */
 export function cellOf(count: number): TCell {
   return count < SMALL_CELL ? { fewerThan: SMALL_CELL } : { count };
@@ -68,7 +68,7 @@ export function buildCommunityPicture(
   const position = new Map(weeks.map((week, index) => [week, index]));
   const zeros = () => weeks.map(() => 0);
   const screenings = zeros();
-  const levels = Object.fromEntries(LEVELS.map((level) => [level, zeros()]));
+  const levels = Object.fromEntries(RISK_LEVELS.map((level) => [level, zeros()]));
   const themes = Object.fromEntries(options.themes.map((theme) => [theme, zeros()]));
   const bands: Record<string, Record<string, number[]>> = {};
   const areas = new Map<
