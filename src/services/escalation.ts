@@ -166,6 +166,8 @@ async function pageDueStep(
           workerId: person.id,
           escalationStep: step,
           isCrisis: level === 'imminent',
+          // Due when the step was decided, on the sweep's clock (not whatever the wall says by the insert).
+          notBefore: now,
           payload: {
             type: 'send',
             chatId: Number(person.telegramUserId),

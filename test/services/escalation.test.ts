@@ -34,8 +34,11 @@ const logger = createLogger({ level: 'silent' });
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-/** The fake clock starts here; every call passes its time explicitly. */
-const T0 = new Date(Math.ceil(Date.now() / MINUTE) * MINUTE);
+/**
+ * The fake clock starts here; every call passes its time explicitly. Behind the wall clock on purpose: whatever
+ * reads the wall clock instead of the time passed in shows up (a page then seemed not yet due).
+ */
+const T0 = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE);
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
 let database: TTestDatabase;
