@@ -26,7 +26,8 @@ const protector = createDataProtector(parseDataKeys(TEST_DATA_KEY));
 const i18n = createI18n();
 const logger = createLogger({ level: 'silent' });
 const SECOND = 1000;
-const T0 = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
+// Behind the wall clock on purpose, as in escalation.test.ts.
+const T0 = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
 
 let database: TTestDatabase;
 let second: TDatabase | undefined;
