@@ -388,11 +388,23 @@ class DetectionContext {
     return findAll(regex, this.#text.slice(sentence.start, sentence.end), id, sentence.start)[0];
   }
 
+  /**
+   * A media cue in the span's clause ("a film where he kills himself"), or anywhere in its sentence when the
+   * span is quoted ("'I wanna die' is the chorus of that song"): quotation marks end a clause, not the quote's source.
+   */
   fictionIn(span: TRange): TFound | undefined {
-    const clause = rangeAt(this.#clauses, span.start);
-    return this.#all(this.#patterns.fiction).find(
-      (cue) => cue.start >= clause.start && cue.end <= clause.end,
-    );
+    const scope = this.#isQuoted(span)
+      ? rangeAt(this.#sentences, span.start)
+      : rangeAt(this.#clauses, span.start);
+    return this.#all(this.#patterns.fiction).find((cue) => cue.start >= scope.start && cue.end <= scope.end);
+  }
+
+  /** Whether the span sits between two quotation marks of its sentence. */
+  #isQuoted(span: TRange): boolean {
+    const sentence = rangeAt(this.#sentences, span.start);
+    const before = this.#text.lastIndexOf('"', span.start - 1);
+    const after = this.#text.indexOf('"', span.end);
+    return before >= sentence.start && after !== -1 && after < sentence.end;
   }
 
   /**

@@ -67,7 +67,8 @@ describe('safety net (en)', () => {
 
 describe('safety net (zh-CN)', () => {
   it.each<TRow>([
-    ['我现在就坐在天台边上', 'high'],
+    // v10: sitting at the roof's edge now is an act under way (self.net-standing-now), as in English.
+    ['我现在就坐在天台边上', 'imminent'],
     ['我在顶楼，今晚不下来了', 'imminent'],
     ['又用烟头烫了手背', 'concern'],
     ['药都攒好了', 'high'],
