@@ -102,6 +102,12 @@ const ZCrisisPatternsShape = z.strictObject({
   locale: z.string().min(2),
   version: z.number().int().positive(),
   /**
+   * What any of this file's rules needs in a message (its script, say): a message without it reads `none` at
+   * once, unread. Every message is read by every locale's rules, so this halves the cost of each. Must be true
+   * of every text a pattern can match.
+   */
+  reads: ZRegexSource.optional(),
+  /**
    * Named word lists (harm acts, means, targets, plan cues, farewells…), each usable as `{{NAME}}` in any regex
    * or macro, where it matches any one of its terms. The broad vocabulary lives here; the regexes say how the
    * pieces combine.
@@ -248,6 +254,8 @@ export interface TCompiledIntensifier {
 export interface TCrisisPatterns {
   locale: string;
   version: number;
+  /** A message this does not match is not read by these rules (see `reads` in the schema). */
+  reads: RegExp | undefined;
   sentenceBoundary: RegExp;
   clauseBoundary: RegExp;
   patterns: readonly TCompiledPattern[];
@@ -342,6 +350,7 @@ export function compileCrisisPatterns(data: unknown): TParseResult<TCrisisPatter
     value: {
       locale: doc.locale,
       version: doc.version,
+      reads: doc.reads === undefined ? undefined : compile(doc.reads),
       sentenceBoundary: compile(doc.boundaries.sentence),
       clauseBoundary: compile(doc.boundaries.clause),
       patterns: doc.patterns.map((pattern) => ({
@@ -524,6 +533,7 @@ function escapeTerm(term: string): string {
 function* regexFields(
   doc: z.output<typeof ZCrisisPatternsShape>,
 ): Generator<{ path: Array<string | number>; id?: string; source: string | string[] }> {
+  if (doc.reads !== undefined) yield { path: ['reads'], source: doc.reads };
   yield { path: ['boundaries', 'sentence'], source: doc.boundaries.sentence };
   yield { path: ['boundaries', 'clause'], source: doc.boundaries.clause };
   const lists: Array<[Array<string | number>, Array<{ id: string; regex: string | string[] }>]> = [

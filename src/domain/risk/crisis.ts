@@ -139,7 +139,7 @@ export function detectCrisis(text: string, patterns: TCrisisPatterns): TCrisisSi
     suppressed: [],
     normalisedText,
   };
-  if (normalisedText === '') return empty;
+  if (normalisedText === '' || (patterns.reads && normalisedText.search(patterns.reads) === -1)) return empty;
 
   const candidates: Array<{ pattern: TCompiledPattern; span: TFound }> = [];
   for (const pattern of patterns.patterns) {
