@@ -9,7 +9,8 @@ import { loadRiskData } from '../../../src/services/load-risk-data.ts';
  * context), against the issue's targets (see test/fixtures/crisis-corpus/README.md). Each round was written by
  * writers who saw neither the patterns, the model nor any corpus, and measured once per frozen version; the
  * figures below are kept as a ratchet: a change may do better, never worse. Rounds I and J have since been
- * tuned on (patterns v8, models v4), and round K too (patterns v9, models v5): their floors are in-sample.
+ * tuned on (patterns v8, models v4), round K (patterns v9, models v5) and round L (patterns v10, models v6):
+ * their floors are in-sample.
  */
 const { crisisPatterns, crisisModels } = loadRiskData();
 const RANK: Readonly<Record<TCrisisLevel, number>> = { none: 0, concern: 1, high: 2, imminent: 3 };
@@ -85,16 +86,32 @@ const ROUND_K_FLOOR = {
 /**
  * Round L: written after patterns v9 and models v5 were frozen, by two new writers who saw nothing of the
  * project (mostly short messages, several Englishes, third person, practical questions mixed with a crisis);
- * measured once, 2026-12-05. BLIND: never tuned on. Whoever tunes on it must have round M written.
+ * measured once, 2026-12-05. Blind figures, for the record (first and only blind run, v9 + v5): en 51 / 51 of 60
+ * imminent, ordinary 4 / 8 of 80; zh-CN 57 / 57, ordinary 0 / 2.
+ *
+ * IN-SAMPLE: patterns v10 and models v6 were tuned on round L (its lines are in the model's corpus,
+ * `round-l.tsv`), so the floors below are the figures after that tuning.
  */
-const ROUND_L_FIRST_RUN = {
-  en: { imminentHigh: 51, imminentAny: 51, noneHigh: 4, noneAny: 8 },
-  'zh-CN': { imminentHigh: 57, imminentAny: 57, noneHigh: 0, noneAny: 2 },
+const ROUND_L_FLOOR = {
+  en: { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 1 },
+  'zh-CN': { imminentHigh: 60, imminentAny: 60, noneHigh: 0, noneAny: 0 },
+} as const;
+
+/**
+ * Round M: written by two new writers who saw nothing of the project (briefs: city residents in several Englishes,
+ * crisis sentences buried among practical matters, indirect wording; WeChat-style Chinese with slang, dialect and
+ * voice-to-text run-ons), and read only after patterns v10 and models v6 were frozen; measured once,
+ * 2026-12-05. BLIND: never tuned on. Whoever tunes on it must have round N written.
+ */
+const ROUND_M_FIRST_RUN = {
+  en: { imminentHigh: 59, imminentAny: 60, noneHigh: 2, noneAny: 3 },
+  'zh-CN': { imminentHigh: 57, imminentAny: 57, noneHigh: 1, noneAny: 2 },
 } as const;
 
 /** Every round with its floor: blind first runs, and in-sample floors for the rounds tuned on since. */
 const ROUNDS = [
-  { round: 'L', file: 'blind-l', kind: 'blind, first run', floor: ROUND_L_FIRST_RUN },
+  { round: 'M', file: 'blind-m', kind: 'blind, first run', floor: ROUND_M_FIRST_RUN },
+  { round: 'L', file: 'blind-l', kind: 'in-sample since v10/v6', floor: ROUND_L_FLOOR },
   { round: 'K', file: 'blind-k', kind: 'in-sample since v9/v5', floor: ROUND_K_FLOOR },
   { round: 'J', file: 'blind-j', kind: 'in-sample since v8/v4', floor: ROUND_J_FLOOR },
   { round: 'I', file: 'blind-i', kind: 'in-sample since v8/v4', floor: ROUND_I_FLOOR },
