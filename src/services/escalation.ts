@@ -166,8 +166,9 @@ async function pageDueStep(
           workerId: person.id,
           escalationStep: step,
           isCrisis: level === 'imminent',
-          // Due when the step was decided, on the sweep's clock (not whatever the wall says by the insert).
-          notBefore: now,
+          // Due at once: when the step was decided, or by the sender's clock if that is earlier (a sweep run for
+          // a later time), never later than either.
+          notBefore: earliest(now, deps.outboxSender?.now() ?? new Date()),
           payload: {
             type: 'send',
             chatId: Number(person.telegramUserId),
@@ -360,4 +361,8 @@ export async function advanceAfterUnreachable(
     data: { escalationStep: next - 1, nextEscalationAt: input.now },
   });
   return count > 0;
+}
+
+function earliest(a: Date, b: Date): Date {
+  return a.getTime() <= b.getTime() ? a : b;
 }
