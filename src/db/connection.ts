@@ -7,8 +7,6 @@ import { parseDatabaseUrl } from './database-url.ts';
 import { claimDataDir, socketPathOf, type TOwnership } from './embedded-owner.ts';
 import { DatabaseBusyError } from './errors.ts';
 import { createPgMigrationAdapter, type TMigrationAdapterFactory } from './migration-adapters.ts';
-import { openPgliteFolder } from './pglite-cluster.ts';
-import { serveOnSocket } from './pglite-socket.ts';
 
 export type TDatabaseKind = 'pglite' | 'postgres';
 
@@ -135,6 +133,7 @@ export async function connectServedPglite(
   socketDir: string,
   options: { location?: string } = {},
 ): Promise<TDatabaseConnection> {
+  const { serveOnSocket } = await import('./pglite-socket.ts');
   const server = await serveOnSocket(pglite, socketPathOf(socketDir));
   const connection = connectSocket(socketDir, 'direct', async () => {
     await server.stop();
@@ -146,6 +145,8 @@ export async function connectServedPglite(
 async function openOwned(ownership: TOwnership, options: TOpenDatabaseOptions): Promise<TDatabaseConnection> {
   const { dataDir } = ownership;
   try {
+    // Loaded only for the embedded database: on PostgreSQL PGlite's modules are never held (about 37 MB).
+    const { openPgliteFolder } = await import('./pglite-cluster.ts');
     const pglite = await openPgliteFolder(dataDir);
     const served = await connectServedPglite(pglite, dataDir).catch(async (error: unknown) => {
       await pglite.close();

@@ -7,8 +7,6 @@ import type {
 } from '@prisma/driver-adapter-utils';
 import { ColumnTypeEnum, DriverAdapterError } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { createMemoryPglite } from './pglite-cluster.ts';
 import { quoteIdentifier, runAdminStatement, withDatabase } from './postgres-admin.ts';
 
 /**
@@ -71,6 +69,11 @@ async function connectPgShadow(config: pg.PoolConfig, closers: Set<TCloser>): Pr
 }
 
 async function connectPgliteShadow(closers: Set<TCloser>): Promise<SqlDriverAdapter> {
+  // Loaded here, not at start: a deployment on PostgreSQL never holds PGlite's modules (about 37 MB).
+  const [{ createMemoryPglite }, { PrismaPGlite }] = await Promise.all([
+    import('./pglite-cluster.ts'),
+    import('pglite-prisma-adapter'),
+  ]);
   const shadow = await createMemoryPglite();
   const close: TCloser = async () => {
     if (closers.delete(close)) await shadow.close();
