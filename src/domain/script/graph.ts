@@ -76,9 +76,24 @@ export function extremeRoute(
   return visit(from);
 }
 
-/** The most questions anyone starting at `from` (included) could still be asked. */
+const longestByScript = new WeakMap<TScript, Map<string, number>>();
+
+/**
+ * The most questions anyone starting at `from` (included) could still be asked. Worked out once per question
+ * of a script object (a parsed script never changes), not at every answer.
+ */
 export function longestRemaining(script: TScript, from: string): number {
-  return extremeRoute(script, from, () => 1, 'max');
+  let known = longestByScript.get(script);
+  if (!known) {
+    known = new Map();
+    longestByScript.set(script, known);
+  }
+  let longest = known.get(from);
+  if (longest === undefined) {
+    longest = extremeRoute(script, from, () => 1, 'max');
+    known.set(from, longest);
+  }
+  return longest;
 }
 
 /** Every question id reachable from `from`, `from` included, following all moves. */
