@@ -49,7 +49,8 @@ export function readAnswer(
   const typed = normalizeTyped(input);
   if (typed === '') return { ok: false, reason: 'empty' };
 
-  const matches = matchTyped(question, options, typed, locale, locales);
+  const direct = matchTyped(question, options, typed, locale, locales);
+  const matches = direct.length > 0 ? direct : matchButtonText(question, options, typed, locale, locales);
   if (matches.length === 1) return { ok: true, answer: { type: 'option', optionId: matches[0] as string } };
   if (matches.length > 1) return { ok: false, reason: 'ambiguous' };
   if (question.kind !== 'free_text') return { ok: false, reason: 'not_an_option' };
@@ -97,6 +98,25 @@ function matchTyped(
     if (ids.length > 0) return ids;
   }
   return [];
+}
+
+/**
+ * The words on a button typed out, its number and its label ("2 · Part of the time", as `screening.numbered`
+ * shows them): the option both name. Tried only when nothing else matched, so a label that starts with a
+ * number ("1-2 times") is still read as itself.
+ */
+function matchButtonText(
+  question: TQuestion,
+  options: readonly TOption[],
+  typed: string,
+  locale: string,
+  locales: readonly string[],
+): string[] {
+  const parts = /^(-?\d+)\s*[·.)、:：-]\s*(\S.*)$/u.exec(typed);
+  if (!parts) return [];
+  const byNumber = matchTyped(question, options, parts[1] as string, locale, locales);
+  const byLabel = matchTyped(question, options, parts[2] as string, locale, locales);
+  return byNumber.length === 1 && byLabel.length === 1 && byNumber[0] === byLabel[0] ? byNumber : [];
 }
 
 /** The normalised words that name `option` in `locale`: its label and aliases. */

@@ -36,6 +36,12 @@ describe('readAnswer', () => {
     ['g_channels', '1', 'en', 'not_tried'],
     ['g_channels', '5', 'en', 'failed_repeatedly'],
     ['g_channels', 'yes, and it went nowhere', 'en', 'failed'],
+    // a button's words typed out, its number and label as the button shows them
+    ['k6_on_edge', '2 · Part of the time', 'en', 'part_of_the_time'],
+    ['k6_on_edge', '0 · Never', 'en', 'never'],
+    ['asq_wish_dead', '1 · Yes', 'en', 'yes'],
+    ['asq_wish_dead', '2. No', 'en', 'no'],
+    ['g_channels', '1 · 没有尝试过', 'zh-CN', 'not_tried'],
     // free text with a quick reply
     ['closing', 'nothing', 'en', 'nothing'],
     ['closing', 'Nothing to add!', 'en', 'nothing'],
@@ -51,6 +57,8 @@ describe('readAnswer', () => {
     ['k6_on_edge', 'sometimes maybe', 'not_an_option'],
     ['asq_wish_dead', '3', 'not_an_option'],
     ['asq_wish_dead', '0', 'not_an_option'],
+    // a number and a label that name different options
+    ['asq_wish_dead', '2 · Yes', 'not_an_option'],
     ['g_channels', 'x'.repeat(3000), 'not_an_option'],
     ['closing', '  ', 'empty'],
     ['closing', 'x'.repeat(2001), 'too_long'],
