@@ -393,15 +393,13 @@ class DetectionContext {
    * span is quoted ("'I wanna die' is the chorus of that song"): quotation marks end a clause, not the quote's source.
    */
   fictionIn(span: TRange): TFound | undefined {
-    const scope = this.#isQuoted(span)
-      ? rangeAt(this.#sentences, span.start)
-      : rangeAt(this.#clauses, span.start);
+    const sentence = rangeAt(this.#sentences, span.start);
+    const scope = this.#isQuoted(span, sentence) ? sentence : rangeAt(this.#clauses, span.start);
     return this.#all(this.#patterns.fiction).find((cue) => cue.start >= scope.start && cue.end <= scope.end);
   }
 
   /** Whether the span sits between two quotation marks of its sentence. */
-  #isQuoted(span: TRange): boolean {
-    const sentence = rangeAt(this.#sentences, span.start);
+  #isQuoted(span: TRange, sentence: TRange): boolean {
     const before = this.#text.lastIndexOf('"', span.start - 1);
     const after = this.#text.indexOf('"', span.end);
     return before >= sentence.start && after !== -1 && after < sentence.end;

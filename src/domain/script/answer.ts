@@ -50,7 +50,7 @@ export function readAnswer(
   if (typed === '') return { ok: false, reason: 'empty' };
 
   const direct = matchTyped(question, options, typed, locale, locales);
-  const matches = direct.length > 0 ? direct : matchButtonText(question, options, typed, locale, locales);
+  const matches = direct.length > 0 ? direct : matchButtonText(question, typed, locale, locales);
   if (matches.length === 1) return { ok: true, answer: { type: 'option', optionId: matches[0] as string } };
   if (matches.length > 1) return { ok: false, reason: 'ambiguous' };
   if (question.kind !== 'free_text') return { ok: false, reason: 'not_an_option' };
@@ -107,15 +107,15 @@ function matchTyped(
  */
 function matchButtonText(
   question: TQuestion,
-  options: readonly TOption[],
   typed: string,
   locale: string,
   locales: readonly string[],
 ): string[] {
   const parts = /^(-?\d+)\s*[·.)、:：-]\s*(\S.*)$/u.exec(typed);
   if (!parts) return [];
-  const byNumber = matchTyped(question, options, parts[1] as string, locale, locales);
-  const byLabel = matchTyped(question, options, parts[2] as string, locale, locales);
+  const read = (part: string) => matchTyped(question, question.options, part, locale, locales);
+  const byNumber = read(parts[1] as string);
+  const byLabel = read(parts[2] as string);
   return byNumber.length === 1 && byLabel.length === 1 && byNumber[0] === byLabel[0] ? byNumber : [];
 }
 
