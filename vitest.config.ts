@@ -13,6 +13,7 @@ const PURE_TESTS = [
   'test/i18n.test.ts',
   'test/logger.test.ts',
   'test/reach-telegram.test.ts',
+  'test/telegram-fetch.test.ts',
   'test/server/server.test.ts',
   'test/db/database-url.test.ts',
   'test/services/data-keys.test.ts',

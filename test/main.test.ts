@@ -116,7 +116,8 @@ afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('npm start', () => {
+// Concurrent: each test waits mostly on its own child process (start-up, Telegram's retries), not on the CPU.
+describe.concurrent('npm start', () => {
   it('refuses to start without BOT_TOKEN: a clear message and exit code 2', async () => {
     const run = startBot({}, workDir);
     expect(await run.exited).toBe(2);
