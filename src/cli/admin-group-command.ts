@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { createGroup, listGroups, setGroupStatus, ZNewGroup } from '../services/groups.ts';
+import {
+  createGroup,
+  listGroups,
+  setGroupFacilitator,
+  setGroupStatus,
+  ZNewGroup,
+} from '../services/groups.ts';
 
 /** `admin group …`: support groups (group work). */
 
@@ -9,16 +15,20 @@ export const GROUP_USAGE = [
   '               --needs <theme,…> --capacity <n> --facilitator <id|name> [--closed]',
   '               [--name-zh <text> --description-zh <text> --meets-zh <text>]',
   '                             a support group, offered after a screening to residents whose answers show',
-  "                             one of its needs (the script's themes) in its language",
+  "                             one of its needs (the script's themes) in its language; --closed: never",
+  "                             offered, joined only on a worker's /refer",
   '  group list                 the groups, their status, members and waiting list',
   '  group pause|resume|archive <id>',
   '                             stop offering it (members kept), offer it again, or close it',
+  '  group set-facilitator <id> <worker id|name>',
+  "                             hand the group to another active worker: announcements and members' replies",
 ];
 
 export type TGroupAdminCommand =
   | { command: 'group-create'; input: unknown }
   | { command: 'group-list' }
-  | { command: 'group-status'; slug: string; status: 'active' | 'paused' | 'archived' };
+  | { command: 'group-status'; slug: string; status: 'active' | 'paused' | 'archived' }
+  | { command: 'group-facilitator'; slug: string; facilitator: string };
 
 const STATUS = { pause: 'paused', resume: 'active', archive: 'archived' } as const;
 
@@ -31,9 +41,15 @@ export function parseGroupAdminArgs(args: string[]): TGroupAdminCommand | string
     if (!slug || extra.length > 0) return `group ${sub} needs the group's id.`;
     return { command: 'group-status', slug, status: STATUS[sub] };
   }
+  if (sub === 'set-facilitator') {
+    const [slug, facilitator, ...extra] = rest;
+    if (!slug || !facilitator?.trim() || extra.length > 0)
+      return "group set-facilitator needs the group's id and the worker's id or name (quoted).";
+    return { command: 'group-facilitator', slug, facilitator };
+  }
   if (sub !== 'create')
     return sub === undefined
-      ? 'group needs create, list, pause, resume or archive.'
+      ? 'group needs create, list, pause, resume, archive or set-facilitator.'
       : `Unknown group command "${sub}".`;
   const { values } = parseArgs({
     args: rest,
@@ -96,6 +112,24 @@ export async function runGroupAdminCommand(
       return 2;
     }
     io.out(`Group ${command.slug} is ${command.status}.`);
+    return 0;
+  }
+  if (command.command === 'group-facilitator') {
+    const changed = await setGroupFacilitator(deps, {
+      slug: command.slug,
+      facilitator: command.facilitator,
+      actor: 'admin',
+      now,
+    });
+    if (changed.type === 'no-group') {
+      io.err(`No group "${command.slug}".`);
+      return 2;
+    }
+    if (changed.type === 'no-facilitator') {
+      io.err(`No single active worker "${command.facilitator}" (${changed.reason}).`);
+      return 2;
+    }
+    io.out(`Group ${command.slug} is run by worker ${changed.group.facilitatorId} from now on.`);
     return 0;
   }
   const parsed = ZNewGroup.safeParse(command.input);

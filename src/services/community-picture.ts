@@ -5,6 +5,7 @@ import {
   type TCommunityPicture,
   type TGroupCounts,
 } from '../domain/community/picture.ts';
+import { groupFigures } from '../domain/groups/figures.ts';
 import type { TCommunityTally, TScript } from '../domain/script/index.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 
@@ -59,7 +60,10 @@ export async function readCommunityPicture(
   );
 }
 
-/** The support groups' figures for the community picture, over its weeks (see `groupCounts`). */
+/**
+ * The support groups' figures for the community picture, over its weeks (see `groupFigures` for what counts,
+ * `groupCounts` for the suppressed cells).
+ */
 export async function readGroupCounts(
   deps: { prisma: PrismaClient },
   input: { weeks: readonly string[] },
@@ -68,38 +72,13 @@ export async function readGroupCounts(
   const since = new Date(`${input.weeks[0] ?? '1970-01-01'}T00:00:00Z`);
   const [groups, memberships, offers, events] = await Promise.all([
     db.supportGroup.findMany({ where: { status: { not: 'archived' } }, orderBy: { id: 'asc' } }),
-    db.groupMembership.findMany({ select: { groupId: true, residentId: true, status: true } }),
-    db.groupOffer.findMany({ select: { groupId: true, residentId: true } }),
+    db.groupMembership.findMany({ select: { groupId: true, status: true } }),
+    db.groupOffer.findMany({ select: { groupId: true, acceptedAt: true } }),
     db.caseEvent.findMany({
       where: { type: { in: ['group.joined', 'group.left'] }, createdAt: { gte: since } },
       select: { type: true, detail: true, createdAt: true },
     }),
   ]);
-  return groupCounts(
-    groups.map((group) => {
-      const offeredTo = offers.filter((offer) => offer.groupId === group.id);
-      return {
-        id: group.id,
-        slug: group.slug,
-        members: memberships.filter((row) => row.groupId === group.id && row.status === 'member').length,
-        offered: offeredTo.length,
-        accepted: offeredTo.filter((offer) =>
-          memberships.some((row) => row.groupId === group.id && row.residentId === offer.residentId),
-        ).length,
-      };
-    }),
-    events.flatMap((event) => {
-      const groupId = (event.detail as { groupId?: unknown } | null)?.groupId;
-      return typeof groupId === 'number'
-        ? [
-            {
-              groupId,
-              type: event.type === 'group.joined' ? ('joined' as const) : ('left' as const),
-              at: event.createdAt,
-            },
-          ]
-        : [];
-    }),
-    input.weeks,
-  );
+  const figures = groupFigures({ groups, memberships, offers, events });
+  return groupCounts(figures.groups, figures.moves, input.weeks);
 }

@@ -5,7 +5,7 @@ import { type OutboxMessage, Prisma, type PrismaClient } from '../generated/pris
 import { recordCaseEvents } from './audit.ts';
 import { forgetOpenCases, OPEN_CASE_STATUSES } from './cases.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { eraseGroupTraces } from './groups.ts';
+import { eraseGroupTraces } from './group-leaving.ts';
 import {
   enqueueOutbox,
   leaveNoTraceIn,
@@ -104,7 +104,8 @@ export async function eraseResident(
   // nor does one of what this same update answers them.
   await db.outboxMessage.deleteMany({ where: { lane: residentLane(input.residentId) } });
   leaveNoTraceIn(residentLane(input.residentId));
-  await eraseGroupTraces(deps, input.residentId);
+  // Their places go to the waiting list, and their replies to a facilitator go too.
+  await eraseGroupTraces(deps, { residentIds: [input.residentId], actor: 'resident', now });
   await db.resident.deleteMany({ where: { id: input.residentId } });
   // The pseudonym alone, so that restoring an older backup does not bring them back (`admin erasures`).
   await db.erasure.createMany({

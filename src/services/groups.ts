@@ -6,11 +6,10 @@ import { groupsToOffer } from '../domain/groups/matching.ts';
 import type { PrismaClient, SupportGroup } from '../generated/prisma/client.ts';
 import { LOCALES } from '../i18n.ts';
 import { recordAuditAction } from './audit.ts';
-import { workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
-import { enqueueOutbox, residentLane, type TButton, type TOutboxSender } from './outbox.ts';
+import { enqueueOutbox, type TButton, type TOutboxSender } from './outbox.ts';
 import { residentChatIdOf, residentLocaleOf } from './resident-chat.ts';
-import { findWorkerByRef, workerActor, workerChatId } from './workers.ts';
+import { findWorkerByRef, workerActor } from './workers.ts';
 
 /** A text in each language the group is described in. */
 const ZTexts = z
@@ -30,6 +29,7 @@ export const ZNewGroup = z.strictObject({
   locale: z.enum(LOCALES),
   capacity: z.int().min(1).max(500),
   facilitator: z.string().trim().min(1).max(100),
+  /** Open: offered after screenings and cases. Closed: never offered, joined only on a worker's `/refer`. */
   isOpen: z.boolean().default(true),
 });
 export type TNewGroup = z.input<typeof ZNewGroup>;
@@ -133,6 +133,41 @@ export async function setGroupStatus(
   return count > 0;
 }
 
+export type TSetFacilitatorOutcome =
+  | { type: 'changed'; group: SupportGroup }
+  | { type: 'no-group' }
+  | { type: 'no-facilitator'; reason: 'unknown' | 'ambiguous' | 'inactive' };
+
+/**
+ * Hands a group to another facilitator (an active worker): announcements are theirs from now on, and members'
+ * replies — even to an announcement the previous facilitator sent — reach them. Audited.
+ *
+ * @example
+ * await setGroupFacilitator(deps, { slug: 'housing', facilitator: 'Fay Okonkwo', actor: 'admin', now });
+ */
+export async function setGroupFacilitator(
+  deps: TGroupDeps,
+  input: { slug: string; facilitator: string; actor: string; now: Date },
+): Promise<TSetFacilitatorOutcome> {
+  const db = currentClient(deps.prisma);
+  const group = await db.supportGroup.findUnique({ where: { slug: input.slug } });
+  if (!group) return { type: 'no-group' };
+  const found = await findWorkerByRef(deps.prisma, input.facilitator);
+  if (found.type !== 'found') return { type: 'no-facilitator', reason: found.type };
+  if (!found.worker.isActive) return { type: 'no-facilitator', reason: 'inactive' };
+  const changed = await db.supportGroup.update({
+    where: { id: group.id },
+    data: { facilitatorId: found.worker.id },
+  });
+  await recordAuditAction(deps, {
+    type: 'group.facilitator-changed',
+    actor: input.actor,
+    now: input.now,
+    detail: { groupId: group.id, from: group.facilitatorId, to: found.worker.id },
+  });
+  return { type: 'changed', group: changed };
+}
+
 /** Every group with how many members and waiting, oldest first. */
 export async function listGroups(
   deps: TGroupDeps,
@@ -194,7 +229,12 @@ export type TJoinOutcome =
 
 /**
  * "Join": a member while there is room, else on the waiting list. Recorded with its time and a handle the
- * facilitator sees instead of any name.
+ * facilitator sees instead of any name, and on the offer (`acceptedAt`, kept when they leave) for the
+ * community picture's "offers accepted".
+ *
+ * Only a group they were offered and did not turn down, and that is active: a button's data can be forged,
+ * the offer cannot. A closed group is joined only on a worker's `/refer` (it is never offered after a
+ * screening or a case).
  */
 export async function joinGroup(
   deps: TGroupDeps,
@@ -210,6 +250,11 @@ export async function joinGroup(
     where: { groupId_residentId: { groupId: group.id, residentId: input.residentId } },
   });
   if (existing) return { type: 'already', group: offerOf(group, input.locale) };
+  const offer = await db.groupOffer.findUnique({
+    where: { groupId_residentId: { groupId: group.id, residentId: input.residentId } },
+  });
+  if (!offer || offer.declinedAt !== null || (!group.isOpen && offer.referredAt === null))
+    return { type: 'unavailable' };
   const members = await db.groupMembership.count({ where: { groupId: group.id, status: 'member' } });
   const status = members < group.capacity ? 'member' : 'waiting';
   await db.groupMembership.create({
@@ -221,7 +266,12 @@ export async function joinGroup(
       joinedAt: input.now,
     },
   });
-  // For the community picture: the group and the time, nobody's identity.
+  await db.groupOffer.update({
+    where: { groupId_residentId: { groupId: group.id, residentId: input.residentId } },
+    data: { acceptedAt: input.now },
+  });
+  // For the community picture: the group and the time, nobody's identity. A place on the waiting list is not
+  // a membership begun: its promotion is counted when it comes (see `fillFreedPlaces`).
   await recordAuditAction(deps, {
     type: 'group.joined',
     actor: 'resident',
@@ -236,15 +286,9 @@ export async function declineGroup(
   deps: TGroupDeps,
   input: { residentId: string; groupId: number; now: Date },
 ): Promise<void> {
-  await currentClient(deps.prisma).groupOffer.upsert({
-    where: { groupId_residentId: { groupId: input.groupId, residentId: input.residentId } },
-    create: {
-      groupId: input.groupId,
-      residentId: input.residentId,
-      offeredAt: input.now,
-      declinedAt: input.now,
-    },
-    update: { declinedAt: input.now },
+  await currentClient(deps.prisma).groupOffer.updateMany({
+    where: { groupId: input.groupId, residentId: input.residentId },
+    data: { declinedAt: input.now },
   });
 }
 
@@ -252,7 +296,7 @@ export async function declineGroup(
 export async function groupsOf(
   deps: TGroupDeps,
   input: { residentId: string; locale: string },
-): Promise<Array<TGroupOffer & { status: string }>> {
+): Promise<Array<TGroupOffer & { status: string; hasEnded: boolean }>> {
   const db = currentClient(deps.prisma);
   const memberships = await db.groupMembership.findMany({ where: { residentId: input.residentId } });
   if (memberships.length === 0) return [];
@@ -261,49 +305,16 @@ export async function groupsOf(
   });
   return memberships.flatMap((membership) => {
     const group = groups.find((candidate) => candidate.id === membership.groupId);
-    return group ? [{ ...offerOf(group, input.locale), status: membership.status }] : [];
+    return group
+      ? [
+          {
+            ...offerOf(group, input.locale),
+            status: membership.status,
+            hasEnded: group.status === 'archived',
+          },
+        ]
+      : [];
   });
-}
-
-/**
- * Leaving erases the membership. A place freed goes to the first on the waiting list, who is told (in their
- * language, through the outbox) when they can still be reached.
- */
-export async function leaveGroup(
-  deps: TGroupDeps & { protector: TDataProtector; i18n: i18n; outboxSender?: TOutboxSender },
-  input: { residentId: string; groupId: number; now: Date },
-): Promise<boolean> {
-  const db = currentClient(deps.prisma);
-  const left = await db.groupMembership.deleteMany({
-    where: { groupId: input.groupId, residentId: input.residentId },
-  });
-  if (left.count === 0) return false;
-  await recordAuditAction(deps, {
-    type: 'group.left',
-    actor: 'resident',
-    now: input.now,
-    detail: { groupId: input.groupId },
-  });
-  const next = await db.groupMembership.findFirst({
-    where: { groupId: input.groupId, status: 'waiting' },
-    orderBy: { joinedAt: 'asc' },
-  });
-  const group = await db.supportGroup.findUnique({ where: { id: input.groupId } });
-  if (!next || !group) return true;
-  const members = await db.groupMembership.count({ where: { groupId: group.id, status: 'member' } });
-  if (members >= group.capacity) return true;
-  await db.groupMembership.update({ where: { id: next.id }, data: { status: 'member' } });
-  const resident = await db.resident.findUnique({ where: { id: next.residentId } });
-  const chatId = residentChatIdOf(deps.protector, resident);
-  if (chatId !== undefined) {
-    const locale = residentLocaleOf(resident);
-    const t = deps.i18n.getFixedT(locale, 'bot');
-    await enqueueOutbox(deps, {
-      kind: 'resident-notice',
-      payload: { type: 'send', chatId, text: t('groups.place_free', { group: offerOf(group, locale).name }) },
-    });
-  }
-  return true;
 }
 
 export type TAnnounceOutcome =
@@ -337,10 +348,11 @@ export async function announceToGroup(
     }
     const locale = residentLocaleOf(resident);
     const t = deps.i18n.getFixedT(locale, 'bot');
-    // The facilitator on the row: a member's reply to it reaches them (see `relayGroupReply`).
+    // The group on the row: a member's reply to it reaches its facilitator, labelled with it (`relayGroupReply`).
     await enqueueOutbox(deps, {
       kind: 'relay-to-resident',
       workerId: group.facilitatorId,
+      group: { groupId: group.id },
       payload: {
         type: 'send',
         chatId,
@@ -355,61 +367,6 @@ export async function announceToGroup(
     detail: { groupId: group.id, members: members.length },
   });
   return { type: 'announced', members: members.length - unreachable, unreachable };
-}
-
-/** `/delete`: every membership and offer of the resident goes. */
-export async function eraseGroupTraces(deps: TGroupDeps, residentId: string): Promise<void> {
-  const db = currentClient(deps.prisma);
-  await db.groupMembership.deleteMany({ where: { residentId } });
-  await db.groupOffer.deleteMany({ where: { residentId } });
-}
-
-export type TGroupReplyOutcome = { type: 'relayed'; groupId: number } | { type: 'not-a-group-message' };
-
-/**
- * A member's reply to a group announcement: to the group's facilitator alone, through the bot, under the
- * member's handle — never their name, account or Telegram id; the other members never see it. The message
- * it answers is found by the id Telegram gave it in the member's chat (the outbox row, which names the
- * facilitator). Stored only as a sealed outbox payload, like a relay.
- */
-export async function relayGroupReply(
-  deps: TGroupDeps & { protector: TDataProtector; i18n: i18n; outboxSender?: TOutboxSender },
-  input: { residentId: string; replyToMessageId: number; text: string },
-): Promise<TGroupReplyOutcome> {
-  const db = currentClient(deps.prisma);
-  const announcement = await db.outboxMessage.findFirst({
-    where: {
-      lane: residentLane(input.residentId),
-      sentMessageId: input.replyToMessageId,
-      kind: 'relay-to-resident',
-      caseId: null,
-      workerId: { not: null },
-    },
-    select: { workerId: true },
-  });
-  if (!announcement?.workerId) return { type: 'not-a-group-message' };
-  const memberships = await db.groupMembership.findMany({
-    where: { residentId: input.residentId, status: 'member' },
-    orderBy: { joinedAt: 'desc' },
-  });
-  const groups = await db.supportGroup.findMany({
-    where: { id: { in: memberships.map((row) => row.groupId) }, facilitatorId: announcement.workerId },
-  });
-  const membership = memberships.find((row) => groups.some((group) => group.id === row.groupId));
-  const group = groups.find((candidate) => candidate.id === membership?.groupId);
-  const facilitator = await db.worker.findUnique({ where: { id: announcement.workerId } });
-  if (!membership || !group || !facilitator?.isActive) return { type: 'not-a-group-message' };
-  const t = workerTexts(deps, facilitator.locale);
-  await enqueueOutbox(deps, {
-    kind: 'relay-to-worker',
-    workerId: facilitator.id,
-    payload: {
-      type: 'send',
-      chatId: workerChatId(facilitator),
-      text: t('groups.member_reply', { slug: group.slug, handle: membership.handle, text: input.text }),
-    },
-  });
-  return { type: 'relayed', groupId: group.id };
 }
 
 export type TReferOutcome =
@@ -447,10 +404,11 @@ export async function referToGroup(
   ]);
   if (membership) return { type: 'already-member' };
   if (offer?.declinedAt) return { type: 'declined' };
+  // A referral opens a closed group too (see `joinGroup`).
   await db.groupOffer.upsert({
     where: { groupId_residentId: { groupId: group.id, residentId: resident.id } },
-    create: { groupId: group.id, residentId: resident.id, offeredAt: input.now },
-    update: { offeredAt: input.now },
+    create: { groupId: group.id, residentId: resident.id, offeredAt: input.now, referredAt: input.now },
+    update: { offeredAt: input.now, referredAt: input.now },
   });
   const locale = residentLocaleOf(resident);
   await enqueueOutbox(deps, {

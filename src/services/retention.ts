@@ -3,6 +3,7 @@ import { currentClient, runUnitOfWork } from '../db/unit-of-work.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { OPEN_CASE_STATUSES } from './cases.ts';
 import { anonymiseCases, type TEraseResidentDeps } from './erase-resident.ts';
+import { eraseGroupTraces } from './group-leaving.ts';
 import { residentLane } from './outbox.ts';
 
 /** Telegram stops delivering an update again within a day; a week of ids is plenty to spot a repeat. */
@@ -20,6 +21,8 @@ export type TPurgeResult = {
   /** Residents with nothing left to keep: their record, screenings and conversation state. */
   residents: number;
   screenings: number;
+  /** Group memberships ended: of residents purged, or left behind by a resident no longer held. */
+  groupMemberships: number;
   /** Messages delivered (or given up on) long ago that belong to no case. */
   outbox: number;
   processedUpdates: number;
@@ -47,6 +50,7 @@ export async function purgeExpired(
     messagesBlanked: 0,
     residents: 0,
     screenings: 0,
+    groupMemberships: 0,
     outbox: 0,
     processedUpdates: 0,
   };
@@ -77,16 +81,19 @@ export async function purgeExpired(
   }
 
   // Nothing of theirs is recent or open: no case linked any more (closed ones were just anonymised), no
-  // screening since the cutoff, no change to their record since. Checked again as they are deleted, so a
-  // resident who writes in the meantime is kept.
-  const dormant: Prisma.ResidentWhereInput = {
+  // screening since the cutoff, no change to their record since, and in no support group. A member of a
+  // group (or one on its waiting list) is not dormant: they still get its announcements and may answer
+  // them, however long ago they last wrote. Checked again as they are deleted, so a resident who writes (or
+  // joins) in the meantime is kept.
+  const dormantNow = async (): Promise<Prisma.ResidentWhereInput> => ({
     updatedAt: { lt: cutoff },
     cases: { none: {} },
     screenings: { none: { OR: [{ startedAt: { gte: cutoff } }, { completedAt: { gte: cutoff } }] } },
-  };
+    id: { notIn: await groupMembersOf(deps) },
+  });
   for (;;) {
     const candidates = await deps.prisma.resident.findMany({
-      where: dormant,
+      where: await dormantNow(),
       select: { id: true },
       take: BATCH,
     });
@@ -95,11 +102,18 @@ export async function purgeExpired(
       const db = currentClient(deps.prisma);
       const locked = await db.$queryRaw<Array<{ id: string }>>`
         SELECT id FROM "Resident" WHERE id IN (${Prisma.join(candidates.map((r) => r.id))}) FOR UPDATE`;
+      const dormant = await dormantNow();
       const still = await db.resident.findMany({
-        where: { ...dormant, id: { in: locked.map((r) => r.id) } },
+        where: { AND: [dormant, { id: { in: locked.map((r) => r.id) } }] },
         select: { id: true },
       });
       const ids = still.map((r) => r.id);
+      // As `/delete` does: their offers (and any membership that raced in) go, places freed to the waiting list.
+      result.groupMemberships += await eraseGroupTraces(deps, {
+        residentIds: ids,
+        actor: 'system',
+        now: input.now,
+      });
       const { count } = await db.screening.deleteMany({ where: { residentId: { in: ids } } });
       result.screenings += count;
       await db.botSession.deleteMany({ where: { key: { in: ids.map(conversationStorageKey) } } });
@@ -108,6 +122,20 @@ export async function purgeExpired(
       result.residents += ids.length;
     });
   }
+
+  // Memberships whose resident is no longer held (erased before group erasure reached every way out) hold
+  // places and count as members: they go the same way, their places to the waiting list.
+  const orphans = await deps.prisma.$queryRaw<Array<{ residentId: string }>>`
+    SELECT DISTINCT m."residentId" FROM "GroupMembership" m
+    WHERE NOT EXISTS (SELECT 1 FROM "Resident" r WHERE r.id = m."residentId")`;
+  if (orphans.length > 0)
+    await inTransaction(deps, async () => {
+      result.groupMemberships += await eraseGroupTraces(deps, {
+        residentIds: orphans.map((row) => row.residentId),
+        actor: 'system',
+        now: input.now,
+      });
+    });
 
   // A resident who comes back keeps their record, but not the answers of screenings long over whose cases
   // (if any) are gone.
@@ -133,4 +161,13 @@ export async function purgeExpired(
 
 function inTransaction(deps: TEraseResidentDeps, work: () => Promise<void>): Promise<void> {
   return runUnitOfWork(deps.prisma, work, TRANSACTION_OPTIONS);
+}
+
+/** The residents in a support group (members or waiting): never dormant (see `purgeExpired`). */
+async function groupMembersOf(deps: TEraseResidentDeps): Promise<string[]> {
+  const rows = await currentClient(deps.prisma).groupMembership.findMany({
+    select: { residentId: true },
+    distinct: ['residentId'],
+  });
+  return rows.map((row) => row.residentId);
 }

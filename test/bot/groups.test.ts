@@ -1,16 +1,24 @@
+import type { Update } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK } from '../../src/bot/keyboards.ts';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
+import { DEFAULT_ESCALATION_POLICY } from '../../src/domain/escalation/index.ts';
 import { createI18n } from '../../src/i18n.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServer } from '../../src/server/index.ts';
+import { createAdminToken } from '../../src/services/admin-tokens.ts';
+import { offerGroups } from '../../src/services/groups.ts';
+import { openOutboxPayload } from '../../src/services/outbox.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { botTexts, createResident, sentMessageId } from '../helpers/journey.ts';
 import { deliverOutbox } from '../helpers/outbox.ts';
-import { messageUpdate } from '../helpers/updates.ts';
+import { messageUpdate, type TPerson } from '../helpers/updates.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
 
 /** Group work: groups offered after a screening by needs and language, joined with consent, announced to, left. */
 const en = botTexts('en');
+const zh = botTexts('zh-CN');
 const w = createI18n().getFixedT('en', 'worker');
 
 let app: TTestApp;
@@ -90,6 +98,77 @@ async function screened(id: number) {
 
 function offerOf(texts: readonly string[]) {
   return texts.filter((text) => text.startsWith('A group that may help:'));
+}
+
+/** A group for these tests, run by Fay, that no screening's needs match (so it is offered to no one). */
+async function quietGroup(slug: string, options: { capacity?: number; isClosed?: boolean } = {}) {
+  const made = await admin([
+    'group',
+    'create',
+    '--slug',
+    slug,
+    '--locale',
+    'en',
+    '--name',
+    `Circle ${slug}`,
+    '--description',
+    'A quiet circle.',
+    '--meets',
+    'Online, Sundays',
+    '--needs',
+    'quiet_circle',
+    '--capacity',
+    String(options.capacity ?? 10),
+    '--facilitator',
+    String((await fay.worker()).id),
+    ...(options.isClosed ? ['--closed'] : []),
+  ]);
+  expect(made.code).toBe(0);
+  return app.prisma.supportGroup.findUniqueOrThrow({ where: { slug } });
+}
+
+/** Setup only: the group offered to the resident (as a screening's end would), so that Join is theirs to press. */
+async function offered(residentId: string, groupId: number) {
+  await app.prisma.groupOffer.create({ data: { groupId, residentId, offeredAt: new Date() } });
+}
+
+/** A message from `person` replying to the bot's message `messageId` in their chat. */
+function replyUpdate(person: TPerson, messageId: number, text: string, username?: string): Update {
+  const update = messageUpdate(person, {
+    text,
+    reply_to_message: {
+      message_id: messageId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: person.id, type: 'private' },
+      from: { id: app.api.botInfo.id, is_bot: true, first_name: 'Bridgeline' },
+      text: '…',
+    },
+  });
+  if (username && update.message?.from) update.message.from.username = username;
+  return update;
+}
+
+/** A case for the resident, opened by their "Talk to a worker" (waiting); claimed by `claimer` when given. */
+async function caseFor(resident: ReturnType<typeof createResident>, claimer?: TStaff) {
+  await resident.press(CALLBACK.talkToWorker, 1);
+  const row = await app.prisma.case.findFirstOrThrow({
+    where: { residentId: resident.residentId, status: { in: ['waiting', 'claimed'] } },
+  });
+  if (claimer) {
+    const worker = await claimer.worker();
+    await app.prisma.case.update({
+      where: { id: row.id },
+      data: { status: 'claimed', claimedById: worker.id },
+    });
+    await app.prisma.worker.update({ where: { id: worker.id }, data: { activeCaseId: row.id } });
+  }
+  return row.id;
+}
+
+function membershipOf(residentId: string, groupId: number) {
+  return app.prisma.groupMembership.findUniqueOrThrow({
+    where: { groupId_residentId: { groupId, residentId } },
+  });
 }
 
 describe(describeDatabase('support groups'), () => {
@@ -325,5 +404,342 @@ describe(describeDatabase('support groups'), () => {
     expect(offerOf(told).map((text) => text.split('\n')[0])).toEqual([
       'A group that may help: Still waiting for an answer',
     ]);
+  });
+
+  it('a reply to an announcement reaches the facilitator alone whatever cases the member has, sealed; /delete erases it and frees the place', async () => {
+    const circle = await quietGroup('circle', { capacity: 2 });
+    const circleB = await quietGroup('circle-b');
+    const gia = createResident(app, { id: 98_010, languageCode: 'en', firstName: 'Gia' });
+    const hal = createResident(app, { id: 98_011, languageCode: 'en', firstName: 'Hal' });
+    const ivy = createResident(app, { id: 98_012, languageCode: 'en', firstName: 'Ivy' });
+    for (const resident of [gia, hal, ivy]) {
+      await resident.consent();
+      await offered(resident.residentId, circle.id);
+    }
+    const joining = new Date();
+    for (const resident of [gia, hal, ivy]) await resident.press(CALLBACK.joinGroup(circle.id), 1);
+    expect(ivy.read().at(-1)).toBe(en('groups.waiting', { group: 'Circle circle' }));
+    // Joined with its time; Gia joins a second group of Fay's later.
+    for (const resident of [gia, hal]) {
+      const joinedAt = (await membershipOf(resident.residentId, circle.id)).joinedAt.getTime();
+      expect(joinedAt).toBeGreaterThanOrEqual(joining.getTime() - 1000);
+      expect(joinedAt).toBeLessThanOrEqual(Date.now());
+    }
+    await offered(gia.residentId, circleB.id);
+    await gia.press(CALLBACK.joinGroup(circleB.id), 1);
+    // Gia's case waits for a worker; Hal's is claimed by Otto.
+    const giaCase = await caseFor(gia);
+    const halCase = await caseFor(hal, other);
+    expect(
+      (
+        await app.prisma.case.findMany({ where: { id: { in: [giaCase, halCase] } }, orderBy: { id: 'asc' } })
+      ).map((row) => row.status),
+    ).toEqual(['waiting', 'claimed']);
+    await deliverOutbox(app);
+    for (const person of [gia, hal, ivy, fay, other]) person.read();
+
+    await fay.send('/announce circle Next week we meet at the library.');
+    expect(fay.read()).toEqual([w('groups.announced', { members: 2, slug: 'circle' })]);
+    await fay.send('/announce circle-b Circle B news.');
+    fay.read();
+    await deliverOutbox(app);
+    const said = en('groups.announcement', {
+      group: 'Circle circle',
+      text: 'Next week we meet at the library.',
+    });
+    expect(gia.read()).toEqual([
+      said,
+      en('groups.announcement', { group: 'Circle circle-b', text: 'Circle B news.' }),
+    ]);
+    expect(hal.read()).toEqual([said]);
+    expect(ivy.read()).toEqual([]);
+    const handles = await Promise.all(
+      [gia, hal].map(async (r) => (await membershipOf(r.residentId, circle.id)).handle),
+    );
+    // Members never see each other: nothing sent to one names another.
+    for (const [index, resident] of [gia, hal].entries()) {
+      const peer = [gia, hal][1 - index];
+      const toThem = app.api.textsTo(resident.person.id).join('\n');
+      for (const mark of [peer?.person.firstName, String(peer?.person.id), handles[1 - index]])
+        expect(toThem).not.toContain(mark);
+    }
+
+    // Gia, whose case waits, answers the first group's announcement: Fay alone gets it, labelled with that group.
+    const kept = await app.prisma.caseMessage.count({ where: { caseId: giaCase } });
+    await app.send(replyUpdate(gia.person, sentMessageId(app, 98_010, said), 'Gia will bring tea.'));
+    expect(gia.read()).toEqual([en('groups.reply_sent')]);
+    // Hal, whose case Otto holds, answers it too: Fay gets it, Otto does not.
+    await app.send(replyUpdate(hal.person, sentMessageId(app, 98_011, said), 'Hal words for Fay.'));
+    expect(hal.read()).toEqual([en('groups.reply_sent')]);
+    await deliverOutbox(app);
+    expect(fay.read()).toEqual([
+      w('groups.member_reply', { slug: 'circle', handle: handles[0], text: 'Gia will bring tea.' }),
+      w('groups.member_reply', { slug: 'circle', handle: handles[1], text: 'Hal words for Fay.' }),
+    ]);
+    expect(other.read()).toEqual([]);
+    expect(await app.prisma.caseMessage.count({ where: { caseId: giaCase } })).toBe(kept);
+
+    // Stored sealed, linked to Hal's membership.
+    const halMembership = await membershipOf(hal.residentId, circle.id);
+    const [stored] = await app.prisma.outboxMessage.findMany({
+      where: { groupMembershipId: halMembership.id },
+    });
+    expect(stored?.payloadSealed).not.toContain('Hal words');
+    expect(JSON.stringify(openOutboxPayload(app.protector, stored?.payloadSealed ?? ''))).toContain(
+      'Hal words',
+    );
+
+    // Hal erases everything: the reply's row goes, Fay's copy is blanked, his place goes to Ivy.
+    await hal.send('/delete');
+    await hal.press(CALLBACK.deleteYes);
+    await deliverOutbox(app);
+    const rows = await app.prisma.outboxMessage.findMany({
+      select: { payloadSealed: true, groupMembershipId: true },
+    });
+    expect(rows.filter((row) => row.groupMembershipId === halMembership.id)).toEqual([]);
+    expect(
+      rows.some((row) =>
+        JSON.stringify(openOutboxPayload(app.protector, row.payloadSealed)).includes('Hal words'),
+      ),
+    ).toBe(false);
+    expect(
+      app.api
+        .callsOf('editMessageText')
+        .some(
+          (call) => call.payload.chat_id === fay.person.id && call.payload.text === w('groups.reply_erased'),
+        ),
+    ).toBe(true);
+    expect(await membershipOf(ivy.residentId, circle.id)).toMatchObject({ status: 'member' });
+    expect(ivy.read()).toEqual([en('groups.place_free', { group: 'Circle circle' })]);
+    const moves = await app.prisma.caseEvent.findMany({
+      where: { type: { in: ['group.left', 'group.joined'] }, createdAt: { gte: joining } },
+      orderBy: { id: 'asc' },
+    });
+    expect(moves.slice(-2).map((event) => [event.type, event.detail])).toEqual([
+      ['group.left', { groupId: circle.id, status: 'member' }],
+      ['group.joined', { groupId: circle.id, status: 'member', promoted: true }],
+    ]);
+  });
+
+  it('joins only on an offer not declined; a closed group on /refer alone; paused: not offered nor joinable; archived: ended', async () => {
+    const circleB = await app.prisma.supportGroup.findUniqueOrThrow({ where: { slug: 'circle-b' } });
+    const jo = createResident(app, { id: 98_013, languageCode: 'en', firstName: 'Jo' });
+    await jo.consent();
+    jo.read();
+    // Button data sent without an offer (forged): nothing joined.
+    await jo.press(CALLBACK.joinGroup(circleB.id), 1);
+    expect(jo.read()).toEqual([en('groups.unavailable')]);
+    const closed = await quietGroup('circle-closed', { isClosed: true });
+    await offered(jo.residentId, closed.id);
+    await jo.press(CALLBACK.joinGroup(closed.id), 1);
+    expect(jo.read()).toEqual([en('groups.unavailable')]);
+    expect(await app.prisma.groupMembership.count({ where: { residentId: jo.residentId } })).toBe(0);
+
+    // Fay refers Jo (her case): the closed group opens to Jo.
+    await caseFor(jo, fay);
+    await deliverOutbox(app);
+    jo.read();
+    fay.read();
+    await fay.send('/refer circle-closed');
+    await deliverOutbox(app);
+    expect(jo.read()[0]).toContain('A group that may help: Circle circle-closed');
+    await jo.press(CALLBACK.joinGroup(closed.id));
+    expect(jo.read()).toEqual([en('groups.joined', { group: 'Circle circle-closed' })]);
+
+    // "Not now" to a referral is remembered: not referred again, and its button cannot be pressed after.
+    const circleC = await quietGroup('circle-c');
+    await fay.send('/refer circle-c');
+    await deliverOutbox(app);
+    jo.read();
+    await jo.press(CALLBACK.declineGroup(circleC.id));
+    expect(jo.read()).toEqual([en('groups.declined')]);
+    fay.read();
+    await fay.send('/refer circle-c');
+    expect(fay.read()).toEqual([w('groups.refer_declined', { slug: 'circle-c', id: '' })]);
+    await jo.press(CALLBACK.joinGroup(circleC.id), 1);
+    expect(jo.read()).toEqual([en('groups.unavailable')]);
+
+    // Paused: offered to nobody, joined by nobody, even on an offer made before.
+    const needs = { residentId: jo.residentId, needs: ['quiet_circle'], locale: 'en', now: new Date() };
+    expect((await offerGroups(app, needs)).map((group) => group.slug)).toContain('circle-b');
+    expect((await admin(['group', 'pause', 'circle-b'])).code).toBe(0);
+    expect((await offerGroups(app, needs)).map((group) => group.slug)).not.toContain('circle-b');
+    await fay.send('/refer circle-b');
+    expect(fay.read()).toEqual([w('groups.refer_no_group', { slug: 'circle-b', id: '' })]);
+    await jo.press(CALLBACK.joinGroup(circleB.id), 1);
+    expect(jo.read()).toEqual([en('groups.unavailable')]);
+
+    // Archived: no more announcements; its members see it as ended.
+    expect((await admin(['group', 'archive', 'circle-b'])).code).toBe(0);
+    await fay.send('/announce circle-b Still there?');
+    expect(fay.read()).toEqual([w('groups.announce_no_group', { slug: 'circle-b' })]);
+
+    // Resolving Jo's case with groups when none fits: Fay is told nothing was offered.
+    const joCase = await app.prisma.case.findFirstOrThrow({ where: { residentId: jo.residentId } });
+    fay.read();
+    await fay.send('/resolve supported groups');
+    expect(fay.read().at(-1)).toBe(w('groups.resolve_none', { id: joCase.id }));
+
+    const gia = createResident(app, { id: 98_010, languageCode: 'en' });
+    gia.read();
+    await gia.send('/groups');
+    expect(gia.read()).toEqual([
+      en('groups.listed', { name: 'Circle circle', meets: 'Online, Sundays' }),
+      en('groups.listed_ended', { name: 'Circle circle-b', meets: 'Online, Sundays' }),
+    ]);
+  });
+
+  it('a group handed to another facilitator: replies reach them; with no active facilitator the member is told', async () => {
+    const gia = createResident(app, { id: 98_010, languageCode: 'en' });
+    const said = en('groups.announcement', {
+      group: 'Circle circle',
+      text: 'Next week we meet at the library.',
+    });
+    const announcement = sentMessageId(app, 98_010, said);
+    expect((await admin(['group', 'set-facilitator', 'circle', 'nobody-by-that-name'])).code).toBe(2);
+    expect(
+      (await admin(['group', 'set-facilitator', 'circle', String((await other.worker()).id)])).code,
+    ).toBe(0);
+    gia.read();
+    fay.read();
+    other.read();
+    await app.send(replyUpdate(gia.person, announcement, 'Is it still on?'));
+    expect(gia.read()).toEqual([en('groups.reply_sent')]);
+    await deliverOutbox(app);
+    const handle = (
+      await membershipOf(
+        gia.residentId,
+        (
+          await app.prisma.supportGroup.findUniqueOrThrow({ where: { slug: 'circle' } })
+        ).id,
+      )
+    ).handle;
+    expect(other.read()).toEqual([
+      w('groups.member_reply', { slug: 'circle', handle, text: 'Is it still on?' }),
+    ]);
+    expect(fay.read()).toEqual([]);
+    await fay.send('/announce circle Hello');
+    expect(fay.read()).toEqual([w('groups.announce_not_facilitator', { slug: 'circle' })]);
+
+    // Otto leaves the service: Gia's reply is not dropped in silence.
+    await app.prisma.worker.update({ where: { id: (await other.worker()).id }, data: { isActive: false } });
+    await app.send(replyUpdate(gia.person, announcement, 'Hello?'));
+    await deliverOutbox(app);
+    expect(gia.read()).toEqual([en('groups.reply_no_facilitator', { numbers: en('emergency.default') })]);
+    expect(other.read()).toEqual([]);
+    expect(fay.read()).toEqual([]);
+    await app.prisma.worker.update({ where: { id: (await other.worker()).id }, data: { isActive: true } });
+  });
+
+  it('a zh-CN resident is offered the zh-CN group after the screening, joins, and reads its announcement in Chinese', async () => {
+    const lin = createResident(app, { id: 98_014, languageCode: 'zh-hans', firstName: '小林' });
+    await lin.consent();
+    await lin.answer(LOSING_MY_HOME);
+    await deliverOutbox(app);
+    const group = await app.prisma.supportGroup.findUniqueOrThrow({ where: { slug: 'housing-zh' } });
+    const offerText = zh('groups.offer', {
+      name: '失去家园互助小组',
+      description: 'People facing eviction or demolition, supporting each other.',
+      meets: 'Thursdays 7pm, Riverside community centre',
+    });
+    expect(lin.read()).toContain(offerText);
+    await lin.press(CALLBACK.joinGroup(group.id), sentMessageId(app, 98_014, offerText));
+    expect(lin.read()).toEqual([zh('groups.joined', { group: '失去家园互助小组' })]);
+    await fay.send('/announce housing-zh 本周四照常见面。');
+    await deliverOutbox(app);
+    expect(lin.read()).toEqual([
+      zh('groups.announcement', { group: '失去家园互助小组', text: '本周四照常见面。' }),
+    ]);
+  });
+
+  it('done when: a supervisor creates a housing group; a resident who is losing their home is offered it, joins, hears, replies unseen, and leaves', async () => {
+    const hana = await joinStaff(app, staffPerson('Hana'), { name: 'Hana Sato' });
+    const token = await createAdminToken(
+      { prisma: app.prisma },
+      { name: 'lead', role: 'supervisor', now: new Date() },
+    );
+    if (token.type !== 'created') throw new Error('token');
+    const api = createServer({
+      logger: createLogger({ level: 'silent' }),
+      pingDatabase: async () => true,
+      adminApi: { prisma: app.prisma, policy: DEFAULT_ESCALATION_POLICY, crisisPatterns: [] },
+    });
+    const call = (method: string, path: string, body: unknown) =>
+      api.app.request(path, {
+        method,
+        headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const created = await call('POST', '/api/groups', {
+      slug: 'home',
+      name: { en: 'Keeping a roof', 'zh-CN': '守住家园' },
+      description: { en: 'Neighbours facing the loss of their home.' },
+      meets: { en: 'Wednesdays 6pm, Riverside library' },
+      needs: ['housing'],
+      locale: 'en',
+      capacity: 12,
+      facilitator: 'Hana Sato',
+    });
+    expect(created.status).toBe(201);
+    const home = await app.prisma.supportGroup.findUniqueOrThrow({ where: { slug: 'home' } });
+    expect(home.facilitatorId).toBe((await hana.worker()).id);
+    // A facilitator who cannot take it is refused, and nothing changes; the API hands the group over, audited.
+    expect((await call('PATCH', '/api/groups/home', { facilitator: 'Nobody Here' })).status).toBe(400);
+    expect((await call('PATCH', '/api/groups/home', {})).status).toBe(400);
+    const handed = await call('PATCH', '/api/groups/home', { facilitator: String((await fay.worker()).id) });
+    expect(await handed.json()).toMatchObject({
+      slug: 'home',
+      status: 'active',
+      facilitatorId: (await fay.worker()).id,
+    });
+    expect(
+      await app.prisma.caseEvent.findFirst({
+        where: { type: 'group.facilitator-changed', actor: 'token:lead' },
+      }),
+    ).not.toBeNull();
+    expect((await call('PATCH', '/api/groups/home', { facilitator: 'Hana Sato' })).status).toBe(200);
+
+    const person = { id: 98_020, languageCode: 'en', firstName: 'Kit' };
+    const kit = createResident(app, person);
+    await kit.consent();
+    await kit.answer(LOSING_MY_HOME);
+    await deliverOutbox(app);
+    const offerText = en('groups.offer', {
+      name: 'Keeping a roof',
+      description: 'Neighbours facing the loss of their home.',
+      meets: 'Wednesdays 6pm, Riverside library',
+    });
+    expect(kit.read()).toContain(offerText);
+    await kit.press(CALLBACK.joinGroup(home.id), sentMessageId(app, person.id, offerText));
+    expect(kit.read()).toEqual([en('groups.joined', { group: 'Keeping a roof' })]);
+
+    await hana.send('/announce home The council meeting is on Monday; we will go together.');
+    expect(hana.read().at(-1)).toBe(w('groups.announced', { members: 1, slug: 'home' }));
+    await deliverOutbox(app);
+    const said = en('groups.announcement', {
+      group: 'Keeping a roof',
+      text: 'The council meeting is on Monday; we will go together.',
+    });
+    expect(kit.read()).toEqual([said]);
+
+    await app.send(
+      replyUpdate(person, sentMessageId(app, person.id, said), 'I will come. Thank you.', 'kit_tenant'),
+    );
+    expect(kit.read()).toEqual([en('groups.reply_sent')]);
+    await deliverOutbox(app);
+    const toHana = hana.read();
+    const { handle } = await membershipOf(kit.residentId, home.id);
+    expect(toHana).toEqual([
+      w('groups.member_reply', { slug: 'home', handle, text: 'I will come. Thank you.' }),
+    ]);
+    expect(toHana.join('\n')).not.toMatch(/Kit|kit_tenant|98020/);
+
+    await kit.send('/groups');
+    expect(kit.read()).toEqual([
+      en('groups.listed', { name: 'Keeping a roof', meets: 'Wednesdays 6pm, Riverside library' }),
+    ]);
+    await kit.press(CALLBACK.leaveGroup(home.id));
+    expect(kit.read()).toEqual([en('groups.left')]);
+    expect(await app.prisma.groupMembership.count({ where: { residentId: kit.residentId } })).toBe(0);
   });
 });

@@ -230,4 +230,71 @@ describe(describeDatabase('purgeExpired'), () => {
       text: i18n.getFixedT('zh-CN', 'pages')('notices.purged', { id: caseId }),
     });
   });
+
+  it("keeps a group's members, and erases a purged resident's group traces: places freed, the leave counted", async () => {
+    const group = await prisma.supportGroup.create({
+      data: {
+        slug: 'retention-group',
+        name: { en: 'Caring for someone' },
+        description: { en: 'Carers supporting each other.' },
+        meets: { en: 'Online, Tuesdays' },
+        needs: ['caring'],
+        locale: 'en',
+        capacity: 1,
+        facilitatorId: 1,
+      },
+    });
+    const membershipOf = (residentId: string, status: string) =>
+      prisma.groupMembership.create({
+        data: {
+          groupId: group.id,
+          residentId,
+          status,
+          handle: `M-${residentId.slice(-3)}`,
+          joinedAt: daysAgo(150),
+        },
+      });
+    // A member who last wrote long ago is not dormant: still in the group, still reached by it.
+    const member = await residentFrom(200);
+    await membershipOf(member, 'member');
+    // Dormant, with only an offer they turned down: purged, and the offer with them.
+    const declined = await residentFrom(200);
+    await prisma.groupOffer.create({
+      data: { groupId: group.id, residentId: declined, offeredAt: daysAgo(150), declinedAt: daysAgo(150) },
+    });
+
+    let purged = await purgeExpired({ prisma, protector, i18n }, { now: NOW, retentionMs: RETENTION_MS });
+    expect(await prisma.resident.findUnique({ where: { id: member } })).not.toBeNull();
+    expect(await prisma.groupMembership.count({ where: { residentId: member } })).toBe(1);
+    expect(await prisma.resident.findUnique({ where: { id: declined } })).toBeNull();
+    expect(await prisma.groupOffer.count({ where: { residentId: declined } })).toBe(0);
+    expect(purged.groupMemberships).toBe(0);
+
+    // A membership whose resident is no longer held (erased before erasure reached groups) holds the one
+    // place while another waits: it goes as leaving would, the place to the waiting resident.
+    const waiting = await residentFrom(1);
+    await membershipOf(waiting, 'waiting');
+    await prisma.groupMembership.deleteMany({ where: { residentId: member } });
+    await membershipOf('retention-resident-gone', 'member');
+    purged = await purgeExpired({ prisma, protector, i18n }, { now: NOW, retentionMs: RETENTION_MS });
+    expect(purged.groupMemberships).toBe(1);
+    expect(await prisma.groupMembership.findMany({ where: { groupId: group.id } })).toEqual([
+      expect.objectContaining({ residentId: waiting, status: 'member' }),
+    ]);
+    const moves = await prisma.caseEvent.findMany({
+      where: { type: { in: ['group.left', 'group.joined'] }, createdAt: NOW },
+      orderBy: { id: 'asc' },
+    });
+    expect(moves.map((event) => [event.type, event.detail])).toEqual([
+      ['group.left', { groupId: group.id, status: 'member' }],
+      ['group.joined', { groupId: group.id, status: 'member', promoted: true }],
+    ]);
+    // The promoted resident is told, in the outbox.
+    const told = await prisma.outboxMessage.findMany({ where: { kind: 'resident-notice' } });
+    expect(told.map((row) => openOutboxPayload(protector, row.payloadSealed))).toEqual([
+      expect.objectContaining({
+        text: i18n.getFixedT('en')('groups.place_free', { group: 'Caring for someone' }),
+      }),
+    ]);
+  });
 });

@@ -1,34 +1,55 @@
 import { Composer } from 'grammy';
-import {
-  declineGroup,
-  GROUP_CALLBACK_PATTERN,
-  groupsOf,
-  joinGroup,
-  leaveGroup,
-  relayGroupReply,
-} from '../../services/groups.ts';
+import { leaveGroup } from '../../services/group-leaving.ts';
+import { groupReplyTargetOf, relayGroupReply, type TGroupReplyTarget } from '../../services/group-replies.ts';
+import { declineGroup, GROUP_CALLBACK_PATTERN, groupsOf, joinGroup } from '../../services/groups.ts';
 import type { TBotContext } from '../context.ts';
 import type { TBotDeps } from '../deps.ts';
 import { CALLBACK } from '../keyboards.ts';
 
 const { join: JOIN, decline: DECLINE, leave: LEAVE } = GROUP_CALLBACK_PATTERN;
 
+/** What a member is told of their reply: sent, or why it could not be (never dropped in silence). */
+const REPLY_ANSWERS = {
+  relayed: 'groups.reply_sent',
+  'no-facilitator': 'groups.reply_no_facilitator',
+  ended: 'groups.reply_ended',
+} as const;
+
+const replyTargets = new WeakMap<object, Promise<TGroupReplyTarget | undefined>>();
+
 /**
- * A member's reply to a group announcement goes to the group's facilitator alone (before the screening, which
- * would otherwise take it as an answer). After the crisis guard: crisis language in it is read as anywhere.
+ * The group announcement this update's text message answers, if it is a reply to one of a group the resident
+ * is in now. Looked up once per update (the case relay asks first, to stand aside; the group reply feature
+ * then sends it), and only for a reply to one of the bot's own messages.
+ *
+ * @example
+ * if (await groupReplyOf(deps, ctx)) return next();
+ */
+export function groupReplyOf(deps: TBotDeps, ctx: TBotContext): Promise<TGroupReplyTarget | undefined> {
+  const known = replyTargets.get(ctx.update);
+  if (known !== undefined) return known;
+  const replyTo = ctx.message?.reply_to_message;
+  const target =
+    ctx.residentId && ctx.message?.text !== undefined && replyTo?.from?.id === ctx.me.id
+      ? groupReplyTargetOf(deps, { residentId: ctx.residentId, replyToMessageId: replyTo.message_id })
+      : Promise.resolve(undefined);
+  replyTargets.set(ctx.update, target);
+  return target;
+}
+
+/**
+ * A member's reply to a group announcement goes to the group's facilitator alone, whatever cases the resident
+ * has (the case relay stands aside for it) and before the screening (which would take it as an answer).
+ * After the crisis guard: crisis language in it is read as anywhere, and high or imminent words stop there
+ * and go to the case the guard opens. With no facilitator to take it, the resident is told so.
  */
 export function createGroupReplyFeature(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
   feature.on('message:text', async (ctx, next) => {
-    const replyTo = ctx.message.reply_to_message;
-    if (!ctx.residentId || replyTo?.from?.id !== ctx.me.id) return next();
-    const relayed = await relayGroupReply(deps, {
-      residentId: ctx.residentId,
-      replyToMessageId: replyTo.message_id,
-      text: ctx.message.text,
-    });
-    if (relayed.type !== 'relayed') return next();
-    await ctx.outbox.reply(ctx.t('groups.reply_sent'));
+    const target = await groupReplyOf(deps, ctx);
+    if (!target) return next();
+    const relayed = await relayGroupReply(deps, { target, text: ctx.message.text });
+    await ctx.outbox.reply(ctx.t(REPLY_ANSWERS[relayed.type], { numbers: ctx.emergencyNumbers }));
   });
   return feature;
 }
@@ -85,14 +106,17 @@ export function createGroupsFeature(deps: TBotDeps): Composer<TBotContext> {
       await ctx.outbox.reply(ctx.t('groups.none'));
       return;
     }
-    for (const group of groups)
+    for (const group of groups) {
+      // An archived group no longer meets: shown as ended, with Leave to let it go.
+      const key = group.hasEnded ? 'listed_ended' : group.status === 'member' ? 'listed' : 'listed_waiting';
       await ctx.outbox.reply(
-        ctx.t(group.status === 'member' ? 'groups.listed' : 'groups.listed_waiting', {
+        ctx.t(`groups.${key}`, {
           name: group.name,
           meets: group.meets,
         }),
         { keyboard: [[{ label: ctx.t('groups.leave'), data: CALLBACK.leaveGroup(group.id) }]] },
       );
+    }
   });
   return feature;
 }

@@ -5,6 +5,7 @@ import { alertClaimedCaseOfCrisis, relayFromResident, relayFromWorker } from '..
 import type { TBotContext, TStaffContext } from '../context.ts';
 import { crisisReadingOf } from '../crisis-reading.ts';
 import { nowOf, type TBotDeps } from '../deps.ts';
+import { groupReplyOf } from './groups.ts';
 import { refusalText } from './workers-cases.ts';
 
 function isCommand(message: Pick<Message, 'text' | 'entities'>): boolean {
@@ -68,7 +69,8 @@ export function createWorkerRelayFeature(deps: TBotDeps): Composer<TStaffContext
  * (who with the supervisors also gets an alert of its own when imminent), else kept for whoever claims it. Once the case
  * is claimed, typed text goes to the worker even mid-screening (buttons still answer the question); while
  * it waits, text goes to the screening under way, which keeps for the claimer what does not answer it, or
- * is kept for the claimer at once.
+ * is kept for the claimer at once. A reply to a group announcement is not the case's: it goes on (after the
+ * crisis reading) to the group's facilitator.
  */
 export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext> {
   const feature = new Composer<TBotContext>();
@@ -84,6 +86,9 @@ export function createResidentRelayFeature(deps: TBotDeps): Composer<TBotContext
       await keepCrisisWords(deps, ctx, crisis);
       return;
     }
+    // A reply to a group announcement is for the group's facilitator alone, not for any case's worker: the
+    // crisis guard reads it next, then the group reply feature sends it.
+    if (await groupReplyOf(deps, ctx)) return next();
     const relayed = await relayFromResident(deps, {
       residentId: ctx.residentId,
       text,

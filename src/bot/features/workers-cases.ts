@@ -209,14 +209,18 @@ export function createCaseWorkFeature(deps: TBotDeps): Composer<TStaffContext> {
       return;
     }
     ctx.logger.info({ case_id: resolved.caseId, worker_id: ctx.worker.id, outcome }, 'case resolved');
-    if (withGroups && resolved.isResidentTold)
-      await offerGroupsAfterCase(deps, { caseId: resolved.caseId, now: nowOf(deps) });
+    const offered =
+      withGroups && resolved.isResidentTold
+        ? await offerGroupsAfterCase(deps, { caseId: resolved.caseId, now: nowOf(deps) })
+        : undefined;
     await ctx.outbox.reply(
       ctx.t(resolved.isResidentTold ? 'resolve.done' : 'resolve.done_unreachable', {
         id: resolved.caseId,
         outcome: describeOutcome(ctx.t, outcome),
       }),
     );
+    // Asked for groups and none fitted: the worker should know nothing was offered.
+    if (offered === 0) await ctx.outbox.reply(ctx.t('groups.resolve_none', { id: resolved.caseId }));
   });
 
   return feature;

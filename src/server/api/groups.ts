@@ -1,7 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { tokenActor } from '../../services/admin-tokens.ts';
-import { createGroup, listGroups, setGroupStatus, ZNewGroup } from '../../services/groups.ts';
+import {
+  createGroup,
+  listGroups,
+  setGroupFacilitator,
+  setGroupStatus,
+  ZNewGroup,
+} from '../../services/groups.ts';
 import type { TApiEnv } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { asJson, responses, SECURITY, ZJsonObject } from './schemas.ts';
@@ -9,6 +15,16 @@ import { asJson, responses, SECURITY, ZJsonObject } from './schemas.ts';
 type TDeps = { prisma: PrismaClient; clock: () => Date };
 
 const ZSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
+
+/** A change to a group: its status, its facilitator (an active worker's id or name), or both. */
+const ZGroupChange = z
+  .strictObject({
+    status: z.enum(['active', 'paused', 'archived']).optional(),
+    facilitator: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((change) => change.status !== undefined || change.facilitator !== undefined, {
+    message: 'give a status, a facilitator, or both',
+  });
 
 /** Support groups over HTTP, for admins and supervisors alike (they run group work). */
 export function addGroupRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
@@ -57,25 +73,29 @@ export function addGroupRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       security: SECURITY,
       request: {
         params: z.object({ slug: ZSlug }),
-        body: {
-          content: {
-            'application/json': { schema: z.object({ status: z.enum(['active', 'paused', 'archived']) }) },
-          },
-        },
+        body: { content: { 'application/json': { schema: ZGroupChange } } },
       },
-      responses: responses(200, 'The group with its new status'),
+      responses: responses(200, 'The group with its status, and its facilitator when that changed (audited)'),
     }),
     async (c) => {
       const { slug } = c.req.valid('param');
-      const { status } = c.req.valid('json');
-      const changed = await setGroupStatus(deps, {
-        slug,
-        status,
-        actor: tokenActor(c.get('caller').name),
-        now: deps.clock(),
-      });
-      if (!changed) throw new ApiError(404, 'not_found', `No group "${slug}".`);
-      return c.json({ slug, status }, 200);
+      const { status, facilitator } = c.req.valid('json');
+      const actor = tokenActor(c.get('caller').name);
+      const now = deps.clock();
+      // The facilitator first: a worker who cannot run it leaves the status as it was too.
+      if (facilitator !== undefined) {
+        const changed = await setGroupFacilitator(deps, { slug, facilitator, actor, now });
+        if (changed.type === 'no-group') throw new ApiError(404, 'not_found', `No group "${slug}".`);
+        if (changed.type === 'no-facilitator')
+          throw new ApiError(400, 'no_facilitator', `No single active worker "${facilitator}".`);
+      }
+      if (status !== undefined && !(await setGroupStatus(deps, { slug, status, actor, now })))
+        throw new ApiError(404, 'not_found', `No group "${slug}".`);
+      const group = await deps.prisma.supportGroup.findUnique({ where: { slug } });
+      if (!group) throw new ApiError(404, 'not_found', `No group "${slug}".`);
+      // The facilitator's id only when it was asked to change (the answer a status change gave before).
+      const changedFacilitator = facilitator === undefined ? {} : { facilitatorId: group.facilitatorId };
+      return c.json({ slug, status: group.status, ...changedFacilitator }, 200);
     },
   );
 }
