@@ -32,6 +32,8 @@ export type TReplyOptions = {
   workerId?: number;
   /** A screening question: the screening records which message carries its keyboard. */
   screeningId?: string;
+  /** Sent without a link preview (a one-time link that a preview would open). */
+  noLinkPreview?: boolean;
 };
 
 /**
@@ -61,6 +63,7 @@ export function createReplies(deps: TOutboxDeps, ctx: Context, replyKind: 'reply
           text,
           ...(buttons && buttons.length > 0 ? { buttons } : {}),
           ...(options.screeningId === undefined ? {} : { screeningId: options.screeningId }),
+          ...(options.noLinkPreview ? { noLinkPreview: true as const } : {}),
         },
       });
     },

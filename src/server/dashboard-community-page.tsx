@@ -34,7 +34,11 @@ export function CommunityPage(props: {
   const { viewer, picture, labels } = props;
   const { t } = viewer;
   const cellText = (cell: TCell | undefined) =>
-    cell && 'count' in cell ? String(cell.count) : t('dashboard.fewer_than', { n: SMALL_CELL });
+    cell && 'count' in cell
+      ? String(cell.count)
+      : cell && 'hidden' in cell
+        ? t('dashboard.not_shown')
+        : t('dashboard.fewer_than', { n: SMALL_CELL });
   const week = (monday: string) => monday.slice(5);
   const themeIds = Object.keys(picture.themes);
   return (

@@ -80,7 +80,14 @@ export function QueuePage(props: {
         <button type="submit">{t('dashboard.apply')}</button>
       </form>
       <p>{t('dashboard.live')}</p>
-      <div id="queue" aria-live="polite">
+      {/* Said aloud when the list changes: this short line, not the whole table every half minute. */}
+      <p
+        id="queue-status"
+        role="status"
+        aria-live="polite"
+        data-template={t('dashboard.live_status', { count: '{count}', time: '{time}' })}
+      />
+      <div id="queue">
         <QueueTable t={t} cases={props.cases} now={props.now} />
       </div>
       <script>{raw(LIVE_SCRIPT)}</script>
@@ -89,13 +96,22 @@ export function QueuePage(props: {
 }
 /**
  * The server says when the list changed (a new case shows within a second) and every half minute (waiting times
- * move on); the table is fetched again then.
+ * move on); the table is fetched again then, and the status line says how many are listed when it changed.
+ * Signed out (here, elsewhere, or access ended), the stream ends and the page reloads to say so.
  */
 const LIVE_SCRIPT = `(() => {
-  const refresh = async () => {
+  const status = document.getElementById('queue-status');
+  const refresh = async (event) => {
     const url = new URL(location.href); url.searchParams.set('partial', '1');
     const response = await fetch(url, { credentials: 'same-origin' });
-    if (response.ok) document.getElementById('queue').innerHTML = await response.text();
+    if (!response.ok) return;
+    document.getElementById('queue').innerHTML = await response.text();
+    const news = JSON.parse(event.data || '{}');
+    if (news.changed) status.textContent = status.dataset.template
+      .replace('{count}', String(document.querySelectorAll('#queue tbody tr').length))
+      .replace('{time}', new Date().toLocaleTimeString(document.documentElement.lang));
   };
-  new EventSource('/dashboard/events').addEventListener('queue', refresh);
+  const events = new EventSource('/dashboard/events');
+  events.addEventListener('queue', refresh);
+  events.addEventListener('signed-out', () => { events.close(); location.reload(); });
 })();`;

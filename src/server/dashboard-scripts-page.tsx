@@ -3,10 +3,13 @@ import { localize, scriptLabels } from '../domain/script/index.ts';
 import type { TScriptVersionRow } from '../services/script-versions.ts';
 import { Layout, type TViewer } from './dashboard-layout.tsx';
 
-/** Script versions (supervisors): each with its status and how many findings the linter has for it. */
+/**
+ * Script versions (supervisors): each with its status and the linter's findings for it — how many, and of
+ * which kinds (each in full on the version's page).
+ */
 export function ScriptsPage(props: {
   viewer: TViewer;
-  versions: ReadonlyArray<TScriptVersionRow & { findings: number }>;
+  versions: ReadonlyArray<TScriptVersionRow & { findings: readonly TFinding[] }>;
 }) {
   const { t } = props.viewer;
   return (
@@ -31,7 +34,21 @@ export function ScriptsPage(props: {
               </td>
               <td>{t(`dashboard.script_status_${row.status}`)}</td>
               <td>{row.publishedAt ? row.publishedAt.toISOString().slice(0, 16).replace('T', ' ') : '—'}</td>
-              <td>{row.findings === 0 ? t('dashboard.script_clean') : String(row.findings)}</td>
+              <td>
+                {row.findings.length === 0 ? (
+                  t('dashboard.script_clean')
+                ) : (
+                  <>
+                    {String(row.findings.length)}:{' '}
+                    {[...new Set(row.findings.map((finding) => finding.code))].map((code, index) => (
+                      <>
+                        {index > 0 ? ', ' : ''}
+                        <code>{code}</code>
+                      </>
+                    ))}
+                  </>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

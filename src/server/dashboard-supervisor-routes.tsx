@@ -163,7 +163,7 @@ export function addSupervisorRoutes(
     const versions = await Promise.all(
       rows.map(async (row) => {
         const source = await scriptSource(deps, row);
-        return { ...row, findings: source === undefined ? 0 : lintScriptText(source).findings.length };
+        return { ...row, findings: source === undefined ? [] : lintScriptText(source).findings };
       }),
     );
     return c.html(documentOf(<ScriptsPage viewer={c.var.viewer} versions={versions} />));

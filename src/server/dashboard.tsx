@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { runUnitOfWork } from '../db/unit-of-work.ts';
 import { CASE_LEVELS } from '../domain/escalation/index.ts';
 import { isLocale } from '../i18n.ts';
+import { caseChanges, type TCaseChanges } from '../services/case-changes.ts';
 import { caseRecordFor } from '../services/case-record.ts';
 import {
   addCaseNote,
@@ -49,9 +50,21 @@ export type TDashboardDeps = TCaseWorkDeps &
     resolveOutcomes: readonly string[];
     /** The script residents answer: the community picture names its themes and areas. */
     scriptId: string;
+    /**
+     * Where workers reach the dashboard (`PUBLIC_URL`). Its scheme decides the cookies' `Secure`: behind a
+     * TLS proxy the request itself arrives over http.
+     */
+    publicUrl: string;
     clock?: () => Date;
-    /** How often the live updates look for a change (default 1 s). */
+    /**
+     * How often a live stream looks for a change without being told (default 500 ms): a change made in this
+     * process wakes it at once; one made by another instance is seen at the next look.
+     */
     liveIntervalMs?: number;
+    /** How often the queue is sent again with no change, so that waiting times move on (default 30 s). */
+    tickIntervalMs?: number;
+    /** The signal that wakes live streams when cases change (default: this process's). */
+    caseChanges?: TCaseChanges;
     /** Sign-in attempts allowed per address per minute (default {@link SIGN_INS_PER_MINUTE}). */
     signInsPerMinute?: number;
   };
@@ -62,7 +75,7 @@ export type TDashboardEnv = TServerEnv & { Variables: { session: TDashboardSessi
 const SIGN_INS_PER_MINUTE = 30;
 
 /** One event stream lasts an hour at most; the browser reconnects by itself. */
-const LIVE_ROUNDS = 3600;
+const LIVE_STREAM_MS = 3_600_000;
 
 const ZFilter = z.object({
   level: z
@@ -76,36 +89,61 @@ const ZFilter = z.object({
   partial: z.literal('1').optional(),
 });
 
+/** A sign-in link's token as `createSignInLink` makes it (32 random bytes, base64url). */
+const ZLinkToken = z.string().regex(/^[\w-]{20,100}$/);
 const ZCaseId = z.coerce.number().int().positive().max(2_147_483_647);
 const ZText = z.object({ text: z.string().trim().min(1).max(MAX_RELAY_LENGTH) });
 const ZNote = z.object({ text: z.string().trim().min(1).max(4000) });
 const ZOutcome = z.object({ outcome: z.string().min(1).max(64) });
 
 /**
- * The workers' dashboard, `/dashboard`: sign-in with the bot's one-time link (a session cookie: HttpOnly,
- * SameSite=Strict, Secure over https), the queue, a case and what can be done on it (the same services as the
- * bot's commands, each in one short transaction whose messages leave after the commit), and sign-out. Every
- * form carries the session's CSRF token. Refusals are 4xx pages that say what to do, never 5xx.
+ * The workers' dashboard, `/dashboard`: sign-in with the bot's one-time link and its Continue form (a session
+ * cookie: HttpOnly, SameSite=Strict, Secure when PUBLIC_URL is https), the queue, a case and what can be done
+ * on it (the same services as the bot's commands, each in one short transaction whose messages leave after the
+ * commit), and sign-out. Every form carries the session's CSRF token. Refusals are 4xx pages that say what to
+ * do, never 5xx.
  */
 export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
   const clock = deps.clock ?? (() => new Date());
   const refuse = refusalsIn(deps.i18n);
   const app = new Hono<TDashboardEnv>();
+  const publicOrigin = new URL(deps.publicUrl).origin;
+  const isSecure = new URL(deps.publicUrl).protocol === 'https:';
+  const changes = deps.caseChanges ?? caseChanges;
 
-  // Links are long and random; many tries from one address are someone guessing.
+  // Opening the link spends nothing: anything may fetch it (a chat's link preview, a mail scanner). The page
+  // asks the worker to continue, and that POST spends the token.
+  app.get('/sign-in', (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!ZLinkToken.safeParse(token).success) return refuse(c, 401, 'link_unknown');
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'same-origin');
+    return continuePage(c, deps.i18n, token);
+  });
+
+  // Links are long and random; many tries from one address are someone guessing. Only a form of this site may
+  // spend one: a page elsewhere cannot sign a worker in as someone else (SameSite is for cookies, and there is
+  // no session yet, so the browser's Origin and Sec-Fetch-Site headers say where the form came from).
   const signInsByAddress = createWindowCounter();
-  app.get('/sign-in', async (c) => {
+  app.post('/sign-in', async (c) => {
     if (signInsByAddress(addressOf(c), clock()) > (deps.signInsPerMinute ?? SIGN_INS_PER_MINUTE))
       return refuse(c, 429, 'too_many');
-    const token = c.req.query('token') ?? '';
-    const signedIn = token ? await signInWithLink(deps, { token, now: clock() }) : undefined;
+    const origin = c.req.header('Origin');
+    const site = c.req.header('Sec-Fetch-Site');
+    if ((origin !== undefined && origin !== publicOrigin) || (site !== undefined && site !== 'same-origin'))
+      return refuse(c, 403, 'csrf');
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const token = ZLinkToken.safeParse(form.token);
+    const signedIn = token.success
+      ? await signInWithLink(deps, { token: token.data, now: clock() })
+      : undefined;
     if (signedIn?.type !== 'signed-in') {
       return refuse(c, 401, `link_${signedIn?.reason ?? 'unknown'}`);
     }
     setCookie(c, COOKIE, signedIn.sessionId, {
       httpOnly: true,
       sameSite: 'Strict',
-      secure: new URL(c.req.url).protocol === 'https:',
+      secure: isSecure,
       path: '/dashboard',
       maxAge: SESSION_TTL_MS / 1000,
     });
@@ -152,22 +190,42 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
     return c.html(documentOf(<QueuePage viewer={viewer} filter={wanted} cases={cases} now={now} />));
   });
 
-  // Server-sent events: `queue` whenever the list this worker sees changes (checked each interval), and
-  // `queue` again every half minute, so that waiting times shown move on too.
+  // Server-sent events: `queue` whenever the list this worker sees changes (woken by a change in this
+  // process, else seen at the next look), and again every half minute with no change, so that waiting times
+  // shown move on. Every round asks again whether the session still stands: signed out, expired or the
+  // worker's access ended, the stream says `signed-out` and ends.
   app.get('/events', async (c) => {
-    const { session } = c.var;
-    const interval = deps.liveIntervalMs ?? 1000;
-    const roundsPerTick = Math.max(1, Math.round(30_000 / interval));
+    const sessionId = getCookie(c, COOKIE);
+    const interval = deps.liveIntervalMs ?? 500;
+    const tick = deps.tickIntervalMs ?? 30_000;
     return streamSSE(c, async (stream) => {
-      let seen = '';
-      for (let round = 0; round < LIVE_ROUNDS && !stream.aborted; round += 1) {
-        const cases = await dashboardCases(deps, { worker: session.worker, filter: {} });
-        const signature = queueSignature(cases);
-        if (signature !== seen || (round > 0 && round % roundsPerTick === 0)) {
-          seen = signature;
-          await stream.writeSSE({ event: 'queue', data: String(cases.length) });
+      const aborted = new AbortController();
+      stream.onAbort(() => aborted.abort());
+      const endsAt = Date.now() + LIVE_STREAM_MS;
+      let seen: string | undefined;
+      let sentAt = 0;
+      while (!stream.aborted && Date.now() < endsAt) {
+        const since = changes.version();
+        const live = await sessionOf(deps, { sessionId, now: clock() });
+        if (!live) {
+          await stream.writeSSE({ event: 'signed-out', data: '' });
+          return;
         }
-        await stream.sleep(interval);
+        const cases = await dashboardCases(deps, { worker: live.worker, filter: {} });
+        const signature = queueSignature(cases);
+        const isChanged = signature !== seen;
+        if (isChanged || Date.now() - sentAt >= tick) {
+          seen = signature;
+          sentAt = Date.now();
+          await stream.writeSSE({
+            event: 'queue',
+            data: JSON.stringify({ count: cases.length, changed: isChanged }),
+          });
+        }
+        await changes.next(Math.max(1, Math.min(interval, sentAt + tick - Date.now())), {
+          signal: aborted.signal,
+          since,
+        });
       }
     });
   });
@@ -179,7 +237,7 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
     const now = clock();
     // The view and its audit entry commit together: no case is shown without its record.
     const opened = await runUnitOfWork(deps.prisma, () =>
-      caseRecordFor(deps, { worker: session.worker, caseId: caseId.data, now }),
+      caseRecordFor(deps, { worker: session.worker, caseId: caseId.data, now, locale: viewer.locale }),
     );
     if (opened.type === 'not-found') return refuse(c, 404, 'no_case');
     if (opened.type === 'not-allowed') return refuse(c, 403, 'not_yours', { id: caseId.data });
@@ -265,7 +323,7 @@ export function createDashboard(deps: TDashboardDeps): Hono<TDashboardEnv> {
     setCookie(c, LANGUAGE_COOKIE, form.locale, {
       httpOnly: true,
       sameSite: 'Strict',
-      secure: new URL(c.req.url).protocol === 'https:',
+      secure: isSecure,
       path: '/dashboard',
       maxAge: 365 * 24 * 3600,
     });
@@ -295,12 +353,7 @@ export function refusalsIn(i18n: i18n) {
     key: string,
     values: Record<string, string | number> = {},
   ) => {
-    const chosen = getCookie(c, LANGUAGE_COOKIE);
-    const locale = isLocale(chosen)
-      ? chosen
-      : /^zh\b/i.test(c.req.header('Accept-Language') ?? '')
-        ? 'zh-CN'
-        : 'en';
+    const locale = unsignedLocale(c);
     const t = pagesTranslator(i18n, locale);
     const title = t(`dashboard.refused.${key}.title`);
     return c.html(
@@ -320,4 +373,36 @@ export function refusalsIn(i18n: i18n) {
       status,
     );
   };
+}
+
+/** The language of a page shown before sign-in: the dashboard's choice, else the browser's. */
+function unsignedLocale(c: Context): string {
+  const chosen = getCookie(c, LANGUAGE_COOKIE);
+  if (isLocale(chosen)) return chosen;
+  return /^zh\b/i.test(c.req.header('Accept-Language') ?? '') ? 'zh-CN' : 'en';
+}
+
+/** The page a sign-in link opens: one button, whose POST (with the link's token) signs in. */
+function continuePage(c: Context, i18n: i18n, token: string) {
+  const locale = unsignedLocale(c);
+  const t = pagesTranslator(i18n, locale);
+  return c.html(
+    html`<!doctype html>
+      <html lang="${locale}">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="same-origin" />
+          <title>${t('dashboard.continue_title')}</title>
+        </head>
+        <body>
+          <h1>${t('dashboard.continue_title')}</h1>
+          <p>${t('dashboard.continue_text')}</p>
+          <form method="post" action="/dashboard/sign-in">
+            <input type="hidden" name="token" value="${token}" />
+            <button type="submit" autofocus>${t('dashboard.continue')}</button>
+          </form>
+        </body>
+      </html>`,
+  );
 }

@@ -67,11 +67,12 @@ export type TCaseRecordOutcome =
 /**
  * A case as the dashboard shows it — summary, indicators against their bands, the transcript, notes and the
  * timeline — for a worker allowed to see it (the same rule as the bot's Details). Every opening is recorded on
- * the case's timeline, in the caller's transaction.
+ * the case's timeline, in the caller's transaction. The script's labels are in `locale`, the language the
+ * page is read in (the dashboard's choice), not the worker's bot language.
  */
 export async function caseRecordFor(
   deps: { prisma: PrismaClient; protector: TDataProtector; i18n: i18n; scripts: TScriptRegistry },
-  input: { worker: Worker; caseId: number; now: Date },
+  input: { worker: Worker; caseId: number; now: Date; locale: string },
 ): Promise<TCaseRecordOutcome> {
   const db = currentClient(deps.prisma);
   const opened = await openCaseForViewing(deps, { ...input, via: 'dashboard' });
@@ -91,7 +92,7 @@ export async function caseRecordFor(
     ...events.flatMap((event) => workerIdOf(event.actor) ?? []),
   ]);
   const labels = script
-    ? await deps.scripts.labels(row.scriptId, row.scriptVersion, input.worker.locale)
+    ? await deps.scripts.labels(row.scriptId, row.scriptVersion, input.locale)
     : ID_LABELS;
   const open = (sealed: string, context: string) => {
     try {
@@ -112,7 +113,7 @@ export async function caseRecordFor(
       band: labels.band(id, score.band),
       bands: (indicator?.bands ?? []).map((band) => ({
         name: band.name,
-        label: band.label && script ? localize(band.label, input.worker.locale, script.locales) : band.name,
+        label: band.label && script ? localize(band.label, input.locale, script.locales) : band.name,
         min: band.min,
         max: band.max,
         level: band.level,

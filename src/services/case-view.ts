@@ -72,7 +72,8 @@ export function canViewCase(
 
 /**
  * A case a worker asked to open: loaded with its claimer's name, checked against {@link canViewCase}, and the
- * opening recorded on its timeline (with where it was opened, when not the bot) in the caller's transaction.
+ * opening recorded on its timeline (with where it was opened, when not the bot) in the caller's transaction —
+ * a refused attempt too (`view-refused`), so that looking at a colleague's case leaves a trace.
  */
 export async function openCaseForViewing(
   deps: { prisma: PrismaClient },
@@ -83,7 +84,16 @@ export async function openCaseForViewing(
     include: { claimedBy: { select: { name: true } } },
   });
   if (!row) return { type: 'not-found', caseId: input.caseId } as const;
-  if (!canViewCase(input.worker, row)) return { type: 'not-allowed', caseId: input.caseId } as const;
+  if (!canViewCase(input.worker, row)) {
+    await recordCaseEvent(deps, {
+      caseId: row.id,
+      type: 'view-refused',
+      actor: workerActor(input.worker.id),
+      now: input.now,
+      ...(input.via ? { detail: { via: input.via } } : {}),
+    });
+    return { type: 'not-allowed', caseId: input.caseId } as const;
+  }
   await recordCaseEvent(deps, {
     caseId: row.id,
     type: 'viewed',

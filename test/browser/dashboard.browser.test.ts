@@ -3,6 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseChanges } from '../../src/services/case-changes.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../helpers/chromium.ts';
 import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
@@ -49,10 +50,17 @@ async function linkFor(staff: TStaff): Promise<string> {
   return /http:\/\/\S+/.exec(staff.read()[0] ?? '')?.[0] ?? '';
 }
 
+/** Opens the bot's link (its page spends nothing) and presses Continue, as the worker does. */
+async function signInOn(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.waitForLoadState();
+}
+
 async function signedInPage(staff: TStaff): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
-  await page.goto(await linkFor(staff));
+  await signInOn(page, await linkFor(staff));
   return { context, page };
 }
 
@@ -61,7 +69,13 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    app = await createTestApp({ publicUrl: baseUrl, staff: 'none' });
+    // Streams look on their own only every 5 s: a case shown sooner was pushed. Waiting times tick each second.
+    app = await createTestApp({
+      publicUrl: baseUrl,
+      staff: 'none',
+      liveIntervalMs: 5000,
+      tickIntervalMs: 1000,
+    });
     http = serve({ fetch: app.app.fetch, hostname: '127.0.0.1', port });
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
@@ -78,15 +92,29 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     await expect.poll(() => page.textContent('body')).toContain('Signed in as Annabel Lee');
     expect(new URL(page.url()).pathname).toBe('/dashboard');
 
-    // A resident writes in crisis: the case shows on the open page without a reload, within a second or so.
+    // A resident writes in crisis: the case shows on the open page without a reload, within a second of the
+    // commit that opened it (the first change said after the message).
+    await expect.poll(() => page.textContent('#queue-status')).toContain('Cases listed: 0');
     const resident = createResident(app, { id: 92_001, languageCode: 'en' });
     await resident.consent();
-    const written = Date.now();
-    await resident.send('I have saved up the pills and tonight I am taking all of them');
+    const committed = caseChanges.next(10_000).then(() => Date.now());
+    const sending = resident.send('I have saved up the pills and tonight I am taking all of them');
+    const link = page.locator('#queue a[href^="/dashboard/cases/"]');
+    await link.first().waitFor({ timeout: 3000 });
+    const shownAt = Date.now();
+    await sending;
+    expect(shownAt - (await committed)).toBeLessThan(1000);
     const row = await app.prisma.case.findFirstOrThrow({ where: { residentId: resident.residentId } });
-    const link = page.locator(`a[href="/dashboard/cases/${row.id}"]`);
-    await link.waitFor({ timeout: 3000 });
-    expect(Date.now() - written).toBeLessThan(2000);
+    expect(await link.first().getAttribute('href')).toBe(`/dashboard/cases/${row.id}`);
+    // The short status line says so (it, not the table, is what a screen reader hears).
+    await expect.poll(() => page.textContent('#queue-status')).toContain('Cases listed: 1');
+    expect(await page.getAttribute('#queue', 'aria-live')).toBeNull();
+    // Waiting times move on with no change to the list: the next tick shows the case's real wait.
+    await app.prisma.case.update({
+      where: { id: row.id },
+      data: { createdAt: new Date(Date.now() - 3 * 3_600_000) },
+    });
+    await expect.poll(() => page.textContent('#queue'), { timeout: 3000 }).toMatch(/3 h/);
     await page.screenshot({ path: new URL('queue.png', SCREENSHOTS).pathname, fullPage: true });
 
     // Why it was flagged: the level, the detector's reason and what the resident wrote.
@@ -135,9 +163,16 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const link = await linkFor(ann);
-    expect((await page.goto(link))?.status()).toBe(200);
+    await signInOn(page, link);
+    expect(await page.textContent('body')).toContain('Signed in as Annabel Lee');
+    // The same link in another browser: its page opens (it spends nothing), Continue is refused.
     const reused = await (await browser.newContext()).newPage();
-    expect((await reused.goto(link))?.status()).toBe(401);
+    expect((await reused.goto(link))?.status()).toBe(200);
+    const [answer] = await Promise.all([
+      reused.waitForResponse((response) => response.url().endsWith('/dashboard/sign-in')),
+      reused.getByRole('button', { name: 'Continue' }).click(),
+    ]);
+    expect(answer.status()).toBe(401);
     expect(await reused.textContent('body')).toContain('was already used');
 
     // A form posted with a made-up token, as a page elsewhere would try: refused, nothing happens.
@@ -153,7 +188,11 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     expect((await page.goto(`${baseUrl}/dashboard`))?.status()).toBe(200);
 
     await app.prisma.dashboardSession.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await page.goto(`${baseUrl}/dashboard`))?.status()).toBe(401);
+    // The open queue's live stream sees the session end and reloads the page, which asks to sign in again.
+    await expect
+      .poll(() => page.textContent('body').catch(() => ''))
+      .toContain('Send /dashboard to the bot for a sign-in link');
+    expect((await page.goto(`${baseUrl}/dashboard/statistics`))?.status()).toBe(401);
     await context.close();
   });
 
@@ -204,6 +243,14 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     expect(main).toContain('fewer than 5');
     expect(main).toContain('Riverside');
     await page.screenshot({ path: new URL('community.png', SCREENSHOTS).pathname, fullPage: true });
+
+    // The simulator walks the published script as a resident would: an option pressed, the next question.
+    await page.getByRole('link', { name: 'Scripts' }).click();
+    await page.getByRole('link', { name: 'default v5' }).click();
+    const first = page.getByRole('group', { name: /tense, anxious or on edge/ });
+    await first.getByRole('button').first().click();
+    await expect.poll(() => page.textContent('main')).toContain('Tense or on edge:');
+    expect(await page.locator('fieldset legend').textContent()).not.toMatch(/tense, anxious or on edge/);
     await context.close();
   });
 

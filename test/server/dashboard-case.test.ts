@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseChanges } from '../../src/services/case-changes.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { followSignInLink, openEventStream } from '../helpers/dashboard.ts';
 import { describeDatabase } from '../helpers/database.ts';
-import { botTexts, createResident } from '../helpers/journey.ts';
+import { botTexts, createResident, ROUTES } from '../helpers/journey.ts';
 import { deliverOutbox } from '../helpers/outbox.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
 
@@ -14,7 +16,8 @@ let ann: TStaff;
 let bob: TStaff;
 let sue: TStaff;
 beforeAll(async () => {
-  app = await createTestApp({ publicUrl: PUBLIC_URL, staff: 'none' });
+  // The live streams' own look comes only every 5 s here: a case shown sooner was pushed at its commit.
+  app = await createTestApp({ publicUrl: PUBLIC_URL, staff: 'none', liveIntervalMs: 5000 });
   ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
   bob = await joinStaff(app, staffPerson('Bob'), { name: 'Bob Ray' });
   sue = await joinStaff(app, staffPerson('Sue'), { name: 'Sue Chen', role: 'supervisor' });
@@ -27,6 +30,7 @@ type TSignedIn = {
   get(path: string): Promise<Response>;
   post(path: string, fields: Record<string, string>, csrf?: string): Promise<Response>;
   csrf: string;
+  cookie: string;
 };
 
 /** Signs a worker in through the bot's link, as their browser would. */
@@ -34,7 +38,7 @@ async function signIn(staff: TStaff): Promise<TSignedIn> {
   staff.read();
   await staff.send('/dashboard');
   const link = /https:\/\/\S+/.exec(staff.read()[0] ?? '')?.[0] ?? '';
-  const opened = await app.app.request(link);
+  const opened = await followSignInLink(app, link);
   const cookies = [(opened.headers.get('set-cookie') ?? '').split(';')[0] ?? ''];
   const get = async (path: string) =>
     app.app.request(`${PUBLIC_URL}${path}`, { headers: { Cookie: cookies.join('; ') } });
@@ -42,6 +46,7 @@ async function signIn(staff: TStaff): Promise<TSignedIn> {
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
   return {
     csrf,
+    cookie: cookies.join('; '),
     get,
     async post(path, fields, token = csrf) {
       const response = await app.app.request(`${PUBLIC_URL}${path}`, {
@@ -157,6 +162,9 @@ describe(describeDatabase('dashboard case page'), () => {
     const released = await annPage.post(`${path}/release`, {});
     expect(released.headers.get('location')).toBe(`${path}?notice=released`);
     expect((await app.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe('waiting');
+    // Every notice an action can lead to has words of its own, not the generic refusal.
+    const notClaimed = await (await annPage.get(`${path}?notice=not_claimed`)).text();
+    expect(notClaimed).toContain('This case is not claimed: claim it first.');
   });
 
   it('answers bad addresses and bad forms with 4xx and changes nothing', async () => {
@@ -167,6 +175,53 @@ describe(describeDatabase('dashboard case page'), () => {
     expect((await annPage.post('/dashboard/cases/1/explode', {})).status).toBe(404);
     expect((await annPage.post('/dashboard/language', { locale: 'xx' })).status).toBe(400);
     expect((await app.app.request(`${PUBLIC_URL}/dashboard/cases/1`)).status).toBe(401);
+  });
+
+  it('tells an open queue of a new case within a second of its commit, pushed rather than polled', async () => {
+    const annPage = await signIn(ann);
+    const stream = await openEventStream(app, PUBLIC_URL, annPage.cookie);
+    const queued = () => stream.events.filter((event) => event.name === 'queue');
+    expect(await stream.readUntil(() => queued().length >= 1, 3000)).toBe(true);
+    const resident = createResident(app, { id: 91_010, languageCode: 'en' });
+    await resident.consent();
+    // The first change said after the message is the commit that opened its case.
+    const committed = caseChanges.next(10_000).then(() => Date.now());
+    await resident.send('I have the pills here and I am taking them all tonight');
+    expect(await stream.readUntil(() => queued().length >= 2, 3000)).toBe(true);
+    const news = queued()[1];
+    expect(JSON.parse(news?.data ?? '{}')).toMatchObject({ changed: true });
+    expect((news?.at ?? Number.POSITIVE_INFINITY) - (await committed)).toBeLessThan(1000);
+    await stream.close();
+  });
+
+  it("audits a refused attempt to open another worker's case", async () => {
+    const { caseId } = await residentInCrisis(91_011, 'I am on the roof now and I am going to jump');
+    await (await signIn(ann)).post(`/dashboard/cases/${caseId}/claim`, {});
+    expect((await (await signIn(bob)).get(`/dashboard/cases/${caseId}`)).status).toBe(403);
+    const refused = await app.prisma.caseEvent.findMany({ where: { caseId, type: 'view-refused' } });
+    expect(refused.map((event) => [event.actor, event.detail])).toEqual([
+      [`worker:${(await bob.worker()).id}`, { via: 'dashboard' }],
+    ]);
+  });
+
+  it("shows a screening case in the dashboard's language, the script's labels included", async () => {
+    const resident = createResident(app, { id: 91_012, languageCode: 'en' });
+    await resident.consent();
+    await resident.answer(ROUTES.high);
+    await deliverOutbox(app);
+    const row = await app.prisma.case.findFirstOrThrow({ where: { residentId: resident.residentId } });
+    // Ann's bot speaks English; her dashboard is switched to Chinese.
+    const annPage = await signIn(ann);
+    await annPage.post('/dashboard/language', { locale: 'zh-CN' });
+    const page = await (await annPage.get(`/dashboard/cases/${row.id}`)).text();
+    expect(page).toContain('心理困扰');
+    expect(page).not.toMatch(/>Distress[:<\s]/);
+  });
+
+  it("opens a Chinese-speaking worker's first page in Chinese", async () => {
+    const mei = await joinStaff(app, staffPerson('Mei', 'zh-CN'), { name: 'Mei Lin' });
+    const page = await (await (await signIn(mei)).get('/dashboard')).text();
+    expect(page).toContain('<html lang="zh-CN"');
   });
 
   it('switches to Chinese on request, and back only to a dashboard page', async () => {

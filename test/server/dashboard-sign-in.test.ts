@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../src/cli/admin-command.ts';
 import { createI18n } from '../../src/i18n.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
+import { followSignInLink, openEventStream, postSignIn } from '../helpers/dashboard.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { joinStaff, staffPerson, type TStaff } from '../helpers/workers.ts';
 
@@ -12,7 +13,8 @@ const PUBLIC_URL = 'https://bridgeline.example.org';
 let app: TTestApp;
 let ann: TStaff;
 beforeAll(async () => {
-  app = await createTestApp({ publicUrl: PUBLIC_URL });
+  // The queue is sent again with no change every 400 ms here (30 s in service): the waiting times' tick.
+  app = await createTestApp({ publicUrl: PUBLIC_URL, tickIntervalMs: 400 });
   ann = await joinStaff(app, staffPerson('Annabel'), { name: 'Annabel Lee' });
   ann.read();
 });
@@ -33,37 +35,74 @@ function cookieOf(response: Response): string {
   return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
 
+const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';
+
 describe(describeDatabase('dashboard sign-in'), () => {
-  it('a link from the bot signs in once, with a session cookie that is HttpOnly, SameSite=Strict and Secure', async () => {
+  it('sends the link without a preview: Telegram must not open it', async () => {
+    await linkFor(ann);
+    const sent = app.api.callsOf('sendMessage').at(-1);
+    expect(String(sent?.payload.text)).toContain('/dashboard/sign-in?token=');
+    expect(sent?.payload.link_preview_options).toEqual({ is_disabled: true });
+  });
+
+  it('opening a link spends nothing; its Continue form signs in once, with an HttpOnly, SameSite=Strict cookie', async () => {
     const link = await linkFor(ann);
-    const opened = await app.app.request(link);
+    // A link preview, a scanner, the worker twice: each GET only shows the Continue form.
+    for (const _ of [1, 2]) {
+      const page = await app.app.request(link);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('set-cookie')).toBeNull();
+      const html = await page.text();
+      expect(html).toContain('<form method="post" action="/dashboard/sign-in">');
+      expect(html).toContain(`name="token" value="${tokenOf(link)}"`);
+    }
+    expect(await app.prisma.dashboardLink.count({ where: { usedAt: { not: null } } })).toBe(0);
+
+    const opened = await postSignIn(app, PUBLIC_URL, tokenOf(link), { Origin: PUBLIC_URL });
     expect(opened.status).toBe(303);
     const setCookie = opened.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
-    expect(setCookie).toMatch(/Secure/);
     const page = await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookieOf(opened) } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Signed in as Annabel Lee');
 
-    // Single use: the same link again is refused.
-    const again = await app.app.request(link);
+    // Single use: the same token posted again is refused.
+    const again = await postSignIn(app, PUBLIC_URL, tokenOf(link));
     expect(again.status).toBe(401);
+    expect(again.headers.get('set-cookie')).toBeNull();
     expect(await again.text()).toContain('was already used');
+  });
+
+  it('marks the cookie Secure when PUBLIC_URL is https, though the request reached it over http (a TLS proxy)', async () => {
+    const link = await linkFor(ann);
+    const opened = await postSignIn(app, 'http://10.0.0.7:3000', tokenOf(link));
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('set-cookie') ?? '').toMatch(/;\s*Secure/);
+  });
+
+  it('refuses a sign-in form posted from another site, and spends nothing', async () => {
+    const link = await linkFor(ann);
+    const elsewhere = await postSignIn(app, PUBLIC_URL, tokenOf(link), { Origin: 'https://evil.example' });
+    expect(elsewhere.status).toBe(403);
+    const crossSite = await postSignIn(app, PUBLIC_URL, tokenOf(link), { 'Sec-Fetch-Site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    expect((await followSignInLink(app, link)).status).toBe(303);
   });
 
   it('refuses an expired link, and a page without a session', async () => {
     const link = await linkFor(ann);
     await app.prisma.dashboardLink.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
-    const opened = await app.app.request(link);
+    const opened = await followSignInLink(app, link);
     expect(opened.status).toBe(401);
     expect(await opened.text()).toContain('has expired');
     expect((await app.app.request(`${PUBLIC_URL}/dashboard`)).status).toBe(401);
     expect((await app.app.request(`${PUBLIC_URL}/dashboard/sign-in?token=made-up`)).status).toBe(401);
+    expect((await postSignIn(app, PUBLIC_URL, 'made-up')).status).toBe(401);
   });
 
   it("signs out only with the session's CSRF token, and a forged one is refused", async () => {
-    const opened = await app.app.request(await linkFor(ann));
+    const opened = await followSignInLink(app, await linkFor(ann));
     const cookie = cookieOf(opened);
     const page = await (
       await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })
@@ -88,7 +127,7 @@ describe(describeDatabase('dashboard sign-in'), () => {
   it("ends a deactivated worker's sessions at once", async () => {
     const bo = await joinStaff(app, staffPerson('Bo'), { name: 'Bo Chan' });
     bo.read();
-    const cookie = cookieOf(await app.app.request(await linkFor(bo)));
+    const cookie = cookieOf(await followSignInLink(app, await linkFor(bo)));
     expect((await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: cookie } })).status).toBe(
       200,
     );
@@ -103,7 +142,7 @@ describe(describeDatabase('dashboard sign-in'), () => {
   });
 
   it("lists waiting cases most urgent first with their level in words, filters them, and keeps others' claims out", async () => {
-    const cookie = cookieOf(await app.app.request(await linkFor(ann)));
+    const cookie = cookieOf(await followSignInLink(app, await linkFor(ann)));
     const get = (query = '') =>
       app.app.request(`${PUBLIC_URL}/dashboard${query}`, { headers: { Cookie: cookie } });
     const high = await app.prisma.case.create({ data: { level: 'high', source: 'screening' } });
@@ -126,35 +165,61 @@ describe(describeDatabase('dashboard sign-in'), () => {
     expect((await get('?level=catastrophic')).status).toBe(400);
   });
 
-  it('says within a second that a new case arrived, over server-sent events', async () => {
-    const cookie = cookieOf(await app.app.request(await linkFor(ann)));
-    const response = await app.app.request(`${PUBLIC_URL}/dashboard/events`, { headers: { Cookie: cookie } });
-    expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const events = () => (text.match(/event: queue/g) ?? []).length;
-    let pending: ReturnType<typeof reader.read> | undefined;
-    const readUntil = async (count: number, withinMs: number) => {
-      const deadline = Date.now() + withinMs;
-      while (events() < count && Date.now() < deadline) {
-        // One read in flight at a time: a chunk is never dropped by the timeout.
-        pending ??= reader.read();
-        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 100));
-        const chunk = await Promise.race([pending, timeout]);
-        if (chunk === 'timeout') continue;
-        pending = undefined;
-        if (!chunk.done) text += decoder.decode(chunk.value);
-      }
+  it('sends the queue again with no change at each tick, so that waiting times move on', async () => {
+    const cookie = cookieOf(await followSignInLink(app, await linkFor(ann)));
+    const stream = await openEventStream(app, PUBLIC_URL, cookie);
+    const queued = () => stream.events.filter((event) => event.name === 'queue');
+    expect(await stream.readUntil(() => queued().length >= 1, 3000)).toBe(true);
+    expect(JSON.parse(queued()[0]?.data ?? '{}')).toMatchObject({ changed: true });
+    expect(await stream.readUntil(() => queued().length >= 2, 2000)).toBe(true);
+    expect(JSON.parse(queued()[1]?.data ?? '{}')).toMatchObject({ changed: false });
+    await stream.close();
+  });
+
+  it('ends a live stream within a second of sign-out, of expiry and of the worker losing access', async () => {
+    const streamOf = async (staff: TStaff) => {
+      const cookie = cookieOf(await followSignInLink(app, await linkFor(staff)));
+      const stream = await openEventStream(app, PUBLIC_URL, cookie);
+      expect(await stream.readUntil(() => stream.events.length > 0, 3000)).toBe(true);
+      return { cookie, stream };
     };
-    await readUntil(1, 3000);
-    expect(events()).toBe(1);
-    const arrived = Date.now();
-    await app.prisma.case.create({ data: { level: 'imminent', source: 'crisis-message' } });
-    await readUntil(2, 3000);
-    expect(events()).toBe(2);
-    expect(Date.now() - arrived).toBeLessThan(1500);
-    await reader.cancel();
+    const endsWithin = async (stream: Awaited<ReturnType<typeof streamOf>>['stream'], since: number) => {
+      await stream.readUntil(() => false, 1500);
+      expect(stream.isEnded()).toBe(true);
+      const signedOut = stream.events.find((event) => event.name === 'signed-out');
+      expect(signedOut).toBeDefined();
+      expect((signedOut?.at ?? Number.POSITIVE_INFINITY) - since).toBeLessThan(1000);
+    };
+
+    const signedOut = await streamOf(ann);
+    const page = await (
+      await app.app.request(`${PUBLIC_URL}/dashboard`, { headers: { Cookie: signedOut.cookie } })
+    ).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const out = await app.app.request(`${PUBLIC_URL}/dashboard/sign-out`, {
+      method: 'POST',
+      headers: { Cookie: signedOut.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }).toString(),
+    });
+    expect(out.status).toBe(303);
+    await endsWithin(signedOut.stream, Date.now());
+
+    const expired = await streamOf(ann);
+    await app.prisma.dashboardSession.updateMany({
+      where: { endedAt: null },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    await endsWithin(expired.stream, Date.now());
+
+    const cy = await joinStaff(app, staffPerson('Cy'), { name: 'Cy Ng' });
+    const deactivated = await streamOf(cy);
+    const { id } = await cy.worker();
+    const quiet = { out: () => undefined, err: () => undefined };
+    const at = Date.now();
+    expect(await runAdminCommand(['deactivate', '--worker', String(id)], { prisma: app.prisma }, quiet)).toBe(
+      0,
+    );
+    await endsWithin(deactivated.stream, at);
   });
 
   it('is only for workers: anyone else asking is told so', async () => {
@@ -168,12 +233,12 @@ describe(describeDatabase('dashboard sign-in'), () => {
     let refusedAt = 0;
     // Within two minutes' allowance at most, whatever minute the counting started in.
     for (let attempt = 1; attempt <= 61 && refusedAt === 0; attempt += 1) {
-      const response = await app.app.request(`${PUBLIC_URL}/dashboard/sign-in?token=guess-${attempt}`);
+      const response = await postSignIn(app, PUBLIC_URL, `guess-${attempt}`);
       if (response.status === 429) refusedAt = attempt;
       else expect(response.status).toBe(401);
     }
     expect(refusedAt).toBeGreaterThan(0);
-    const refused = await app.app.request(`${PUBLIC_URL}/dashboard/sign-in?token=guess-again`);
+    const refused = await postSignIn(app, PUBLIC_URL, 'guess-again');
     expect(await refused.text()).toContain('Too many sign-in attempts from this address');
   });
 });

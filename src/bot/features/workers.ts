@@ -46,8 +46,11 @@ export function createWorkerFeature(deps: TBotDeps): Composer<TStaffContext> {
       return;
     }
     const token = await createSignInLink(deps, { workerId: ctx.worker.id, now: nowOf(deps) });
+    // No preview: Telegram would fetch the link to draw one. (Opening it spends nothing — the page it shows
+    // asks to continue — but nothing outside the worker's own browser needs to see it.)
     await ctx.outbox.reply(
       ctx.t('dashboard.link', { url: `${deps.publicUrl}/dashboard/sign-in?token=${token}` }),
+      { noLinkPreview: true },
     );
   });
 

@@ -1,15 +1,23 @@
 import { RISK_LEVELS } from '../risk/level.ts';
+import { DECLINED_AREA_OPTION } from '../script/community.ts';
+import { protectCells, type TCellState, type TEquation } from './suppression.ts';
 
 /**
  * The community picture: what the service sees across the community, as counts only. Pure: it takes the
  * anonymous tallies of finished screenings and returns counts by week, band, theme and area, with every cell
- * under {@link SMALL_CELL} suppressed — a small count in a small area could point at a person.
+ * under {@link SMALL_CELL} suppressed — a small count in a small area could point at a person — and the further
+ * cells hidden that a small one could be worked out from by subtraction.
  */
 
 /** Cells below this are shown as "fewer than 5", in the page, the CSV and the API alike. */
 export const SMALL_CELL = 5;
 
-export type TCell = { count: number } | { fewerThan: typeof SMALL_CELL };
+/**
+ * A count as it may be shown: the count itself; `fewerThan` when it is under {@link SMALL_CELL}; `hidden` when
+ * it is not small but would let a small count be worked out from a total beside it (complementary
+ * suppression, see `protectCells`).
+ */
+export type TCell = { count: number } | { fewerThan: typeof SMALL_CELL } | { hidden: true };
 
 export type TTallyRow = {
   day: Date;
@@ -93,7 +101,8 @@ export function buildCommunityPicture(
       byBand[band] = counts;
       bands[indicator] = byBand;
     }
-    if (row.area !== null) {
+    // Tallies written before "rather not say" was read as no answer still carry it: not an area either.
+    if (row.area !== null && row.area !== DECLINED_AREA_OPTION) {
       const area = areas.get(row.area) ?? { screenings: 0, highOrAbove: 0, themes: {} };
       area.screenings += 1;
       if (row.level === 'high' || row.level === 'imminent') area.highOrAbove += 1;
@@ -102,35 +111,125 @@ export function buildCommunityPicture(
     }
   }
 
-  const cells = (counts: readonly number[]) => counts.map(cellOf);
+  const areaRows = [...areas.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const table = createCellTable();
+  const cells = (counts: readonly number[]) => counts.map(table.cell);
+  const screeningCells = cells(screenings);
+  const levelCells = Object.fromEntries(
+    Object.entries(levels).map(([level, counts]) => [level, cells(counts)]),
+  );
+  const bandWeekCells = Object.fromEntries(
+    Object.entries(bands).map(([indicator, byBand]) => [
+      indicator,
+      Object.fromEntries(Object.entries(byBand).map(([band, counts]) => [band, cells(counts)])),
+    ]),
+  );
+  const bandCells = Object.fromEntries(
+    Object.entries(bands).map(([indicator, byBand]) => [
+      indicator,
+      Object.fromEntries(Object.entries(byBand).map(([band, counts]) => [band, table.cell(sum(counts))])),
+    ]),
+  );
+  const themeCells = Object.fromEntries(
+    Object.entries(themes).map(([theme, counts]) => [theme, cells(counts)]),
+  );
+  const themeTotalCells = Object.fromEntries(
+    Object.entries(themes).map(([theme, counts]) => [theme, table.cell(sum(counts))]),
+  );
+  const areaCells = areaRows.map(([area, counts]) => ({
+    area,
+    screenings: table.cell(counts.screenings),
+    highOrAbove: table.cell(counts.highOrAbove),
+    themes: Object.fromEntries(options.themes.map((theme) => [theme, table.cell(counts.themes[theme] ?? 0)])),
+  }));
+
+  // The sums a reader can check, each with what it leaves out as a remainder they are assumed to know.
+  weeks.forEach((_, index) => {
+    const at = (byKey: Record<string, number[]>) => Object.values(byKey).map((ids) => ids[index] ?? -1);
+    table.sum([screeningCells[index] ?? -1], at(levelCells));
+    for (const byBand of Object.values(bandWeekCells)) table.sum([screeningCells[index] ?? -1], at(byBand));
+  });
+  for (const [indicator, byBand] of Object.entries(bandWeekCells))
+    for (const [band, ids] of Object.entries(byBand)) table.sum([bandCells[indicator]?.[band] ?? -1], ids);
+  for (const [theme, ids] of Object.entries(themeCells)) table.sum([themeTotalCells[theme] ?? -1], ids);
+  if (areaCells.length > 0) {
+    table.sum(
+      screeningCells,
+      areaCells.map((area) => area.screenings),
+    );
+    table.sum(
+      [...(levelCells.high ?? []), ...(levelCells.imminent ?? [])],
+      areaCells.map((area) => area.highOrAbove),
+    );
+    for (const theme of options.themes)
+      table.sum(
+        [themeTotalCells[theme] ?? -1],
+        areaCells.map((area) => area.themes[theme] ?? -1),
+      );
+  }
+
+  const shown = table.protect();
+  const show = (ids: readonly number[]) => ids.map(shown);
   return {
     weeks,
-    screenings: cells(screenings),
-    levels: Object.fromEntries(Object.entries(levels).map(([level, counts]) => [level, cells(counts)])),
+    screenings: show(screeningCells),
+    levels: Object.fromEntries(Object.entries(levelCells).map(([level, ids]) => [level, show(ids)])),
     bands: Object.fromEntries(
-      Object.entries(bands).map(([indicator, byBand]) => [
+      Object.entries(bandCells).map(([indicator, byBand]) => [
         indicator,
-        Object.fromEntries(Object.entries(byBand).map(([band, counts]) => [band, cellOf(sum(counts))])),
+        Object.fromEntries(Object.entries(byBand).map(([band, id]) => [band, shown(id)])),
       ]),
     ),
     bandsByWeek: Object.fromEntries(
-      Object.entries(bands).map(([indicator, byBand]) => [
+      Object.entries(bandWeekCells).map(([indicator, byBand]) => [
         indicator,
-        Object.fromEntries(Object.entries(byBand).map(([band, counts]) => [band, cells(counts)])),
+        Object.fromEntries(Object.entries(byBand).map(([band, ids]) => [band, show(ids)])),
       ]),
     ),
-    themes: Object.fromEntries(Object.entries(themes).map(([theme, counts]) => [theme, cells(counts)])),
-    themeTotals: Object.fromEntries(
-      Object.entries(themes).map(([theme, counts]) => [theme, cellOf(sum(counts))]),
-    ),
-    areas: [...areas.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([area, counts]) => ({
-        area,
-        screenings: cellOf(counts.screenings),
-        highOrAbove: cellOf(counts.highOrAbove),
-        themes: Object.fromEntries(options.themes.map((theme) => [theme, cellOf(counts.themes[theme] ?? 0)])),
-      })),
+    themes: Object.fromEntries(Object.entries(themeCells).map(([theme, ids]) => [theme, show(ids)])),
+    themeTotals: Object.fromEntries(Object.entries(themeTotalCells).map(([theme, id]) => [theme, shown(id)])),
+    areas: areaCells.map((area) => ({
+      area: area.area,
+      screenings: shown(area.screenings),
+      highOrAbove: shown(area.highOrAbove),
+      themes: Object.fromEntries(Object.entries(area.themes).map(([theme, id]) => [theme, shown(id)])),
+    })),
+  };
+}
+
+/**
+ * The picture's counts as numbered cells and the sums between them, then each cell as it may be shown
+ * (see `protectCells`). A sum's remainder — what its parts leave out of its totals — is a cell of its own,
+ * never published but treated as known.
+ */
+function createCellTable() {
+  const values: number[] = [];
+  const equations: TEquation[] = [];
+  const known = new Set<number>();
+  let states: TCellState[] | undefined;
+  const add = (count: number) => values.push(count) - 1;
+  return {
+    cell: add,
+    /** `Σ totals = Σ parts + remainder`. */
+    sum(totals: readonly number[], parts: readonly number[]) {
+      const value = (ids: readonly number[]) => ids.reduce((total, id) => total + (values[id] ?? 0), 0);
+      const remainder = add(value(totals) - value(parts));
+      known.add(remainder);
+      equations.push([
+        ...totals.map((id) => [id, 1] as const),
+        ...parts.map((id) => [id, -1] as const),
+        [remainder, -1] as const,
+      ]);
+    },
+    protect(): (id: number) => TCell {
+      states ??= protectCells(values, equations, { threshold: SMALL_CELL, known });
+      const decided = states;
+      return (id) => {
+        const state = decided[id];
+        if (state === 'shown') return { count: values[id] ?? 0 };
+        return state === 'hidden' ? { hidden: true } : { fewerThan: SMALL_CELL };
+      };
+    },
   };
 }
 
@@ -144,13 +243,15 @@ export function drawnValue(cell: TCell): number {
 }
 
 /**
- * The picture as CSV rows (`section,key,period,count`), suppressed cells as `fewer than 5`.
+ * The picture as CSV rows (`section,key,period,count`), suppressed cells as `fewer than 5`, cells hidden to
+ * protect them as `not shown`.
  *
  * @example communityCsv(picture) // 'section,key,period,count\nscreenings,all,2026-11-30,fewer than 5\n…'
  */
 export function communityCsv(picture: TCommunityPicture, groups: readonly TGroupCounts[] = []): string {
   const rows: string[][] = [['section', 'key', 'period', 'count']];
-  const text = (cell: TCell) => ('count' in cell ? String(cell.count) : `fewer than ${SMALL_CELL}`);
+  const text = (cell: TCell) =>
+    'count' in cell ? String(cell.count) : 'hidden' in cell ? 'not shown' : `fewer than ${SMALL_CELL}`;
   picture.weeks.forEach((week, index) => {
     rows.push(['screenings', 'all', week, text(picture.screenings[index] ?? cellOf(0))]);
     for (const [level, cells] of Object.entries(picture.levels))

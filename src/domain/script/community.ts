@@ -3,6 +3,12 @@ import { holds } from './condition.ts';
 import type { TScript } from './schema.ts';
 import type { TScoring } from './scoring.ts';
 
+/**
+ * The area question's option for "I'd rather not say": an answer, but not an area, so it is counted like no
+ * answer (never as a row of its own).
+ */
+export const DECLINED_AREA_OPTION = 'rather_not_say';
+
 /** What the community picture keeps of one finished screening: nothing that says whose it was. */
 export type TCommunityTally = {
   level: string;
@@ -29,6 +35,6 @@ export function communityTallyOf(script: TScript, answers: TAnswers, scoring: TS
     level: scoring.level,
     bands: Object.fromEntries(Object.entries(scoring.scores).map(([id, score]) => [id, score.band])),
     themes: (community?.themes ?? []).filter((theme) => holds(theme.when, context)).map((theme) => theme.id),
-    area: area?.type === 'option' ? area.optionId : undefined,
+    area: area?.type === 'option' && area.optionId !== DECLINED_AREA_OPTION ? area.optionId : undefined,
   };
 }

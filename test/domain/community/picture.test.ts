@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   buildCommunityPicture,
@@ -5,6 +6,12 @@ import {
   communityCsv,
   weekOf,
 } from '../../../src/domain/community/picture.ts';
+import {
+  communityTallyOf,
+  parseScriptText,
+  scoreAnswers,
+  type TScript,
+} from '../../../src/domain/script/index.ts';
 
 const NOW = new Date('2026-12-05T12:00:00Z'); // a Saturday
 const row = (day: string, level: string, area: string | null, themes: string[] = []) => ({
@@ -37,8 +44,9 @@ describe('community picture', () => {
     const picture = buildCommunityPicture(rows, { now: NOW, weeks: 2, themes: ['revenge', 'isolation'] });
     expect(picture.weeks).toEqual(['2026-11-23', '2026-11-30']);
     expect(picture.screenings).toEqual([{ fewerThan: 5 }, { count: 6 }]);
-    expect(picture.levels.high).toEqual([{ fewerThan: 5 }, { count: 6 }]);
-    expect(picture.themes.revenge).toEqual([{ fewerThan: 5 }, { count: 6 }]);
+    // 6 high beside a week's 6 screenings would show the other levels' zeros: hidden too (not "fewer than 5").
+    expect(picture.levels.high).toEqual([{ fewerThan: 5 }, { hidden: true }]);
+    expect(picture.themes.revenge).toEqual([{ fewerThan: 5 }, { hidden: true }]);
     expect(picture.themeTotals).toEqual({ revenge: { count: 6 }, isolation: { fewerThan: 5 } });
     expect(picture.bands.distress).toEqual({ serious: { count: 6 }, low: { fewerThan: 5 } });
     expect(picture.areas).toEqual([
@@ -52,7 +60,7 @@ describe('community picture', () => {
         area: 'riverside',
         screenings: { count: 6 },
         highOrAbove: { count: 6 },
-        themes: { revenge: { count: 6 }, isolation: { fewerThan: 5 } },
+        themes: { revenge: { hidden: true }, isolation: { fewerThan: 5 } },
       },
     ]);
   });
@@ -65,5 +73,21 @@ describe('community picture', () => {
     expect(csv).toContain('level,high,2026-11-30,fewer than 5');
     expect(csv).toContain('area-theme,old_town:injustice,all,7');
     expect(csv).not.toMatch(/,[0-4]\n/);
+  });
+
+  it('counts "rather not say" at the area question as no area, never as an area row', () => {
+    const parsed = parseScriptText(
+      readFileSync(new URL('../../../conversation-scripts/default.yaml', import.meta.url), 'utf8'),
+    );
+    if (!parsed.ok) throw new Error('the default script does not parse');
+    const script: TScript = parsed.script;
+    const answers = (area: string) => ({ area: { type: 'option' as const, optionId: area } });
+    const tally = (area: string) =>
+      communityTallyOf(script, answers(area), scoreAnswers(script, answers(area)));
+    expect(tally('riverside').area).toBe('riverside');
+    expect(tally('rather_not_say').area).toBeUndefined();
+    // Tallies stored before this was so still say it: not an area either.
+    const rows = Array.from({ length: 6 }, () => row('2026-12-02', 'low', 'rather_not_say'));
+    expect(buildCommunityPicture(rows, { now: NOW, weeks: 1, themes: [] }).areas).toEqual([]);
   });
 });
