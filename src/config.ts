@@ -96,6 +96,12 @@ export const ZEnv = z
       .transform(Number)
       .optional(),
     ALERT_LOCALE: z.enum(LOCALES).default('en'),
+    /**
+     * Reverse proxies in front of this server that append to `X-Forwarded-For` (0: none, the socket's address
+     * is the client's). Set only when every request passes through them: a client could otherwise name any
+     * address and slip past the per-address limits.
+     */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   })
   .superRefine((env, ctx) => {
     if (env.WEBHOOK_URL?.startsWith('http:') && isTelegramsOwnApi(env.TELEGRAM_API_ROOT)) {
@@ -151,6 +157,8 @@ export type TConfig = Readonly<{
   instanceId: string;
   /** `ALERT_CHAT_ID` and `ALERT_LOCALE`: where alarms about the service go, in which language. */
   alertChat: Readonly<{ chatId: number; locale: TLocale }> | undefined;
+  /** `TRUST_PROXY_HOPS`: how many proxies' `X-Forwarded-For` entries to trust for the client's address. */
+  trustProxyHops: number;
 }>;
 
 /** Every problem with the environment at once, worded for the person starting the service. */
@@ -222,6 +230,7 @@ export function loadConfig(
       e.ALERT_CHAT_ID === undefined
         ? undefined
         : Object.freeze({ chatId: e.ALERT_CHAT_ID, locale: e.ALERT_LOCALE }),
+    trustProxyHops: e.TRUST_PROXY_HOPS,
   });
 }
 

@@ -162,6 +162,7 @@ async function main(): Promise<void> {
             outboxSender: dispatcher,
             resolveOutcomes: config.resolveOutcomes,
             scriptId: script.id,
+            publicUrl: config.publicUrl,
           },
         }
       : {}),
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
           }),
         }
       : undefined,
+    trustProxyHops: config.trustProxyHops,
   });
   // Listening before Telegram is reached, so /healthz can say that it is not.
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port }, (info) =>

@@ -180,11 +180,13 @@ export async function runAdminCommand(args: string[], deps: TAdminDeps, io: TAdm
       return runErasuresAdminCommand(command, deps, io, now);
     case 'keys-status':
     case 'keys-rotate':
+    case 'keys-activate':
     case 'keys-retire':
       return runKeysAdminCommand(command, deps, io);
     case 'group-create':
     case 'group-list':
     case 'group-status':
+    case 'group-facilitator':
       return runGroupAdminCommand(command, deps, io, now);
     default:
       return runScriptAdminCommand(command, deps, io, now);

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import {
+  ACTIVE_ENTRY_ID,
   newDataKeyEntry,
   pseudonymSecretEntry,
   type TDataKeys,
@@ -8,21 +9,26 @@ import {
 import { sealedValuesByKey } from '../services/key-rotation.ts';
 
 /**
- * `admin keys …`: the data keys. Rotation adds a key that seals everything new from the bot's next start;
- * the running bot then re-seals what older keys sealed, in batches; a key that seals nothing any more can be
- * retired. Pseudonyms have their own secret (added at the first rotation, equal to what they were), so no
- * rotation or retirement changes a resident's pseudonym.
+ * `admin keys …`: the data keys. Rotation takes two steps, because instances restart one at a time: `rotate`
+ * adds a key that only OPENS data (so an instance that has it can read what the new key will seal), and once
+ * every instance runs with it, `activate` makes it the key that seals everything new. Sealing with a key
+ * some instance lacks would leave that instance unable to send or read what it picks up. The running bot then
+ * re-seals what older keys sealed, in batches; a key that seals nothing any more can be retired. Pseudonyms
+ * have their own secret (added at the first rotation, equal to what they were), so no rotation or retirement
+ * changes a resident's pseudonym.
  */
 
 export const KEYS_USAGE = [
   '  keys                       the data keys (ids only) and how many stored values each still seals',
-  '  keys rotate                a new data key, active from the next start; the bot then re-seals older values',
+  '  keys rotate                a new data key, for opening only until activated (restart every instance)',
+  '  keys activate <keyId>      the new key seals from the next start; the bot then re-seals older values',
   '  keys retire <keyId>        drops an old key that seals nothing any more',
 ];
 
 export type TKeysAdminCommand =
   | { command: 'keys-status' }
   | { command: 'keys-rotate' }
+  | { command: 'keys-activate'; keyId: string }
   | { command: 'keys-retire'; keyId: string };
 
 /** Parses `keys …`; a string is the usage problem. */
@@ -32,6 +38,11 @@ export function parseKeysAdminArgs(args: string[]): TKeysAdminCommand | string {
     return rest.length === 0 ? { command: 'keys-status' } : 'keys takes no arguments.';
   if (sub === 'rotate')
     return rest.length === 0 ? { command: 'keys-rotate' } : 'keys rotate takes no arguments.';
+  if (sub === 'activate') {
+    const [keyId, ...extra] = rest;
+    if (!keyId || extra.length > 0) return 'keys activate needs the id of the key (see keys).';
+    return { command: 'keys-activate', keyId };
+  }
   if (sub === 'retire') {
     const [keyId, ...extra] = rest;
     if (!keyId || extra.length > 0) return 'keys retire needs the id of the key (see keys).';
@@ -60,7 +71,12 @@ export async function runKeysAdminCommand(
   const sealed = await sealedValuesByKey(deps);
   if (command.command === 'keys-status') {
     io.out(`Active key: ${keys.activeKeyId}`);
-    for (const keyId of keys.keyIds) io.out(`${keyId}\tseals ${sealed[keyId] ?? 0} stored value(s)`);
+    for (const keyId of keys.keyIds) {
+      const waits = keyId !== keys.activeKeyId && !keys.olderKeyIds.includes(keyId);
+      io.out(
+        `${keyId}\tseals ${sealed[keyId] ?? 0} stored value(s)${waits ? ', for opening only until activated' : ''}`,
+      );
+    }
     for (const [keyId, count] of Object.entries(sealed))
       if (!keys.keyIds.includes(keyId))
         io.out(`${keyId}\tseals ${count} stored value(s), and is NOT configured`);
@@ -77,18 +93,58 @@ export async function runKeysAdminCommand(
     .map((entry) => entry.trim())
     .filter(Boolean);
   if (command.command === 'keys-rotate') {
+    const waiting = keys.keyIds.filter(
+      (keyId) => keyId !== keys.activeKeyId && !keys.olderKeyIds.includes(keyId),
+    );
+    if (waiting.length > 0) {
+      io.err(`Key ${waiting.join(', ')} is waiting to be activated: run keys activate ${waiting[0]} first.`);
+      return 2;
+    }
     const added = newDataKeyEntry(keys);
     const next = [
       added.entry,
-      ...entries,
+      `${ACTIVE_ENTRY_ID}:${keys.activeKeyId}`,
+      ...entries.filter((entry) => !entry.startsWith(`${ACTIVE_ENTRY_ID}:`)),
       ...(keys.pseudonymSource === 'separate' ? [] : [pseudonymSecretEntry(keys)]),
     ];
     const done = await saveKeys(source, next, io);
     if (done !== 0) return done;
     io.out(
-      `Key ${added.keyId} added: it seals everything new once the bot restarts, and the bot then re-seals the ` +
-        `${Object.values(sealed).reduce((sum, count) => sum + count, 0)} stored value(s) in batches while it runs. ` +
-        'Pseudonyms keep their own secret. Back up the keys now.',
+      `Key ${added.keyId} added for opening only: ${keys.activeKeyId} still seals. Restart EVERY instance with ` +
+        `the new keys, then run: keys activate ${added.keyId}. Pseudonyms keep their own secret. Back up the keys now.`,
+    );
+    return 0;
+  }
+
+  if (command.command === 'keys-activate') {
+    const { keyId } = command;
+    if (!keys.keyIds.includes(keyId)) {
+      io.err(`No data key "${keyId}" is configured.`);
+      return 2;
+    }
+    if (keyId === keys.activeKeyId) {
+      io.err(`"${keyId}" is already the active key.`);
+      return 2;
+    }
+    if (keys.olderKeyIds.includes(keyId)) {
+      io.err(`"${keyId}" is older than the active key: run keys rotate for a new one.`);
+      return 2;
+    }
+    const own = entries.find((entry) => entry.startsWith(`${keyId}:`));
+    if (own === undefined) {
+      io.err(`"${keyId}" has no "${keyId}:" entry (a key given without an id): edit the keys by hand.`);
+      return 2;
+    }
+    const next = [
+      own,
+      ...entries.filter((entry) => entry !== own && !entry.startsWith(`${ACTIVE_ENTRY_ID}:`)),
+    ];
+    const done = await saveKeys(source, next, io);
+    if (done !== 0) return done;
+    io.out(
+      `Key ${keyId} is active from each instance's next start: it seals everything new, and the bot re-seals ` +
+        `the ${Object.values(sealed).reduce((sum, count) => sum + count, 0)} stored value(s) in batches while ` +
+        'it runs. Instances not yet restarted still open it. Back up the keys now.',
     );
     return 0;
   }

@@ -20,6 +20,9 @@ export type TOutboxInsert = {
   caseId: number | null;
   workerId: number | null;
   escalationStep: number | null;
+  /** A group announcement or a member's reply (see `relayGroupReply`); null for everything else. */
+  groupId?: number | null;
+  groupMembershipId?: number | null;
   notBefore: Date;
 };
 
@@ -64,9 +67,10 @@ export async function insertOutboxRows(
   const lease = new Date(input.now.getTime() + input.leaseMs);
   const written = await db.$queryRaw<Array<{ id: number; status: string }>>`
     ${leading}INSERT INTO "OutboxMessage"
-      (kind, priority, lane, "payloadSealed", "caseId", "workerId", "escalationStep", "nextAttemptAt",
-       status, "leaseOwner", "lockedUntil", attempts)
-    SELECT v.kind, v.priority, v.lane, v.payload, v.case_id, v.worker_id, v.step, v.not_before,
+      (kind, priority, lane, "payloadSealed", "caseId", "workerId", "escalationStep", "groupId",
+       "groupMembershipId", "nextAttemptAt", status, "leaseOwner", "lockedUntil", attempts)
+    SELECT v.kind, v.priority, v.lane, v.payload, v.case_id, v.worker_id, v.step, v.group_id, v.membership_id,
+      v.not_before,
       CASE WHEN ${input.owner}::text IS NULL OR v.not_before > ${input.now}
         OR (v.kind NOT IN (${unordered}) AND EXISTS (
           SELECT 1 FROM "OutboxMessage" e
@@ -79,9 +83,11 @@ export async function insertOutboxRows(
       ${rows.map((row) => row.kind)}::text[], ${rows.map((row) => row.priority)}::int[],
       ${rows.map((row) => row.lane)}::text[], ${rows.map((row) => row.payloadSealed)}::text[],
       ${rows.map((row) => row.caseId)}::int[], ${rows.map((row) => row.workerId)}::int[],
-      ${rows.map((row) => row.escalationStep)}::int[],
+      ${rows.map((row) => row.escalationStep)}::int[], ${rows.map((row) => row.groupId ?? null)}::int[],
+      ${rows.map((row) => row.groupMembershipId ?? null)}::int[],
       ${rows.map((row) => row.notBefore.toISOString())}::timestamp(3)[]
-    ) WITH ORDINALITY AS v(kind, priority, lane, payload, case_id, worker_id, step, not_before, ord)
+    ) WITH ORDINALITY AS v(kind, priority, lane, payload, case_id, worker_id, step, group_id, membership_id,
+      not_before, ord)
     ORDER BY v.ord
     RETURNING id, status`;
   // Ids come from a sequence in insertion order, which is the order given.

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { errorBody } from './api/errors.ts';
 import { createAdminApi, type TAdminApiDeps } from './api/index.ts';
 import { createDashboard, type TDashboardDeps } from './dashboard.tsx';
+import { createClientAddress } from './rate-limit.ts';
 import type { TServerEnv } from './types.ts';
 import { createWebhookRoute } from './webhook.ts';
 
@@ -29,6 +30,11 @@ export type TServerDeps = {
   adminApi?: TAdminApiDeps;
   /** The workers' dashboard under `/dashboard` (signed in with the bot's one-time links). */
   dashboard?: TDashboardDeps;
+  /**
+   * Reverse proxies in front (`TRUST_PROXY_HOPS`) whose `X-Forwarded-For` names the client for the
+   * per-address limits; default 0: the socket's address, and the header is ignored.
+   */
+  trustProxyHops?: number;
 };
 
 export type THealthProblem = { reason: string; detail: Record<string, unknown> };
@@ -55,6 +61,7 @@ export function createServer(deps: TServerDeps): TServer {
     c.set('logger', deps.logger.child({ request_id: c.req.header('X-Request-Id') ?? randomUUID() }));
     await next();
   });
+  app.use(createClientAddress({ trustProxyHops: deps.trustProxyHops ?? 0 }));
 
   // 503 only when this process cannot work (no database); a problem it reports is the team's to act on.
   app.get('/healthz', async (c) => {

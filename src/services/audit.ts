@@ -1,5 +1,6 @@
-import { currentClient } from '../db/unit-of-work.ts';
+import { currentClient, currentUnitOfWork } from '../db/unit-of-work.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { caseChanges } from './case-changes.ts';
 
 /**
  * Every step on a case's timeline, in one vocabulary: what the system did (opened, raised, paged …), what
@@ -21,6 +22,8 @@ export type TCaseEventType =
   | 'page-unreachable'
   | 'claimed'
   | 'viewed'
+  /** A worker asked to open a case they may not see (detail: via); refused, and recorded. */
+  | 'view-refused'
   | 'relayed'
   | 'noted'
   | 'released'
@@ -63,9 +66,14 @@ export type TAuditActionType =
   | 'api.refused'
   | 'group.created'
   | 'group.status-changed'
+  /** Another worker runs the group now (detail: groupId, from, to). */
+  | 'group.facilitator-changed'
   /** A facilitator's announcement to a group (detail: groupId, members; never the text). */
   | 'group.announced'
-  /** A resident joined (or queued for) a group, or left one: the group and time only, for the counts. */
+  /**
+   * A resident joined (or queued for, or was promoted into) a group, or left, was erased from or purged from
+   * one: the group, the membership's status and the time only, for the counts.
+   */
   | 'group.joined'
   | 'group.left';
 
@@ -132,6 +140,10 @@ export async function recordCaseEvents(
       ...(input.detail === undefined ? {} : { detail: input.detail }),
     })),
   });
+  // The dashboards' live streams look again once this is visible: after the commit, or now outside one.
+  const unit = currentUnitOfWork();
+  if (unit) unit.afterCommit(caseChanges.notify);
+  else caseChanges.notify();
 }
 
 export type TAuditEntry = {

@@ -5,7 +5,7 @@ import { applyLexiconAdditions, readLexiconAdditions } from './crisis-lexicon-st
 import type { TDataKeys } from './data-keys.ts';
 import { runEscalationSweep, type TEscalationDeps } from './escalation.ts';
 import { applyPolicy, readStoredPolicy } from './escalation-policy-store.ts';
-import { resealBatch } from './key-rotation.ts';
+import { resealBatch, type TResealCursor } from './key-rotation.ts';
 import type { TOutboxDispatcher } from './outbox-dispatcher.ts';
 import { purgeExpired } from './retention.ts';
 
@@ -22,11 +22,16 @@ export type TBackgroundWorkDeps = Omit<TEscalationDeps, 'outboxSender'> & {
   /** The live crisis patterns, recompiled when another instance changed a word list. */
   crisisPatterns?: TCrisisPatterns[];
   /** The data keys: while older keys still seal values, each round re-seals a batch with the active one. */
-  keys?: Pick<TDataKeys, 'activeKeyId' | 'keyIds'>;
+  keys?: Pick<TDataKeys, 'activeKeyId' | 'olderKeyIds'>;
 };
 
 /** Values re-sealed per round after a key rotation: small enough not to hold anyone up. */
 const RESEAL_BATCH = 200;
+/**
+ * After a pass of re-sealing, the next one starts this much later: instances not yet restarted after
+ * `admin keys activate` still seal with the older key, and rows being sent were skipped.
+ */
+const RESEAL_AGAIN_MS = 10 * 60 * 1000;
 
 export type TBackgroundWork = {
   /** Ends the loop; resolves once the round under way (if any) has finished. */
@@ -56,7 +61,10 @@ export function startBackgroundWork(
   const log = deps.logger.child({ component: 'background-work' });
   let nextPurgeAt = 0;
   let lexiconsSeen: number | undefined;
-  let isResealDone = false;
+  let resealCursor: TResealCursor | undefined;
+  let nextResealAt = 0;
+  let passResealed = 0;
+  let passUnreadable = 0;
   return repeatWithoutOverlap(
     async () => {
       await runStep(log, 'escalation sweep', () =>
@@ -77,15 +85,25 @@ export function startBackgroundWork(
           applyLexiconAdditions(patterns, additions);
         });
       const keys = deps.keys;
-      if (keys && keys.keyIds.length > 1 && !isResealDone)
+      if (keys && keys.olderKeyIds.length > 0 && clock().getTime() >= nextResealAt)
         await runStep(log, 're-sealing', async () => {
-          const { resealed, unreadable } = await resealBatch({ ...deps, keys }, { limit: RESEAL_BATCH });
-          if (resealed > 0)
-            log.info({ resealed, active_key: keys.activeKeyId }, 'values re-sealed with the active key');
-          if (unreadable > 0)
-            log.warn({ unreadable }, 'values no configured key opens were left as they are');
-          // Nothing older left (new values are sealed with the active key): no need to look again.
-          if (resealed === 0) isResealDone = true;
+          const batch = await resealBatch({ ...deps, keys }, { limit: RESEAL_BATCH, cursor: resealCursor });
+          resealCursor = batch.cursor;
+          passResealed += batch.resealed;
+          passUnreadable += batch.unreadable;
+          if (batch.resealed > 0)
+            log.info(
+              { resealed: batch.resealed, active_key: keys.activeKeyId },
+              'values re-sealed with the active key',
+            );
+          if (batch.cursor !== undefined) return;
+          // A pass looked at every table: values no configured key opens were passed over, and said so.
+          if (passUnreadable > 0)
+            log.warn({ unreadable: passUnreadable }, 'values no configured key opens were left as they are');
+          log.info({ resealed: passResealed }, 'a pass of re-sealing ended');
+          passResealed = 0;
+          passUnreadable = 0;
+          nextResealAt = clock().getTime() + RESEAL_AGAIN_MS;
         });
       const now = clock();
       if (now.getTime() >= nextPurgeAt) {

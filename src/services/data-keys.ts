@@ -10,8 +10,13 @@ import { basename, dirname, join } from 'node:path';
 export type TDataKeys = Readonly<{
   /** Seals every new value. */
   activeKeyId: string;
-  /** Every configured id, active first; the others only open older data. */
+  /** Every configured id, active first; the others only open data (newer keys waiting, or older ones). */
   keyIds: readonly string[];
+  /**
+   * The keys listed after the active one: older keys, whose values re-sealing moves to the active key. Keys
+   * listed before it are newer ones added for opening only (see {@link ACTIVE_ENTRY_ID}): left as they are.
+   */
+  olderKeyIds: readonly string[];
   /**
    * Where pseudonyms come from: their own secret (the `pseudonyms:` entry), or, until one is set, the oldest
    * data key (which can then never be retired).
@@ -43,6 +48,12 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
  * the oldest key derived, so nobody's pseudonym changes.
  */
 export const PSEUDONYM_ENTRY_ID = 'pseudonyms';
+/**
+ * The entry naming the active key when it is not the first (`active:k2`): a rotation first lists a new key
+ * in front of it, usable for opening only, until every instance has it; `admin keys activate` then makes
+ * it active. Otherwise one instance would seal with a key that the others cannot open yet.
+ */
+export const ACTIVE_ENTRY_ID = 'active';
 const KEY_BYTES = 32;
 // Either alphabet, optional padding; Buffer.from would otherwise skip stray characters silently.
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/;
@@ -64,8 +75,12 @@ const materials = new WeakMap<TDataKeys, TDataKeyMaterial>();
  * - The LAST key is also the root of pseudonyms (HKDF-SHA256, info `bridgeline/pseudonym/v1`): a
  *   resident's id depends on it alone.
  *
- * So to rotate, PREPEND a new key and keep every old one: new data uses the new key, old data still
- * opens, and pseudonyms stay the same. Never remove the last key (every resident would get a new
+ * - An `active:<keyId>` entry makes that key active instead of the first: keys listed before it are newer,
+ *   for opening only (a rotation under way), and re-sealing moves values only off the keys listed after it.
+ *
+ * So to rotate (`admin keys rotate`, then `admin keys activate`), PREPEND a new key, first for opening only,
+ * and keep every old one: new data uses the new key once active, old data still opens, and pseudonyms stay
+ * the same. Never remove the last key (every resident would get a new
  * pseudonym); remove another old key only once nothing is sealed with it any more.
  *
  * @example
@@ -154,9 +169,17 @@ function parseKeys(text: string, source: string): TDataKeys {
   const entries = trimmed.split(',').map((entry) => entry.trim());
   const keys = new Map<string, Buffer>();
   let pseudonymSecret: Buffer | undefined;
+  let namedActive: string | undefined;
   entries.forEach((entry, index) => {
     const where = entries.length === 1 ? 'the key' : `entry ${index + 1}`;
     if (entry === '') fail(`${where} is empty (a stray comma?)`);
+    if (entry.startsWith(`${ACTIVE_ENTRY_ID}:`)) {
+      const named = entry.slice(ACTIVE_ENTRY_ID.length + 1).trim();
+      if (!KEY_ID_PATTERN.test(named)) fail(`${where} must name the active key's id`);
+      if (namedActive !== undefined) fail(`${where} names the active key a second time`);
+      namedActive = named;
+      return;
+    }
 
     const colon = entry.indexOf(':');
     const encoded = colon === -1 ? entry : entry.slice(colon + 1).trim();
@@ -184,10 +207,16 @@ function parseKeys(text: string, source: string): TDataKeys {
     keys.set(keyId, bytes);
   });
 
-  const keyIds = [...keys.keys()];
-  const [activeKeyId] = keyIds;
-  const root = keyIds.length > 0 ? keys.get(keyIds[keyIds.length - 1] as string) : undefined;
+  const listed = [...keys.keys()];
+  const activeKeyId = namedActive ?? listed[0];
+  const root = listed.length > 0 ? keys.get(listed[listed.length - 1] as string) : undefined;
   if (activeKeyId === undefined || root === undefined) return fail('it has no data key');
+  if (!keys.has(activeKeyId)) fail(`the active key "${activeKeyId}" is not in the list`);
+  const activeAt = listed.indexOf(activeKeyId);
+  // Pseudonyms come from the last key unless they have their own secret: that key must stay the oldest.
+  if (activeAt === listed.length - 1 && activeAt > 0 && !pseudonymSecret)
+    fail('a key listed before the active one needs the pseudonyms entry (admin keys rotate adds it)');
+  const keyIds = [activeKeyId, ...listed.filter((keyId) => keyId !== activeKeyId)];
 
   const material: TDataKeyMaterial = Object.freeze({
     sealingKeys: new Map([...keys].map(([id, bytes]) => [id, derive(bytes, SEALING_INFO)])),
@@ -202,6 +231,7 @@ function parseKeys(text: string, source: string): TDataKeys {
   const dataKeys = Object.freeze({
     activeKeyId,
     keyIds: Object.freeze(keyIds),
+    olderKeyIds: Object.freeze(listed.slice(activeAt + 1)),
     pseudonymSource: pseudonymSecret ? 'separate' : 'oldest-key',
   }) as TDataKeys;
   materials.set(dataKeys, material);

@@ -21,8 +21,10 @@ type TSealedColumn = {
   key: Prisma.Sql;
   /** The context the value is sealed for, from the row's key. */
   context: (key: string) => string;
-  /** Sets the value from `next`, only where it still is `previous`. */
+  /** Sets the value from `next`, only where it still is `previous` (and the row is not in flight). */
   update: (key: string, previous: string, next: string) => Prisma.Sql;
+  /** Rows another process is working on right now, as an SQL condition: skipped until a later pass. */
+  isInFlight?: Prisma.Sql;
 };
 
 const SEALED_COLUMNS: readonly TSealedColumn[] = [
@@ -72,7 +74,9 @@ const SEALED_COLUMNS: readonly TSealedColumn[] = [
     key: Prisma.sql`id::text`,
     context: () => payloadContext,
     update: (key, previous, next) =>
-      Prisma.sql`UPDATE "OutboxMessage" SET "payloadSealed" = ${next} WHERE id = ${Number(key)} AND "payloadSealed" = ${previous}`,
+      Prisma.sql`UPDATE "OutboxMessage" SET "payloadSealed" = ${next}
+        WHERE id = ${Number(key)} AND "payloadSealed" = ${previous} AND status <> 'sending'`,
+    isInFlight: Prisma.sql`status = 'sending'`,
   },
   {
     table: 'BotSession',
@@ -104,31 +108,54 @@ export async function sealedValuesByKey(deps: { prisma: PrismaClient }): Promise
   return counts;
 }
 
+/** Where a pass of re-sealing has got to: the column (by index) and the last row key it looked at there. */
+export type TResealCursor = { column: number; after: string | null };
+
 /**
  * Re-seals with the active key up to `limit` values still sealed with an older one (the background work calls
  * this each round while the service runs, so a rotation completes in batches without a pause). Each value is
- * written back only if it is unchanged since it was read; a value no key opens is left as it is and counted.
- * Returns how many were re-sealed and how many could not be opened.
+ * written back only if it is unchanged since it was read; an outbox row being sent is left alone (its sender
+ * opened it as it is; re-sealing it under that sender might give it a key the sender lacks) and is taken up by
+ * a later pass. A value no key opens is left as it is and counted, and the pass moves on past it: the next
+ * batch starts after the last row looked at (`cursor`), so unreadable rows never hold the others up.
+ * `cursor` is undefined once the pass has looked at every table.
+ *
+ * Only the keys listed AFTER the active key are moved off: a newer key (listed before it, for opening only
+ * while a rotation is under way) seals what instances already activated it wrote, and stays.
+ *
+ * @example
+ * let cursor: TResealCursor | undefined;
+ * do ({ cursor } = await resealBatch({ prisma, protector, keys }, { limit: 200, cursor })); while (cursor);
  */
 export async function resealBatch(
-  deps: { prisma: PrismaClient; protector: TDataProtector; keys: Pick<TDataKeys, 'activeKeyId' | 'keyIds'> },
-  input: { limit: number },
-): Promise<{ resealed: number; unreadable: number }> {
-  // Only what a configured older key sealed: a value under an unknown key cannot be opened here at all.
-  const older = deps.keys.keyIds.filter((keyId) => keyId !== deps.keys.activeKeyId);
-  if (older.length === 0) return { resealed: 0, unreadable: 0 };
+  deps: {
+    prisma: PrismaClient;
+    protector: TDataProtector;
+    keys: Pick<TDataKeys, 'activeKeyId' | 'olderKeyIds'>;
+  },
+  input: { limit: number; cursor?: TResealCursor | undefined },
+): Promise<{ resealed: number; unreadable: number; cursor: TResealCursor | undefined }> {
+  const older = deps.keys.olderKeyIds;
+  if (older.length === 0) return { resealed: 0, unreadable: 0, cursor: undefined };
   let resealed = 0;
   let unreadable = 0;
   let left = input.limit;
-  for (const column of SEALED_COLUMNS) {
-    if (left <= 0) break;
+  let { column: at, after } = input.cursor ?? { column: 0, after: null };
+  for (; at < SEALED_COLUMNS.length; at += 1, after = null) {
+    const column = SEALED_COLUMNS[at] as TSealedColumn;
+    if (left <= 0) return { resealed, unreadable, cursor: { column: at, after } };
     const rows = await deps.prisma.$queryRaw<Array<{ key: string; sealed: string }>>`
-      SELECT ${column.key} AS key, ${column.sealed} AS sealed
-      FROM ${Prisma.raw(`"${column.table}"`)}
-      WHERE ${column.sealed} IS NOT NULL AND ${KEY_OF(column.sealed)} IN (${Prisma.join(older)})
-      LIMIT ${left}`;
+      SELECT * FROM (
+        SELECT ${column.key} COLLATE "C" AS key, ${column.sealed} AS sealed
+        FROM ${Prisma.raw(`"${column.table}"`)}
+        WHERE ${column.sealed} IS NOT NULL AND ${KEY_OF(column.sealed)} IN (${Prisma.join([...older])})
+          ${column.isInFlight ? Prisma.sql`AND NOT ${column.isInFlight}` : Prisma.empty}
+      ) AS sealed
+      WHERE ${after}::text IS NULL OR key > ${after}::text COLLATE "C"
+      ORDER BY key COLLATE "C" LIMIT ${left}`;
     for (const row of rows) {
       left -= 1;
+      after = row.key;
       const context = column.context(row.key);
       let plain: string;
       try {
@@ -141,6 +168,7 @@ export async function resealBatch(
         column.update(row.key, row.sealed, deps.protector.seal(plain, context)),
       );
     }
+    if (left <= 0) return { resealed, unreadable, cursor: { column: at, after } };
   }
-  return { resealed, unreadable };
+  return { resealed, unreadable, cursor: undefined };
 }

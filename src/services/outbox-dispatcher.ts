@@ -22,7 +22,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { TLocale } from '../i18n.ts';
 import type { Logger } from '../logger.ts';
 import { recordCaseDelivery, recordUnreachable } from './case-delivery.ts';
-import type { TDataProtector } from './data-protection.ts';
+import { DataProtectionError, type TDataProtector } from './data-protection.ts';
 import type { TAlertChat } from './nobody-to-page.ts';
 import { openOutboxPayload, type TOutboxPayload, type TOutboxSender, type TOutgoing } from './outbox.ts';
 
@@ -114,6 +114,10 @@ const SWEEP_BACKLOG = 2000;
 const REMEMBERED_SENT = 10_000;
 /** Recording what a delivery means for its case: tried again after these waits (the database may be back). */
 const RECORD_RETRY_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
+/** A row sealed with a key this process lacks is due again this much later (up to twice), for another instance. */
+const UNKNOWN_KEY_RETRY_MS = 2000;
+/** How long such a row is left for others before this process fails it: every instance lacks its key. */
+const UNKNOWN_KEY_GRACE_MS = 10 * 60 * 1000;
 
 type THeld = TOutgoing & { key: string };
 
@@ -141,6 +145,8 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
   const queue = createSendQueue(deps.limits);
   const held = new Map<string, THeld>();
   const sentIds = new Map<number, number>();
+  /** Rows sealed with a key this process lacks: when it first saw each. */
+  const unknownKeyRows = new Map<number, number>();
   const stats: Omit<TDispatcherStats, 'held' | 'inFlight'> = {
     sent: 0,
     retried: 0,
@@ -183,6 +189,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
         try {
           payload = openOutboxPayload(deps.protector, row.payloadSealed);
         } catch (error) {
+          if (await leaveForAnother(row.id, error, now)) continue;
           await settleOutboxRow(deps.prisma, {
             id: row.id,
             owner,
@@ -247,6 +254,31 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
     stats: () => ({ ...stats, held: held.size, inFlight: queue.inFlight() }),
   };
   return dispatcher;
+
+  /**
+   * A row sealed with a key this process does not have (a rotation under way: another instance already seals
+   * with a key this one has not been restarted with) is handed back for another instance, due again shortly,
+   * rather than failed: someone else can send it. Only once it has waited {@link UNKNOWN_KEY_GRACE_MS} here is
+   * it failed for good (no instance took it: the key is missing everywhere). True when it was handed back.
+   */
+  async function leaveForAnother(id: number, error: unknown, now: Date): Promise<boolean> {
+    if (!(error instanceof DataProtectionError) || error.code !== 'UNKNOWN_KEY') return false;
+    const firstSeen = unknownKeyRows.get(id) ?? now.getTime();
+    if (now.getTime() - firstSeen >= UNKNOWN_KEY_GRACE_MS) {
+      unknownKeyRows.delete(id);
+      return false;
+    }
+    unknownKeyRows.set(id, firstSeen);
+    if (unknownKeyRows.size > REMEMBERED_SENT) {
+      const oldest = unknownKeyRows.keys().next().value;
+      if (oldest !== undefined) unknownKeyRows.delete(oldest);
+    }
+    // A little later, and not at the same moment by every instance that lacks the key.
+    const due = new Date(now.getTime() + UNKNOWN_KEY_RETRY_MS * (1 + Math.random()));
+    await releaseRows(deps.prisma, { ids: [id], owner, now: due });
+    log.warn({ outbox_id: id }, 'sealed with a data key this instance lacks: left for another instance');
+    return true;
+  }
 
   function hold(message: TOutgoing): void {
     const key = message.id === undefined ? `e:${ephemeralSeq++}` : `o:${message.id}`;
@@ -382,6 +414,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
           payload.text,
           {
             reply_markup: keyboardOf(payload.buttons),
+            ...(payload.noLinkPreview ? { link_preview_options: { is_disabled: true } } : {}),
             ...(payload.replyToMessageId === undefined
               ? {}
               : {

@@ -22,6 +22,8 @@ export type TOutboxPayload =
       replyToMessageId?: number;
       /** A screening question: once Telegram takes it, the screening records its message id. */
       screeningId?: string;
+      /** No link preview: Telegram's preview would open the link (a one-time sign-in link would be spent). */
+      noLinkPreview?: true;
     }
   | ({
       type: 'edit';
@@ -64,6 +66,8 @@ export type TOutgoing = {
   caseId: number | null;
   workerId: number | null;
   escalationStep: number | null;
+  /** A group announcement or a member's reply: its group and (a reply) the membership (see `relayGroupReply`). */
+  group?: { groupId: number; membershipId?: number };
   /** Failed calls so far. */
   attempts: number;
 };
@@ -93,6 +97,8 @@ export type TOutboxInput = {
   caseId?: number;
   workerId?: number;
   escalationStep?: number;
+  /** A group announcement or a member's reply: its group and (a reply) the membership, for erasure. */
+  group?: { groupId: number; membershipId?: number };
   /** Goes with the emergency numbers: a page of an imminent case, a crisis alert. */
   isCrisis?: boolean;
   /** Not before this time (default: at once). */
@@ -180,6 +186,7 @@ export function outgoingOf(deps: Pick<TOutboxDeps, 'protector'>, input: TOutboxI
     caseId: input.caseId ?? null,
     workerId: input.workerId ?? null,
     escalationStep: input.escalationStep ?? null,
+    ...(input.group ? { group: input.group } : {}),
     attempts: 0,
   };
 }
@@ -194,6 +201,8 @@ function toInsert(deps: TOutboxDeps, outgoing: TOutgoing, notBefore: Date | unde
     caseId: outgoing.caseId,
     workerId: outgoing.workerId,
     escalationStep: outgoing.escalationStep,
+    groupId: outgoing.group?.groupId ?? null,
+    groupMembershipId: outgoing.group?.membershipId ?? null,
     notBefore: notBefore ?? new Date(),
   };
 }

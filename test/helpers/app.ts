@@ -90,6 +90,8 @@ export async function createTestApp(
     publicUrl?: string;
     /** How often the dashboard's live updates look for a change (100 ms in tests). */
     liveIntervalMs?: number;
+    /** How often the dashboard's live updates send the queue with no change (default 30 s). */
+    tickIntervalMs?: number;
     /**
      * The resident's pace before the bot slows down. Tests type a whole screening in milliseconds, so by default
      * far above the service's 20 in 10 s; the flood test sets the real one.
@@ -166,7 +168,9 @@ export async function createTestApp(
             outboxSender: dispatcher,
             resolveOutcomes: DEFAULT_RESOLVE_OUTCOMES,
             scriptId: script.id,
+            publicUrl: options.publicUrl,
             liveIntervalMs: options.liveIntervalMs ?? 100,
+            ...(options.tickIntervalMs === undefined ? {} : { tickIntervalMs: options.tickIntervalMs }),
           },
         }
       : {}),

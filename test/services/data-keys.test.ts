@@ -120,6 +120,7 @@ describe('parseDataKeys', () => {
     expect(JSON.parse(JSON.stringify(keys))).toEqual({
       activeKeyId: 'k2',
       keyIds: ['k2', 'k1'],
+      olderKeyIds: ['k1'],
       pseudonymSource: 'oldest-key',
     });
   });
