@@ -2,10 +2,9 @@ import { Prisma, type PrismaClient } from '../../src/generated/prisma/client.ts'
 
 /**
  * A digest of every row of every table, by table, in one statement: what `readEveryTable` compares, at a
- * fraction of its cost, for checks run before and after hundreds of generated requests. Rows are ordered by
- * their text… in effect: the digest is a sum of the rows' hashes, so an update that moves a row but changes
- * nothing leaves it as it was. Typed by
- * `Prisma.ModelName`: a model added to the schema is covered without a line here.
+ * fraction of its cost, for checks run before and after hundreds of generated requests. The digest is a sum
+ * of the rows' hashes, so the order rows come back in does not matter, while any change to any column does.
+ * Typed by `Prisma.ModelName`: a model added to the schema is covered without a line here.
  *
  * `ignore` names columns left out (`{ AdminToken: ['lastUsedAt'] }`: authenticating a request records that,
  * whatever becomes of its body).
