@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runUnitOfWork } from '../db/unit-of-work.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import {
   createGroup,
@@ -107,7 +108,11 @@ export async function runGroupAdminCommand(
     return 0;
   }
   if (command.command === 'group-status') {
-    if (!(await setGroupStatus(deps, { slug: command.slug, status: command.status, actor: 'admin', now }))) {
+    // The change and its audit entry commit together.
+    const isChanged = await runUnitOfWork(deps.prisma, () =>
+      setGroupStatus(deps, { slug: command.slug, status: command.status, actor: 'admin', now }),
+    );
+    if (!isChanged) {
       io.err(`No group "${command.slug}".`);
       return 2;
     }
@@ -115,12 +120,14 @@ export async function runGroupAdminCommand(
     return 0;
   }
   if (command.command === 'group-facilitator') {
-    const changed = await setGroupFacilitator(deps, {
-      slug: command.slug,
-      facilitator: command.facilitator,
-      actor: 'admin',
-      now,
-    });
+    const changed = await runUnitOfWork(deps.prisma, () =>
+      setGroupFacilitator(deps, {
+        slug: command.slug,
+        facilitator: command.facilitator,
+        actor: 'admin',
+        now,
+      }),
+    );
     if (changed.type === 'no-group') {
       io.err(`No group "${command.slug}".`);
       return 2;
@@ -137,7 +144,9 @@ export async function runGroupAdminCommand(
     for (const issue of parsed.error.issues) io.err(`--${issue.path.join('.') || 'group'}: ${issue.message}`);
     return 2;
   }
-  const created = await createGroup(deps, { group: parsed.data, actor: 'admin', now });
+  const created = await runUnitOfWork(deps.prisma, () =>
+    createGroup(deps, { group: parsed.data, actor: 'admin', now }),
+  );
   if (created.type === 'slug-taken') {
     io.err(`A group "${parsed.data.slug}" exists already.`);
     return 2;

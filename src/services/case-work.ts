@@ -424,7 +424,7 @@ export async function crisisMessagesOf(
  * A resident's message as it travels to a worker: whole when it fits one Telegram message beside its label,
  * else in numbered parts.
  */
-function relayParts(text: string): string[] {
+export function relayParts(text: string): string[] {
   const parts = splitText(text, MAX_RELAY_LENGTH);
   return parts.length === 1 ? parts : parts.map((part, index) => `(${index + 1}/${parts.length}) ${part}`);
 }

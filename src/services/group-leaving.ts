@@ -25,7 +25,8 @@ type THow = { actor: 'resident' | 'system'; isErasure: boolean; now: Date };
  * replies to the facilitator go from the outbox (their words are sealed there, linked to the membership); on
  * an erasure the copies already in the facilitator's chat are edited into a neutral line. Each end is
  * recorded for the weekly counts (group and status only), and each place freed goes to the first on the
- * waiting list (see {@link fillFreedPlaces}). Runs in the caller's transaction. Returns how many ended.
+ * waiting list (see {@link fillFreedPlaces}). Runs in the caller's transaction, which holds the groups' rows
+ * until it commits. Returns how many ended.
  */
 async function endMemberships(
   deps: TLeavingDeps,
@@ -33,6 +34,17 @@ async function endMemberships(
   how: THow,
 ): Promise<number> {
   const db = currentClient(deps.prisma);
+  const touched = await db.groupMembership.findMany({
+    where,
+    select: { groupId: true },
+    distinct: ['groupId'],
+  });
+  if (touched.length === 0) return 0;
+  // The groups' rows locked (in id order, as every path does) before the memberships are read: places are
+  // counted under the same lock `joinGroup` takes, so two leaves, or a leave and a join, at once are counted
+  // one after the other — nobody promoted twice, no place left free with someone waiting.
+  const groupIds = touched.map((row) => row.groupId).sort((a, b) => a - b);
+  await db.$queryRaw`SELECT id FROM "SupportGroup" WHERE id IN (${Prisma.join(groupIds)}) ORDER BY id FOR UPDATE`;
   const ended = await db.groupMembership.findMany({ where, orderBy: { id: 'asc' } });
   if (ended.length === 0) return 0;
   await eraseReplies(deps, { membershipIds: ended.map((row) => row.id), isErasure: how.isErasure });
@@ -51,8 +63,9 @@ async function endMemberships(
 
 /**
  * A member's replies to the facilitator, stored as sealed outbox rows linked to their membership: unsent
- * ones go; one in flight says the neutral line instead; for those sent, on an erasure, the message in the
- * facilitator's chat is edited into the neutral line (an edit linked to nothing).
+ * ones go; one in flight says the neutral line instead (and, on an erasure, is edited into it once sent); for
+ * those sent, on an erasure, the message in the facilitator's chat is edited into the neutral line (an edit
+ * linked to nothing).
  */
 async function eraseReplies(
   deps: TLeavingDeps,
@@ -77,6 +90,14 @@ async function eraseReplies(
           payloadSealed: sealOutboxPayload(deps.protector, { type: 'send', chatId, text }),
         },
       });
+      // A sender may already hold the words in memory: once it has sent them, this edit blanks them (as the
+      // erasure of a case's rows in flight does).
+      if (input.isErasure)
+        await enqueueOutbox(deps, {
+          kind: 'page-update',
+          ...(row.workerId === null ? {} : { workerId: row.workerId }),
+          payload: { type: 'edit', chatId, text, outboxId: row.id },
+        });
       continue;
     }
     await db.outboxMessage.delete({ where: { id: row.id } });
@@ -97,7 +118,8 @@ async function eraseReplies(
 async function fillFreedPlaces(deps: TLeavingDeps, input: { groupId: number; now: Date }): Promise<void> {
   const db = currentClient(deps.prisma);
   const group = await db.supportGroup.findUnique({ where: { id: input.groupId } });
-  if (!group) return;
+  // An ended group has no place to give: its waiting list is told nothing.
+  if (!group || group.status === 'archived') return;
   const members = await db.groupMembership.count({ where: { groupId: group.id, status: 'member' } });
   const waiting = await db.groupMembership.findMany({
     where: { groupId: group.id, status: 'waiting' },
@@ -105,7 +127,12 @@ async function fillFreedPlaces(deps: TLeavingDeps, input: { groupId: number; now
     take: Math.max(0, group.capacity - members),
   });
   for (const next of waiting) {
-    await db.groupMembership.update({ where: { id: next.id }, data: { status: 'member' } });
+    // Still waiting (not promoted, nor gone, meanwhile): only then a join counted and a resident told.
+    const promoted = await db.groupMembership.updateMany({
+      where: { id: next.id, status: 'waiting' },
+      data: { status: 'member' },
+    });
+    if (promoted.count !== 1) continue;
     await recordAuditAction(deps, {
       type: 'group.joined',
       actor: 'system',

@@ -1,9 +1,10 @@
 import type { i18n } from 'i18next';
 import { currentClient } from '../db/unit-of-work.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { workerTexts } from './case-work.ts';
+import { relayParts, workerTexts } from './case-work.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { enqueueOutbox, residentLane, type TOutboxSender } from './outbox.ts';
+import { residentChatIdOf, residentLocaleOf } from './resident-chat.ts';
 import { workerChatId } from './workers.ts';
 
 /** What a member's reply answers: a group's announcement, and their live membership of that group. */
@@ -63,15 +64,67 @@ export async function relayGroupReply(
   const facilitator = await db.worker.findUnique({ where: { id: group.facilitatorId } });
   if (!facilitator?.isActive) return { type: 'no-facilitator' };
   const t = workerTexts(deps, facilitator.locale);
-  await enqueueOutbox(deps, {
-    kind: 'relay-to-worker',
-    workerId: facilitator.id,
-    group: { groupId: group.id, membershipId: input.target.membershipId },
-    payload: {
-      type: 'send',
-      chatId: workerChatId(facilitator),
-      text: t('groups.member_reply', { slug: group.slug, handle: input.target.handle, text: input.text }),
-    },
-  });
+  // Telegram takes 4,096 characters and the label comes on top: a long reply goes in numbered parts (as a
+  // case's relays do), each linked to the membership so that erasure finds every one.
+  for (const text of relayParts(input.text)) {
+    await enqueueOutbox(deps, {
+      kind: 'relay-to-worker',
+      workerId: facilitator.id,
+      group: { groupId: group.id, membershipId: input.target.membershipId },
+      payload: {
+        type: 'send',
+        chatId: workerChatId(facilitator),
+        text: t('groups.member_reply', { slug: group.slug, handle: input.target.handle, text }),
+      },
+    });
+  }
   return { type: 'relayed' };
+}
+
+/**
+ * A facilitator's access ends with members' replies not yet delivered to them: those replies are dropped with
+ * the rest of what was queued for that worker, so each member whose words will not arrive is told so (once,
+ * in their language), having been told they were sent. Finds them before the drop; runs in its transaction.
+ * Without `notices` (no texts to say it with) it only counts them.
+ *
+ * @example
+ * await tellMembersOfUndeliveredReplies(deps, { workerId: 7 });
+ */
+export async function tellMembersOfUndeliveredReplies(
+  deps: { prisma: PrismaClient; notices?: { protector: TDataProtector; i18n: i18n } },
+  input: { workerId: number },
+): Promise<number> {
+  const db = currentClient(deps.prisma);
+  const rows = await db.outboxMessage.findMany({
+    where: {
+      workerId: input.workerId,
+      groupMembershipId: { not: null },
+      status: { in: ['pending', 'sending'] },
+    },
+    select: { groupMembershipId: true },
+    distinct: ['groupMembershipId'],
+  });
+  const membershipIds = rows.flatMap((row) =>
+    row.groupMembershipId === null ? [] : [row.groupMembershipId],
+  );
+  if (membershipIds.length === 0 || !deps.notices) return membershipIds.length;
+  const memberships = await db.groupMembership.findMany({ where: { id: { in: membershipIds } } });
+  const residents = await db.resident.findMany({
+    where: { id: { in: memberships.map((row) => row.residentId) } },
+  });
+  const noticeDeps = { prisma: deps.prisma, ...deps.notices };
+  for (const resident of residents) {
+    const chatId = residentChatIdOf(deps.notices.protector, resident);
+    if (chatId === undefined) continue;
+    const t = deps.notices.i18n.getFixedT(residentLocaleOf(resident), 'bot');
+    await enqueueOutbox(noticeDeps, {
+      kind: 'resident-notice',
+      payload: {
+        type: 'send',
+        chatId,
+        text: t('groups.reply_not_delivered', { numbers: t('emergency.default') }),
+      },
+    });
+  }
+  return membershipIds.length;
 }

@@ -148,10 +148,16 @@ export async function purgeExpired(
   });
   result.screenings += oldScreenings.count;
 
-  const outbox = await deps.prisma.outboxMessage.deleteMany({
-    where: { caseId: null, status: { in: ['sent', 'failed', 'unreachable'] }, createdAt: { lt: cutoff } },
-  });
-  result.outbox = outbox.count;
+  // A group's rows stay while their membership does: a member's reply (its message id, for `/delete` to blank
+  // it in the facilitator's chat) and an announcement a member got (its id tells a reply to it; it sits in
+  // the member's lane, which is their id: see `residentLane`).
+  result.outbox = await deps.prisma.$executeRaw`
+    DELETE FROM "OutboxMessage" o
+    WHERE o."caseId" IS NULL AND o.status IN ('sent', 'failed', 'unreachable') AND o."createdAt" < ${cutoff}
+      AND NOT EXISTS (
+        SELECT 1 FROM "GroupMembership" m
+        WHERE m.id = o."groupMembershipId"
+          OR (o."groupMembershipId" IS NULL AND m."groupId" = o."groupId" AND m."residentId" = o.lane))`;
   const updates = await deps.prisma.processedUpdate.deleteMany({
     where: { processedAt: { lt: new Date(input.now.getTime() - PROCESSED_UPDATE_KEEP_MS) } },
   });

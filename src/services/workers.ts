@@ -8,6 +8,7 @@ import { tellResidentOfCase } from './case-work.ts';
 import { endSessionsOf } from './dashboard-sessions.ts';
 import type { TDataProtector } from './data-protection.ts';
 import { scheduleEscalation } from './escalation.ts';
+import { tellMembersOfUndeliveredReplies } from './group-replies.ts';
 import { repageCasesWithNobody } from './nobody-to-page.ts';
 import { enqueueOutbox } from './outbox.ts';
 
@@ -408,6 +409,8 @@ export async function endWorkerAccess(
       data: { workerId: null },
     });
   }
+  // Group members told they were heard learn that these words will not arrive (dropped just below).
+  await tellMembersOfUndeliveredReplies(deps, { workerId: worker.id });
   await tx.outboxMessage.updateMany({
     where: {
       workerId: worker.id,

@@ -9,6 +9,7 @@ import { createServer } from '../../src/server/index.ts';
 import { createAdminToken } from '../../src/services/admin-tokens.ts';
 import { offerGroups } from '../../src/services/groups.ts';
 import { openOutboxPayload } from '../../src/services/outbox.ts';
+import { purgeExpired } from '../../src/services/retention.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { botTexts, createResident, sentMessageId } from '../helpers/journey.ts';
@@ -272,6 +273,22 @@ describe(describeDatabase('support groups'), () => {
     await deliverOutbox(app);
     expect(ann.read()[0]).toBe(en('crisis.imminent', { numbers: en('emergency.default') }));
     expect(await app.prisma.case.count({ where: { residentId: ann.residentId, level: 'imminent' } })).toBe(1);
+    // The words go to the case the guard opened, never to the facilitator as a group reply; a worker is paged.
+    const crisisCase = await app.prisma.case.findFirstOrThrow({
+      where: { residentId: ann.residentId, level: 'imminent' },
+    });
+    const toStaff = [...fay.read(), ...other.read()];
+    expect(toStaff.filter((text) => text.includes('pills counted out') && text.includes(handle))).toEqual([]);
+    // Only the first reply is stored as one to the facilitator.
+    const annMembership = await app.prisma.groupMembership.findFirstOrThrow({
+      where: { residentId: ann.residentId },
+    });
+    expect(await app.prisma.outboxMessage.count({ where: { groupMembershipId: annMembership.id } })).toBe(1);
+    expect(
+      await app.prisma.outboxMessage.count({
+        where: { caseId: crisisCase.id, kind: 'page', status: 'sent' },
+      }),
+    ).toBeGreaterThan(0);
   });
 
   it('/groups lists and leaves; the freed place goes to the waiting list; /delete erases memberships', async () => {
@@ -741,5 +758,198 @@ describe(describeDatabase('support groups'), () => {
     await kit.press(CALLBACK.leaveGroup(home.id));
     expect(kit.read()).toEqual([en('groups.left')]);
     expect(await app.prisma.groupMembership.count({ where: { residentId: kit.residentId } })).toBe(0);
+  });
+});
+
+/** The texts Telegram took for a chat (a call refused with 429 is not a message). */
+function deliveredTo(chatId: number): string[] {
+  return app.api
+    .callsOf('sendMessage')
+    .filter((call) => call.payload.chat_id === chatId && call.result !== undefined)
+    .map((call) => String(call.payload.text));
+}
+
+/** A reply to the announcement `messageId` that is a command (Telegram marks it so). */
+function commandReply(person: TPerson, messageId: number, command: string): Update {
+  const update = replyUpdate(person, messageId, command);
+  if (update.message) update.message.entities = [{ type: 'bot_command', offset: 0, length: command.length }];
+  return update;
+}
+
+/** A member of a fresh quiet group of Fay's, with one announcement delivered: the id of it in their chat. */
+async function memberWithAnnouncement(slug: string, id: number, options: { capacity?: number } = {}) {
+  const group = await quietGroup(slug, options);
+  const member = createResident(app, { id, languageCode: 'en', firstName: `Member${id}` });
+  await member.consent();
+  await offered(member.residentId, group.id);
+  await member.press(CALLBACK.joinGroup(group.id), 1);
+  await fay.send(`/announce ${slug} News for ${slug}.`);
+  await deliverOutbox(app);
+  const said = en('groups.announcement', { group: `Circle ${slug}`, text: `News for ${slug}.` });
+  member.read();
+  fay.read();
+  return { group, member, announcement: sentMessageId(app, id, said) };
+}
+
+describe(describeDatabase('support groups, the edges'), () => {
+  it('commands typed as replies are commands; a long reply arrives whole in parts; a reply in flight at /delete never shows', async () => {
+    const { group, member, announcement } = await memberWithAnnouncement('edges', 98_030);
+    const { id: membershipId, handle } = await membershipOf(member.residentId, group.id);
+
+    // /help as a reply to the announcement: the member gets help (with the numbers), the facilitator nothing.
+    await app.send(commandReply(member.person, announcement, '/help'));
+    await deliverOutbox(app);
+    expect(member.read()).toEqual([
+      [en('help.text'), en('help.emergency', { numbers: en('emergency.default') })].join('\n\n'),
+    ]);
+    expect(fay.read()).toEqual([]);
+
+    // Longer than Telegram carries with the label: numbered parts, each within the limit, each linked.
+    const long = Array.from({ length: 1000 }, (_, index) => `w${index}`).join(' ');
+    expect(long.length).toBeGreaterThan(4096);
+    await app.send(replyUpdate(member.person, announcement, long));
+    expect(member.read()).toEqual([en('groups.reply_sent')]);
+    await deliverOutbox(app);
+    const parts = fay.read();
+    expect(parts).toHaveLength(2);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+    expect(parts[0]).toContain(`Member ${handle}: (1/2) w0 `);
+    expect(parts[1]).toContain(`Member ${handle}: (2/2) `);
+    expect(parts[1]?.endsWith(' w999')).toBe(true);
+    expect(await app.prisma.outboxMessage.count({ where: { groupMembershipId: membershipId } })).toBe(2);
+
+    // Telegram holds Fay's chat a moment: the reply is leased to the sender when the member erases everything.
+    app.api.failNext(
+      'sendMessage',
+      { error_code: 429, description: 'Too Many Requests', parameters: { retry_after: 30 } },
+      { chatId: fay.person.id },
+    );
+    await app.send(replyUpdate(member.person, announcement, 'Secret words in flight'));
+    expect(
+      await app.prisma.outboxMessage.count({ where: { groupMembershipId: membershipId, status: 'sending' } }),
+    ).toBe(1);
+    const editsBefore = app.api.callsOf('editMessageText').length;
+    // `/delete` typed as a reply is the command too.
+    await app.send(commandReply(member.person, announcement, '/delete'));
+    expect(member.read().at(-1)).toBe(en('delete.confirm'));
+    await member.press(CALLBACK.deleteYes);
+    await deliverOutbox(app);
+    expect(deliveredTo(fay.person.id).some((text) => text.includes('Secret words'))).toBe(false);
+    expect(app.api.textsTo(fay.person.id).some((text) => text.includes('/delete'))).toBe(false);
+    const blanked = app.api
+      .callsOf('editMessageText')
+      .slice(editsBefore)
+      .filter(
+        (call) => call.payload.chat_id === fay.person.id && call.payload.text === w('groups.reply_erased'),
+      );
+    // The two parts, and the reply that was in flight.
+    expect(blanked).toHaveLength(3);
+  });
+
+  it('leaving an ended group gives nobody its place', async () => {
+    const { group, member } = await memberWithAnnouncement('ended', 98_031, { capacity: 1 });
+    const waiting = createResident(app, { id: 98_032, languageCode: 'en' });
+    await waiting.consent();
+    await offered(waiting.residentId, group.id);
+    await waiting.press(CALLBACK.joinGroup(group.id), 1);
+    expect(waiting.read().at(-1)).toBe(en('groups.waiting', { group: 'Circle ended' }));
+    expect((await admin(['group', 'archive', 'ended'])).code).toBe(0);
+    await member.press(CALLBACK.leaveGroup(group.id));
+    expect(member.read()).toEqual([en('groups.left')]);
+    await deliverOutbox(app);
+    expect(waiting.read()).toEqual([]);
+    expect(await membershipOf(waiting.residentId, group.id)).toMatchObject({ status: 'waiting' });
+  });
+
+  it('a facilitator whose access ends: members whose replies had not reached them are told, the words go nowhere', async () => {
+    const pia = await joinStaff(app, staffPerson('Pia'), { name: 'Pia Holm' });
+    const { group, member, announcement } = await memberWithAnnouncement('handed', 98_033);
+    expect((await admin(['group', 'set-facilitator', 'handed', 'Pia Holm'])).code).toBe(0);
+    pia.read();
+    app.api.failNext(
+      'sendMessage',
+      { error_code: 429, description: 'Too Many Requests', parameters: { retry_after: 30 } },
+      { chatId: pia.person.id },
+    );
+    await app.send(replyUpdate(member.person, announcement, 'Words Pia never got'));
+    expect(member.read()).toEqual([en('groups.reply_sent')]);
+    const deactivated = await runAdminCommand(
+      ['deactivate', '--worker', 'Pia Holm'],
+      { prisma: app.prisma, notices: { protector: app.protector, i18n: app.i18n } },
+      { out: () => {}, err: () => {} },
+    );
+    expect(deactivated).toBe(0);
+    await deliverOutbox(app);
+    expect(member.read()).toEqual([en('groups.reply_not_delivered', { numbers: en('emergency.default') })]);
+    expect(deliveredTo(pia.person.id).some((text) => text.includes('Words Pia'))).toBe(false);
+    expect((await membershipOf(member.residentId, group.id)).status).toBe('member');
+  });
+
+  it('a group change and its audit entry commit together (API and command line)', async () => {
+    const group = await quietGroup('atomic');
+    const token = await createAdminToken(
+      { prisma: app.prisma },
+      { name: 'lead2', role: 'supervisor', now: new Date() },
+    );
+    if (token.type !== 'created') throw new Error('token');
+    const api = createServer({
+      logger: createLogger({ level: 'silent' }),
+      pingDatabase: async () => true,
+      adminApi: { prisma: app.prisma, policy: DEFAULT_ESCALATION_POLICY, crisisPatterns: [] },
+    });
+    // The audit log refuses group entries: the change it would describe must not stand either.
+    await app.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION refuse_group_audit() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql`);
+    await app.prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_group_audit BEFORE INSERT ON "CaseEvent"
+      FOR EACH ROW WHEN (NEW.type LIKE 'group.%') EXECUTE FUNCTION refuse_group_audit()`);
+    try {
+      const patched = await api.app.request('/api/groups/atomic', {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ facilitator: String((await other.worker()).id), status: 'paused' }),
+      });
+      expect(patched.status).toBe(500);
+      await expect(
+        admin(['group', 'set-facilitator', 'atomic', String((await other.worker()).id)]),
+      ).rejects.toThrow();
+      await expect(admin(['group', 'pause', 'atomic'])).rejects.toThrow();
+    } finally {
+      await app.prisma.$executeRawUnsafe('DROP TRIGGER refuse_group_audit ON "CaseEvent"');
+    }
+    expect(await app.prisma.supportGroup.findUniqueOrThrow({ where: { id: group.id } })).toMatchObject({
+      facilitatorId: (await fay.worker()).id,
+      status: 'active',
+    });
+  });
+
+  it('the outbox housekeeping keeps a group’s rows while the membership lasts: replies still answer, /delete still blanks', async () => {
+    const { group, member, announcement } = await memberWithAnnouncement('kept', 98_034);
+    await app.send(replyUpdate(member.person, announcement, 'Words to blank later'));
+    await deliverOutbox(app);
+    fay.read();
+    member.read();
+    const day = 86_400_000;
+    await purgeExpired(
+      { prisma: app.prisma, protector: app.protector, i18n: app.i18n },
+      { now: new Date(Date.now() + 3 * day), retentionMs: day },
+    );
+    const { id: membershipId } = await membershipOf(member.residentId, group.id);
+    expect(await app.prisma.outboxMessage.count({ where: { groupMembershipId: membershipId } })).toBe(1);
+    // The old announcement is still known as the group's: a reply to it still reaches Fay.
+    await app.send(replyUpdate(member.person, announcement, 'Still here'));
+    expect(member.read()).toEqual([en('groups.reply_sent')]);
+    await deliverOutbox(app);
+    expect(fay.read()).toHaveLength(1);
+    const before = app.api.callsOf('editMessageText').length;
+    await member.send('/delete');
+    await member.press(CALLBACK.deleteYes);
+    await deliverOutbox(app);
+    const blanked = app.api
+      .callsOf('editMessageText')
+      .slice(before)
+      .filter(
+        (call) => call.payload.chat_id === fay.person.id && call.payload.text === w('groups.reply_erased'),
+      );
+    expect(blanked).toHaveLength(2);
   });
 });

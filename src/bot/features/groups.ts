@@ -19,8 +19,8 @@ const replyTargets = new WeakMap<object, Promise<TGroupReplyTarget | undefined>>
 
 /**
  * The group announcement this update's text message answers, if it is a reply to one of a group the resident
- * is in now. Looked up once per update (the case relay asks first, to stand aside; the group reply feature
- * then sends it), and only for a reply to one of the bot's own messages.
+ * is in now and not a command. Looked up once per update (the case relay asks first, to stand aside; the group
+ * reply feature then sends it), and only for a reply to one of the bot's own messages.
  *
  * @example
  * if (await groupReplyOf(deps, ctx)) return next();
@@ -29,8 +29,12 @@ export function groupReplyOf(deps: TBotDeps, ctx: TBotContext): Promise<TGroupRe
   const known = replyTargets.get(ctx.update);
   if (known !== undefined) return known;
   const replyTo = ctx.message?.reply_to_message;
+  // A command typed as a reply (`/help`, `/delete`…) is a command: it never goes to the facilitator.
+  const isCommand = ctx.message?.entities?.some(
+    (entity) => entity.type === 'bot_command' && entity.offset === 0,
+  );
   const target =
-    ctx.residentId && ctx.message?.text !== undefined && replyTo?.from?.id === ctx.me.id
+    ctx.residentId && ctx.message?.text !== undefined && !isCommand && replyTo?.from?.id === ctx.me.id
       ? groupReplyTargetOf(deps, { residentId: ctx.residentId, replyToMessageId: replyTo.message_id })
       : Promise.resolve(undefined);
   replyTargets.set(ctx.update, target);

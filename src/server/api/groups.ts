@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { currentClient, runUnitOfWork } from '../../db/unit-of-work.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { tokenActor } from '../../services/admin-tokens.ts';
 import {
@@ -52,11 +53,9 @@ export function addGroupRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       const parsed = ZNewGroup.safeParse(c.req.valid('json'));
       if (!parsed.success)
         throw new ApiError(400, 'invalid_request', 'The group is not valid.', parsed.error.issues);
-      const created = await createGroup(deps, {
-        group: parsed.data,
-        actor: tokenActor(c.get('caller').name),
-        now: deps.clock(),
-      });
+      const created = await runUnitOfWork(deps.prisma, () =>
+        createGroup(deps, { group: parsed.data, actor: tokenActor(c.get('caller').name), now: deps.clock() }),
+      );
       if (created.type === 'slug-taken')
         throw new ApiError(409, 'slug_taken', `A group "${parsed.data.slug}" exists already.`);
       if (created.type === 'no-facilitator')
@@ -82,16 +81,19 @@ export function addGroupRoutes(app: OpenAPIHono<TApiEnv>, deps: TDeps): void {
       const { status, facilitator } = c.req.valid('json');
       const actor = tokenActor(c.get('caller').name);
       const now = deps.clock();
-      // The facilitator first: a worker who cannot run it leaves the status as it was too.
-      if (facilitator !== undefined) {
-        const changed = await setGroupFacilitator(deps, { slug, facilitator, actor, now });
-        if (changed.type === 'no-group') throw new ApiError(404, 'not_found', `No group "${slug}".`);
-        if (changed.type === 'no-facilitator')
-          throw new ApiError(400, 'no_facilitator', `No single active worker "${facilitator}".`);
-      }
-      if (status !== undefined && !(await setGroupStatus(deps, { slug, status, actor, now })))
-        throw new ApiError(404, 'not_found', `No group "${slug}".`);
-      const group = await deps.prisma.supportGroup.findUnique({ where: { slug } });
+      // One transaction: both changes and their audit entries commit together, or nothing does. The
+      // facilitator first: a worker who cannot run it leaves the status as it was too.
+      const group = await runUnitOfWork(deps.prisma, async () => {
+        if (facilitator !== undefined) {
+          const changed = await setGroupFacilitator(deps, { slug, facilitator, actor, now });
+          if (changed.type === 'no-group') throw new ApiError(404, 'not_found', `No group "${slug}".`);
+          if (changed.type === 'no-facilitator')
+            throw new ApiError(400, 'no_facilitator', `No single active worker "${facilitator}".`);
+        }
+        if (status !== undefined && !(await setGroupStatus(deps, { slug, status, actor, now })))
+          throw new ApiError(404, 'not_found', `No group "${slug}".`);
+        return currentClient(deps.prisma).supportGroup.findUnique({ where: { slug } });
+      });
       if (!group) throw new ApiError(404, 'not_found', `No group "${slug}".`);
       // The facilitator's id only when it was asked to change (the answer a status change gave before).
       const changedFacilitator = facilitator === undefined ? {} : { facilitatorId: group.facilitatorId };
