@@ -102,6 +102,8 @@ async function main(): Promise<void> {
       timeoutSeconds: SEND_CALL_TIMEOUT_S,
     }),
     instance: config.instanceId,
+    // Nobody else sends from an embedded database: a message this process cannot open fails at once.
+    isOnlySender: db.kind === 'pglite',
     logger,
     policy,
     i18n,

@@ -11,7 +11,8 @@ import { Agent, request } from 'undici';
  * const api = new Api(token, { fetch: createTelegramFetch() });
  */
 export function createTelegramFetch(): typeof fetch {
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+  // undici's default idle time (4 s, as fetch's): a socket Telegram may have closed is not reused.
+  const dispatcher = new Agent();
   const leanFetch = async (input: string | URL | Request, init: RequestInit = {}) => {
     if (input instanceof Request || (init.body !== undefined && typeof init.body !== 'string')) {
       return fetch(input, init);

@@ -140,11 +140,24 @@ export async function recordCaseEvents(
       ...(input.detail === undefined ? {} : { detail: input.detail }),
     })),
   });
-  // The dashboards' live streams look again once this is visible: after the commit, or now outside one.
+  // The dashboards' live streams look again once this is visible (after the commit, or now outside one), but
+  // only for what changes a queue: every stream queries on each wake, and views or notes change no queue.
+  if (!inputs.some((input) => QUEUE_EVENTS.has(input.type))) return;
   const unit = currentUnitOfWork();
   if (unit) unit.afterCommit(caseChanges.notify);
   else caseChanges.notify();
 }
+
+/** The events that change a queue a dashboard shows (which cases, their status or level). */
+const QUEUE_EVENTS: ReadonlySet<TCaseEventType> = new Set([
+  'created',
+  'raised',
+  'claimed',
+  'released',
+  'resolved',
+  'erased',
+  'purged',
+] satisfies TCaseEventType[]);
 
 export type TAuditEntry = {
   id: number;

@@ -3,7 +3,7 @@
  * again at once instead of at its next poll. Case events are the one place every change to a case is written
  * (opened, raised, claimed, released, resolved, erased …), so `recordCaseEvents` raises it once the
  * transaction that wrote them has committed. Other instances behind a load balancer do not hear it: their
- * streams still poll, a few times a second.
+ * streams still poll, once a second. Only events that change a queue raise it (see `recordCaseEvents`).
  */
 export type TCaseChanges = {
   /** Says that cases changed (after the commit that changed them). */

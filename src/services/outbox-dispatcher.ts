@@ -57,6 +57,11 @@ export type TOutboxDispatcherDeps = {
    * restarted process takes back at once what its earlier life held instead of waiting out the lease.
    */
   instance?: string;
+  /**
+   * This process is the only one that sends (the embedded database): a message sealed with a key it lacks can
+   * be sent by nobody, so it fails at once instead of being left for another instance.
+   */
+  isOnlySender?: boolean;
 };
 
 export type TOutboxDispatcher = TOutboxSender & {
@@ -116,8 +121,12 @@ const REMEMBERED_SENT = 10_000;
 const RECORD_RETRY_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
 /** A row sealed with a key this process lacks is due again this much later (up to twice), for another instance. */
 const UNKNOWN_KEY_RETRY_MS = 2000;
-/** How long such a row is left for others before this process fails it: every instance lacks its key. */
-const UNKNOWN_KEY_GRACE_MS = 10 * 60 * 1000;
+/**
+ * How long such a row is left for others before this process fails it (every instance lacks its key). Short:
+ * an instance that has the key takes the row at its next sweep, and until the row is settled it holds back
+ * what follows it in its chat, pages included.
+ */
+const UNKNOWN_KEY_GRACE_MS = 30_000;
 
 type THeld = TOutgoing & { key: string };
 
@@ -262,7 +271,8 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
    * it failed for good (no instance took it: the key is missing everywhere). True when it was handed back.
    */
   async function leaveForAnother(id: number, error: unknown, now: Date): Promise<boolean> {
-    if (!(error instanceof DataProtectionError) || error.code !== 'UNKNOWN_KEY') return false;
+    if (!(error instanceof DataProtectionError) || error.code !== 'UNKNOWN_KEY' || deps.isOnlySender)
+      return false;
     const firstSeen = unknownKeyRows.get(id) ?? now.getTime();
     if (now.getTime() - firstSeen >= UNKNOWN_KEY_GRACE_MS) {
       unknownKeyRows.delete(id);
@@ -393,11 +403,13 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
   }
 
   /**
-   * What to send: the message as committed, or — for a message of a case — as its row stands now, since
-   * `/delete` may have neutralised it and a claim may have ended the wait a page was for.
+   * What to send: the message as committed, or — for a message of a case, or a relay to a worker without one
+   * (a group member's reply) — as its row stands now, since `/delete` may have neutralised it and a claim may
+   * have ended the wait a page was for.
    */
   async function currentPayload(message: THeld): Promise<TOutboxPayload | 'not-ours' | 'case-moved-on'> {
-    if (message.id === undefined || message.caseId === null) return message.payload;
+    if (message.id === undefined) return message.payload;
+    if (message.caseId === null && message.kind !== 'relay-to-worker') return message.payload;
     const row = await readHeldRow(deps.prisma, { id: message.id, owner });
     if (!row) return 'not-ours';
     if (message.kind === 'page' && row.caseStatus !== 'waiting') return 'case-moved-on';

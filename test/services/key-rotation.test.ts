@@ -149,8 +149,9 @@ describe(describeDatabase('data key rotation'), () => {
   const NEW_KEY = `k9:${Buffer.alloc(32, 9).toString('base64')}`;
   const updated = createDataProtector(parseDataKeys(`${NEW_KEY},${TEST_DATA_KEY}`));
   const notUpdated = createDataProtector(parseDataKeys(TEST_DATA_KEY));
-  function dispatcherWith(protector: TDataProtector) {
+  function dispatcherWith(protector: TDataProtector, options: { isOnlySender?: boolean } = {}) {
     return createOutboxDispatcher({
+      ...options,
       prisma: app.prisma,
       protector,
       api: new Api(FAKE_BOT_TOKEN, { apiRoot: 'http://bot-api.test', fetch: app.api.fetch }),
@@ -195,13 +196,14 @@ describe(describeDatabase('data key rotation'), () => {
       });
       expect(app.api.textsTo(97_500)).toContain('sealed with k9');
 
-      // Nobody has the key for long: only then is it failed for good.
+      // Nobody has the key for half a minute: only then is it failed for good (it holds back its chat).
       const orphan = await outboxRow(updated, 'nobody can open this');
-      await oldInstance.sweep(now);
+      const later = new Date();
+      await oldInstance.sweep(later);
       expect((await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: orphan.id } })).status).toBe(
         'pending',
       );
-      await oldInstance.sweep(new Date(now.getTime() + 11 * 60_000));
+      await oldInstance.sweep(new Date(later.getTime() + 31_000));
       expect(await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: orphan.id } })).toMatchObject({
         status: 'failed',
         lastError: expect.stringMatching(/payload cannot be opened/),
@@ -209,6 +211,21 @@ describe(describeDatabase('data key rotation'), () => {
     } finally {
       await oldInstance.stop();
       await newInstance.stop();
+    }
+  });
+
+  it('the only sender (the embedded database) fails a row it cannot open at once: nobody else could send it', async () => {
+    const onlyInstance = dispatcherWith(notUpdated, { isOnlySender: true });
+    try {
+      const row = await outboxRow(updated, 'nobody here can open this');
+      await onlyInstance.sweep(new Date());
+      await onlyInstance.idle();
+      expect(await app.prisma.outboxMessage.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
+        status: 'failed',
+        lastError: expect.stringMatching(/payload cannot be opened/),
+      });
+    } finally {
+      await onlyInstance.stop();
     }
   });
 

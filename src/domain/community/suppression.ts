@@ -14,6 +14,10 @@
  *   (a cell "fewer than 5" lies in 0–4, a cell "not shown" is 5 or more): two cells "fewer than 5" that
  *   must add up to 8 are both 4.
  * What is not checked: bounds combined across several sums at once (a full linear-programming audit).
+ * The search is bounded ({@link DEFAULT_MAX_WORK} steps of elimination, a few tens of milliseconds: the picture
+ * is made on a request, in the process that also answers residents). When it runs out, or finds no cell whose
+ * hiding helps, it fails closed: every cell of every sum that holds a hidden one is hidden, until none is left
+ * beside a hidden cell.
  * Every sum may carry a remainder the picture does not publish (screenings without an area, rows of an
  * older script without an indicator); it is treated as known to the reader, which only hides more.
  */
@@ -36,9 +40,10 @@ export type TEquation = ReadonlyArray<readonly [cell: number, coefficient: 1 | -
 export function protectCells(
   values: readonly number[],
   equations: readonly TEquation[],
-  options: { threshold: number; known?: ReadonlySet<number> },
+  options: { threshold: number; known?: ReadonlySet<number>; maxWork?: number },
 ): TCellState[] {
   const { threshold } = options;
+  const budget = { left: options.maxWork ?? DEFAULT_MAX_WORK };
   const states: TCellState[] = values.map((value, cell) =>
     options.known?.has(cell) ? 'known' : value < threshold ? 'small' : 'shown',
   );
@@ -61,8 +66,9 @@ export function protectCells(
   };
 
   for (let guard = 0; guard <= values.length; guard += 1) {
-    const unsafe = findUnsafe(values, equations, states, isHidden, threshold);
+    const unsafe = findUnsafe(values, equations, states, isHidden, threshold, budget);
     if (unsafe === undefined) return states;
+    if (unsafe === 'out-of-budget') return hideAroundHidden(equations, states, isHidden);
     // Hide a cell of the unsafe sum; failing that, of any sum that touches its hidden cells.
     const near = [
       ...new Set(
@@ -75,8 +81,31 @@ export function protectCells(
       nextToHide(unsafe) ??
       nextToHide(near) ??
       nextToHide(equations.map((_, index) => index).filter((index) => !unsafe.includes(index)));
-    if (cell === undefined) return states;
+    if (cell === undefined) return hideAroundHidden(equations, states, isHidden);
     states[cell] = 'hidden';
+  }
+  return hideAroundHidden(equations, states, isHidden);
+}
+
+/** Elimination steps (a row times its columns) the search may spend before it fails closed. */
+export const DEFAULT_MAX_WORK = 2_000_000;
+
+/** Fails closed: hides every shown cell of every sum that holds a hidden one, until no sum mixes the two. */
+function hideAroundHidden(
+  equations: readonly TEquation[],
+  states: TCellState[],
+  isHidden: (cell: number) => boolean,
+): TCellState[] {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const equation of equations) {
+      if (!equation.some(([cell]) => isHidden(cell))) continue;
+      for (const [cell] of equation)
+        if (states[cell] === 'shown') {
+          states[cell] = 'hidden';
+          changed = true;
+        }
+    }
   }
   return states;
 }
@@ -88,7 +117,8 @@ function findUnsafe(
   states: readonly TCellState[],
   isHidden: (cell: number) => boolean,
   threshold: number,
-): number[] | undefined {
+  budget: { left: number },
+): number[] | 'out-of-budget' | undefined {
   for (const [index, equation] of equations.entries()) {
     const hidden = equation.filter(([cell]) => isHidden(cell));
     if (hidden.length === 0) continue;
@@ -98,7 +128,8 @@ function findUnsafe(
       return [index];
     if (isPinnedByBounds(values, equation, states, isHidden, threshold)) return [index];
   }
-  const determined = determinedCells(equations, isHidden);
+  const determined = determinedCells(equations, isHidden, budget);
+  if (determined === 'out-of-budget') return determined;
   if (determined.length === 0) return undefined;
   return equations.flatMap((equation, index) =>
     equation.some(([cell]) => determined.includes(cell)) ? [index] : [],
@@ -141,7 +172,11 @@ function isPinnedByBounds(
 }
 
 /** Hidden cells whose value follows from the sums by a linear combination (Gauss–Jordan over the hidden). */
-function determinedCells(equations: readonly TEquation[], isHidden: (cell: number) => boolean): number[] {
+function determinedCells(
+  equations: readonly TEquation[],
+  isHidden: (cell: number) => boolean,
+  budget: { left: number },
+): number[] | 'out-of-budget' {
   const columns = [...new Set(equations.flatMap((equation) => equation.map(([cell]) => cell)))].filter(
     isHidden,
   );
@@ -164,6 +199,8 @@ function determinedCells(equations: readonly TEquation[], isHidden: (cell: numbe
       if (Math.abs(rows[r]?.[at] ?? 0) > Math.abs(rows[best]?.[at] ?? 0)) best = r;
     const pivot = rows[best];
     if (!pivot || Math.abs(pivot[at] ?? 0) < EPSILON) continue;
+    budget.left -= rows.length * columns.length;
+    if (budget.left < 0) return 'out-of-budget';
     [rows[pivotRow], rows[best]] = [pivot, rows[pivotRow] as number[]];
     const scale = pivot[at] ?? 1;
     for (let c = 0; c < columns.length; c += 1) pivot[c] = (pivot[c] ?? 0) / scale;

@@ -161,6 +161,40 @@ describe('complementary suppression', () => {
     for (const cell of hidden) expect(canMove(cell, hidden, sums), `cell ${cell}`).toBe(true);
   });
 
+  it('fails closed when its search runs out: every cell of a sum that holds a hidden one is hidden', () => {
+    // total 7 = a 6 + b 1, and an unrelated table 20 = 10 + 10; no search allowed at all.
+    const values = [7, 6, 1, 20, 10, 10];
+    const sums = [
+      [[0, 1] as const, [1, -1] as const, [2, -1] as const],
+      [[3, 1] as const, [4, -1] as const, [5, -1] as const],
+    ];
+    const states = protectCells(values, sums, { threshold: SMALL_CELL, maxWork: 0 });
+    expect(states).toEqual(['hidden', 'hidden', 'small', 'shown', 'shown', 'shown']);
+  });
+
+  it('makes a large picture in well under a second, and still shows no count under 5', () => {
+    // A year of a busy service: 8,000 screenings over 60 areas, one band rare (its total under 5).
+    let seed = 9;
+    const random = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    const themes = Array.from({ length: 20 }, (_, index) => `t${index}`);
+    const rows = Array.from({ length: 8000 }, () => ({
+      day: new Date(NOW.getTime() - Math.floor(random() * 83) * 86_400_000),
+      level: RISK_LEVELS[Math.floor(random() * 4)] as string,
+      bands: { distress: random() < 0.0005 ? 'serious' : random() < 0.5 ? 'low' : 'moderate' },
+      themes: themes.filter(() => random() < 0.3),
+      area: `a${Math.floor(random() * 60)}`,
+    }));
+    const startedAt = performance.now();
+    const picture = buildCommunityPicture(rows, { now: NOW, weeks: 12, themes });
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    const cells = JSON.stringify(picture).match(/"count":\d+/g) ?? [];
+    expect(cells.length).toBeGreaterThan(100);
+    for (const cell of cells) expect(Number(cell.split(':')[1])).toBeGreaterThanOrEqual(SMALL_CELL);
+  });
+
   it('for any counts, no hidden count can be worked out from a shown total minus its shown parts', () => {
     fc.assert(
       fc.property(ZRows, (rows) => {
