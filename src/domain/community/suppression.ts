@@ -13,7 +13,10 @@
  *   the disclosure, and 0 would pin every one of them), and none is pinned by the bounds a reader knows
  *   (a cell "fewer than 5" lies in 0–4, a cell "not shown" is 5 or more): two cells "fewer than 5" that
  *   must add up to 8 are both 4.
- * What is not checked: bounds combined across several sums at once (a full linear-programming audit).
+ * - no hidden cell's range, narrowed from sum to sum until nothing changes, shrinks to one value (see
+ *   {@link pinnedCells}): bounds combined across several sums.
+ * What is not checked: what only a full linear-programming audit would find (bounds and combinations of sums
+ * together); the narrowing above finds what a reader can do by hand.
  * The search is bounded ({@link DEFAULT_MAX_WORK} steps of elimination, a few tens of milliseconds: the picture
  * is made on a request, in the process that also answers residents). When it runs out, or finds no cell whose
  * hiding helps, it fails closed: every cell of every sum that holds a hidden one is hidden, until none is left
@@ -128,7 +131,9 @@ function findUnsafe(
       return [index];
     if (isPinnedByBounds(values, equation, states, isHidden, threshold)) return [index];
   }
-  const determined = determinedCells(equations, isHidden, budget);
+  const pinned = pinnedCells(values, equations, states, threshold, budget);
+  if (pinned === 'out-of-budget') return pinned;
+  const determined = pinned.length > 0 ? pinned : determinedCells(equations, isHidden, budget);
   if (determined === 'out-of-budget') return determined;
   if (determined.length === 0) return undefined;
   return equations.flatMap((equation, index) =>
@@ -169,6 +174,72 @@ function isPinnedByBounds(
     const [min, max] = bounds(cell);
     return Math.max(from, min) === Math.min(to, max);
   });
+}
+
+/**
+ * Hidden cells whose range, as a reader can narrow it from every sum in turn, shrinks to one value: each
+ * starts as what its label says (0 to `threshold - 1` for "fewer than", `threshold` or more for "not shown"),
+ * and each sum narrows each of its hidden cells from the others' ranges, until nothing changes. Two sums
+ * together can pin a cell that neither pins alone (a week's total against its bands, a band's total against
+ * its weeks).
+ *
+ * @example
+ * pinnedCells([14, 7, 5, 2, 0, 11, 4, 5], sums, states, 5, { left: 1e6 }) // [3]: 2, from both sums at once
+ */
+export function pinnedCells(
+  values: readonly number[],
+  equations: readonly TEquation[],
+  states: readonly TCellState[],
+  threshold: number,
+  budget: { left: number } = { left: Number.POSITIVE_INFINITY },
+): number[] | 'out-of-budget' {
+  const isHidden = (cell: number) => states[cell] === 'small' || states[cell] === 'hidden';
+  const low = new Map<number, number>();
+  const high = new Map<number, number>();
+  for (const [cell, state] of states.entries()) {
+    if (state === 'small') {
+      low.set(cell, 0);
+      high.set(cell, threshold - 1);
+    } else if (state === 'hidden') {
+      low.set(cell, threshold);
+      high.set(cell, Number.POSITIVE_INFINITY);
+    }
+  }
+  const touching = equations.filter((equation) => equation.some(([cell]) => isHidden(cell)));
+  for (let changed = true, pass = 0; changed && pass < 50; pass += 1) {
+    changed = false;
+    for (const equation of touching) {
+      budget.left -= equation.length * 2;
+      if (budget.left < 0) return 'out-of-budget';
+      // Σ coefficient × cell = 0, with what the reader can read moved to a constant.
+      const constant = equation.reduce(
+        (sum, [cell, coefficient]) => (isHidden(cell) ? sum : sum + coefficient * (values[cell] ?? 0)),
+        0,
+      );
+      for (const [cell, coefficient] of equation) {
+        if (!isHidden(cell)) continue;
+        // coefficient × cell = -(constant + Σ others): the others' ranges give this one's.
+        let othersLow = constant;
+        let othersHigh = constant;
+        for (const [other, otherCoefficient] of equation) {
+          if (other === cell || !isHidden(other)) continue;
+          const [from, to] = [low.get(other) ?? 0, high.get(other) ?? 0];
+          othersLow += otherCoefficient === 1 ? from : -to;
+          othersHigh += otherCoefficient === 1 ? to : -from;
+        }
+        const [from, to] = coefficient === 1 ? [-othersHigh, -othersLow] : [othersLow, othersHigh];
+        if (from > (low.get(cell) ?? 0)) {
+          low.set(cell, Math.ceil(from));
+          changed = true;
+        }
+        if (to < (high.get(cell) ?? 0)) {
+          high.set(cell, Math.floor(to));
+          changed = true;
+        }
+      }
+    }
+  }
+  return [...low.keys()].filter((cell) => (low.get(cell) ?? 0) >= (high.get(cell) ?? 0));
 }
 
 /** Hidden cells whose value follows from the sums by a linear combination (Gauss–Jordan over the hidden). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCommunityPicture, SMALL_CELL, type TCell } from '../../../src/domain/community/picture.ts';
-import { protectCells } from '../../../src/domain/community/suppression.ts';
+import { pinnedCells, protectCells } from '../../../src/domain/community/suppression.ts';
 import { RISK_LEVELS } from '../../../src/domain/risk/level.ts';
 
 /**
@@ -159,6 +159,24 @@ describe('complementary suppression', () => {
     expect(hidden).toEqual(expect.arrayContaining([x11, x13, x22]));
     // Each hidden cell can move (by ±1, others moving with it) with every sum still true: none is fixed.
     for (const cell of hidden) expect(canMove(cell, hidden, sums), `cell ${cell}`).toBe(true);
+  });
+
+  it('keeps a small count from being pinned by two sums together, through what each label says of its range', () => {
+    // A week: 14 screenings = 7 mid + lo ("not shown", so 5 or more) + hi ("fewer than 5") + 0 without a band;
+    // the hi band: 11 = that week's hi + another week's hi ("fewer than 5") + 5. Neither sum alone pins the
+    // week's hi; together they do (at most 2 from the first, at least 2 from the second: 2).
+    const [S, mid, lo, hi1, rest, T, hi2, hi3] = [0, 1, 2, 3, 4, 5, 6, 7];
+    const values = [14, 7, 5, 2, 0, 11, 4, 5];
+    const sums = [
+      [[S, 1] as const, [mid, -1] as const, [lo, -1] as const, [hi1, -1] as const, [rest, -1] as const],
+      [[T, 1] as const, [hi1, -1] as const, [hi2, -1] as const, [hi3, -1] as const],
+    ];
+    const byHand = ['shown', 'shown', 'hidden', 'small', 'known', 'shown', 'small', 'shown'] as const;
+    // The week's hi is pinned, and with it what the sums then give: lo (7 - 2) and the other week's hi (6 - 2).
+    expect(pinnedCells(values, sums, [...byHand], SMALL_CELL)).toEqual([lo, hi1, hi2]);
+    const states = protectCells(values, sums, { threshold: SMALL_CELL, known: new Set([rest]) });
+    expect(states[hi1]).toBe('small');
+    expect(pinnedCells(values, sums, states, SMALL_CELL)).toEqual([]);
   });
 
   it('fails closed when its search runs out: every cell of a sum that holds a hidden one is hidden', () => {
