@@ -362,24 +362,43 @@ export function refusalsIn(i18n: i18n) {
   ) => {
     const locale = unsignedLocale(c);
     const t = pagesTranslator(i18n, locale);
-    const title = t(`dashboard.refused.${key}.title`);
-    return c.html(
-      html`<!doctype html>
-      <html lang="${locale}">
+    return plainPage(c, {
+      locale,
+      title: t(`dashboard.refused.${key}.title`),
+      body: html`<p>${t(`dashboard.refused.${key}.text`, values)}</p>
+        <p><a href="/dashboard">${t('dashboard.nav_queue')}</a></p>`,
+      status,
+    });
+  };
+}
+
+/** A page of the dashboard shown without a session (a refusal, the sign-in link's): a title and a little text. */
+function plainPage(
+  c: Context,
+  page: {
+    locale: string;
+    title: string;
+    body: ReturnType<typeof html>;
+    status?: 200 | 400 | 401 | 403 | 404 | 429;
+    referrer?: 'same-origin';
+  },
+) {
+  return c.html(
+    html`<!doctype html>
+      <html lang="${page.locale}">
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>${title}</title>
+          ${page.referrer ? html`<meta name="referrer" content="${page.referrer}" />` : ''}
+          <title>${page.title}</title>
         </head>
         <body>
-          <h1>${title}</h1>
-          <p>${t(`dashboard.refused.${key}.text`, values)}</p>
-          <p><a href="/dashboard">${t('dashboard.nav_queue')}</a></p>
+          <h1>${page.title}</h1>
+          ${page.body}
         </body>
       </html>`,
-      status,
-    );
-  };
+    page.status ?? 200,
+  );
 }
 
 /** The language of a page shown before sign-in: the dashboard's choice, else the browser's. */
@@ -393,23 +412,14 @@ function unsignedLocale(c: Context): string {
 function continuePage(c: Context, i18n: i18n, token: string) {
   const locale = unsignedLocale(c);
   const t = pagesTranslator(i18n, locale);
-  return c.html(
-    html`<!doctype html>
-      <html lang="${locale}">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="referrer" content="same-origin" />
-          <title>${t('dashboard.continue_title')}</title>
-        </head>
-        <body>
-          <h1>${t('dashboard.continue_title')}</h1>
-          <p>${t('dashboard.continue_text')}</p>
-          <form method="post" action="/dashboard/sign-in">
-            <input type="hidden" name="token" value="${token}" />
-            <button type="submit" autofocus>${t('dashboard.continue')}</button>
-          </form>
-        </body>
-      </html>`,
-  );
+  return plainPage(c, {
+    locale,
+    title: t('dashboard.continue_title'),
+    referrer: 'same-origin',
+    body: html`<p>${t('dashboard.continue_text')}</p>
+      <form method="post" action="/dashboard/sign-in">
+        <input type="hidden" name="token" value="${token}" />
+        <button type="submit" autofocus>${t('dashboard.continue')}</button>
+      </form>`,
+  });
 }

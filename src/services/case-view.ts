@@ -84,24 +84,18 @@ export async function openCaseForViewing(
     include: { claimedBy: { select: { name: true } } },
   });
   if (!row) return { type: 'not-found', caseId: input.caseId } as const;
-  if (!canViewCase(input.worker, row)) {
-    await recordCaseEvent(deps, {
-      caseId: row.id,
-      type: 'view-refused',
-      actor: workerActor(input.worker.id),
-      now: input.now,
-      ...(input.via ? { detail: { via: input.via } } : {}),
-    });
-    return { type: 'not-allowed', caseId: input.caseId } as const;
-  }
+  // A view and a refused one are both on the case's record.
+  const isAllowed = canViewCase(input.worker, row);
   await recordCaseEvent(deps, {
     caseId: row.id,
-    type: 'viewed',
+    type: isAllowed ? 'viewed' : 'view-refused',
     actor: workerActor(input.worker.id),
     now: input.now,
     ...(input.via ? { detail: { via: input.via } } : {}),
   });
-  return { type: 'open', row } as const;
+  return isAllowed
+    ? ({ type: 'open', row } as const)
+    : ({ type: 'not-allowed', caseId: input.caseId } as const);
 }
 
 export type TViewOutcome =

@@ -3,7 +3,7 @@ import type { i18n } from 'i18next';
 import { z } from 'zod';
 import { currentClient } from '../db/unit-of-work.ts';
 import { groupsToOffer } from '../domain/groups/matching.ts';
-import type { PrismaClient, SupportGroup } from '../generated/prisma/client.ts';
+import type { PrismaClient, SupportGroup, Worker } from '../generated/prisma/client.ts';
 import { LOCALES } from '../i18n.ts';
 import { recordAuditAction } from './audit.ts';
 import type { TDataProtector } from './data-protection.ts';
@@ -86,10 +86,21 @@ export function offerOf(group: SupportGroup, locale: string): TGroupOffer {
   };
 }
 
+/** Why a named facilitator cannot run a group: nobody by that name, several, or their access ended. */
+type TNoFacilitator = { type: 'no-facilitator'; reason: 'unknown' | 'ambiguous' | 'inactive' };
+
 export type TCreateGroupOutcome =
   | { type: 'created'; group: SupportGroup }
   | { type: 'slug-taken' }
-  | { type: 'no-facilitator'; reason: 'unknown' | 'ambiguous' | 'inactive' };
+  | TNoFacilitator;
+
+/** The active worker `ref` names (id or name), who may run a group. */
+async function facilitatorNamed(deps: TGroupDeps, ref: string): Promise<Worker | TNoFacilitator> {
+  const found = await findWorkerByRef(deps.prisma, ref);
+  if (found.type !== 'found') return { type: 'no-facilitator', reason: found.type };
+  if (!found.worker.isActive) return { type: 'no-facilitator', reason: 'inactive' };
+  return found.worker;
+}
 
 /** Defines a group; its facilitator must be an active worker. Audited. */
 export async function createGroup(
@@ -97,13 +108,12 @@ export async function createGroup(
   input: { group: z.output<typeof ZNewGroup>; actor: string; now: Date },
 ): Promise<TCreateGroupOutcome> {
   const db = currentClient(deps.prisma);
-  const found = await findWorkerByRef(deps.prisma, input.group.facilitator);
-  if (found.type !== 'found') return { type: 'no-facilitator', reason: found.type };
-  if (!found.worker.isActive) return { type: 'no-facilitator', reason: 'inactive' };
+  const facilitator = await facilitatorNamed(deps, input.group.facilitator);
+  if ('type' in facilitator) return facilitator;
   if (await db.supportGroup.findUnique({ where: { slug: input.group.slug } })) return { type: 'slug-taken' };
   const { facilitator: _facilitator, ...fields } = input.group;
   const group = await db.supportGroup.create({
-    data: { ...fields, facilitatorId: found.worker.id, createdAt: input.now },
+    data: { ...fields, facilitatorId: facilitator.id, createdAt: input.now },
   });
   await recordAuditAction(deps, {
     type: 'group.created',
@@ -136,7 +146,7 @@ export async function setGroupStatus(
 export type TSetFacilitatorOutcome =
   | { type: 'changed'; group: SupportGroup }
   | { type: 'no-group' }
-  | { type: 'no-facilitator'; reason: 'unknown' | 'ambiguous' | 'inactive' };
+  | TNoFacilitator;
 
 /**
  * Hands a group to another facilitator (an active worker): announcements are theirs from now on, and members'
@@ -152,18 +162,17 @@ export async function setGroupFacilitator(
   const db = currentClient(deps.prisma);
   const group = await db.supportGroup.findUnique({ where: { slug: input.slug } });
   if (!group) return { type: 'no-group' };
-  const found = await findWorkerByRef(deps.prisma, input.facilitator);
-  if (found.type !== 'found') return { type: 'no-facilitator', reason: found.type };
-  if (!found.worker.isActive) return { type: 'no-facilitator', reason: 'inactive' };
+  const facilitator = await facilitatorNamed(deps, input.facilitator);
+  if ('type' in facilitator) return facilitator;
   const changed = await db.supportGroup.update({
     where: { id: group.id },
-    data: { facilitatorId: found.worker.id },
+    data: { facilitatorId: facilitator.id },
   });
   await recordAuditAction(deps, {
     type: 'group.facilitator-changed',
     actor: input.actor,
     now: input.now,
-    detail: { groupId: group.id, from: group.facilitatorId, to: found.worker.id },
+    detail: { groupId: group.id, from: group.facilitatorId, to: facilitator.id },
   });
   return { type: 'changed', group: changed };
 }

@@ -671,22 +671,7 @@ describe(describeDatabase('support groups'), () => {
 
   it('done when: a supervisor creates a housing group; a resident who is losing their home is offered it, joins, hears, replies unseen, and leaves', async () => {
     const hana = await joinStaff(app, staffPerson('Hana'), { name: 'Hana Sato' });
-    const token = await createAdminToken(
-      { prisma: app.prisma },
-      { name: 'lead', role: 'supervisor', now: new Date() },
-    );
-    if (token.type !== 'created') throw new Error('token');
-    const api = createServer({
-      logger: createLogger({ level: 'silent' }),
-      pingDatabase: async () => true,
-      adminApi: { prisma: app.prisma, policy: DEFAULT_ESCALATION_POLICY, crisisPatterns: [] },
-    });
-    const call = (method: string, path: string, body: unknown) =>
-      api.app.request(path, {
-        method,
-        headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const call = await supervisorApi('lead');
     const created = await call('POST', '/api/groups', {
       slug: 'home',
       name: { en: 'Keeping a roof', 'zh-CN': '守住家园' },
@@ -887,26 +872,16 @@ describe(describeDatabase('support groups, the edges'), () => {
 
   it('a group change and its audit entry commit together (API and command line)', async () => {
     const group = await quietGroup('atomic');
-    const token = await createAdminToken(
-      { prisma: app.prisma },
-      { name: 'lead2', role: 'supervisor', now: new Date() },
-    );
-    if (token.type !== 'created') throw new Error('token');
-    const api = createServer({
-      logger: createLogger({ level: 'silent' }),
-      pingDatabase: async () => true,
-      adminApi: { prisma: app.prisma, policy: DEFAULT_ESCALATION_POLICY, crisisPatterns: [] },
-    });
+    const call = await supervisorApi('lead2');
     // The audit log refuses group entries: the change it would describe must not stand either.
     await app.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION refuse_group_audit() RETURNS trigger AS $$
       BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql`);
     await app.prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_group_audit BEFORE INSERT ON "CaseEvent"
       FOR EACH ROW WHEN (NEW.type LIKE 'group.%') EXECUTE FUNCTION refuse_group_audit()`);
     try {
-      const patched = await api.app.request('/api/groups/atomic', {
-        method: 'PATCH',
-        headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ facilitator: String((await other.worker()).id), status: 'paused' }),
+      const patched = await call('PATCH', '/api/groups/atomic', {
+        facilitator: String((await other.worker()).id),
+        status: 'paused',
       });
       expect(patched.status).toBe(500);
       await expect(
@@ -953,3 +928,20 @@ describe(describeDatabase('support groups, the edges'), () => {
     expect(blanked).toHaveLength(2);
   });
 });
+
+/** The admin API as a supervisor holding a fresh token named `name` would call it: (method, path, JSON body). */
+async function supervisorApi(name: string) {
+  const token = await createAdminToken({ prisma: app.prisma }, { name, role: 'supervisor', now: new Date() });
+  if (token.type !== 'created') throw new Error('token');
+  const api = createServer({
+    logger: createLogger({ level: 'silent' }),
+    pingDatabase: async () => true,
+    adminApi: { prisma: app.prisma, policy: DEFAULT_ESCALATION_POLICY, crisisPatterns: [] },
+  });
+  return (method: string, path: string, body: unknown) =>
+    api.app.request(path, {
+      method,
+      headers: { Authorization: `Bearer ${token.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+}

@@ -149,6 +149,18 @@ export async function createTestApp(
     outboxSender: dispatcher,
     floodLimit: options.floodLimit ?? { limit: 10_000, windowMs: 10_000 },
   });
+  // What the case services take, as the running bot gives it to them.
+  const services = {
+    prisma: database.db.prisma,
+    protector,
+    i18n,
+    logger,
+    policy,
+    scripts,
+    alertChat,
+    emergencyNumbersFor,
+    outboxSender: dispatcher,
+  };
   const server = createServer({
     logger,
     pingDatabase: database.db.ping,
@@ -157,15 +169,7 @@ export async function createTestApp(
     ...(options.publicUrl
       ? {
           dashboard: {
-            prisma: database.db.prisma,
-            protector,
-            i18n,
-            logger,
-            policy,
-            scripts,
-            alertChat,
-            emergencyNumbersFor,
-            outboxSender: dispatcher,
+            ...services,
             resolveOutcomes: DEFAULT_RESOLVE_OUTCOMES,
             scriptId: script.id,
             publicUrl: options.publicUrl,
@@ -193,6 +197,8 @@ export async function createTestApp(
     i18n,
     emergencyNumbersFor,
     alertChat,
+    /** The dependencies the case services take (escalation, case work, the dashboard's), as the bot's. */
+    services,
     /**
      * POSTs an update to `/webhook` as Telegram would, then waits until the bot has said what it could say
      * right away (what waits for a retry stays waiting; `deliverOutbox` sends it).

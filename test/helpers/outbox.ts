@@ -20,20 +20,7 @@ export async function deliverOutbox(app: TTestApp, now = new Date(Date.now() + 6
 
 /** One round of the background loop: page the due escalation steps, then send what the outbox holds. */
 export async function sweepAndDeliver(app: TTestApp, now = new Date(Date.now() + 60_000)) {
-  const swept = await runEscalationSweep(
-    {
-      prisma: app.prisma,
-      protector: app.protector,
-      i18n: app.i18n,
-      logger: app.logger,
-      policy: app.policy,
-      scripts: app.scripts,
-      outboxSender: app.dispatcher,
-      alertChat: app.alertChat,
-      emergencyNumbersFor: app.emergencyNumbersFor,
-    },
-    { now },
-  );
+  const swept = await runEscalationSweep(app.services, { now });
   await deliverOutbox(app, now);
   return { swept };
 }

@@ -14,6 +14,7 @@ import { readDefaultScript } from '../../src/services/script-registry.ts';
 import { createTestApp, type TTestApp } from '../helpers/app.ts';
 import { describeDatabase } from '../helpers/database.ts';
 import { digestEveryTable } from '../helpers/table-digest.ts';
+import { YAML_CHARACTERS } from '../helpers/yaml-characters.ts';
 
 /**
  * The admin HTTP API: every route with good input, bad input, no token and the wrong role; refusals in the one
@@ -569,22 +570,7 @@ describe(describeDatabase('the admin API'), () => {
 
   it('answers generated script YAML with findings, never 5xx; a refused script changes no table', async () => {
     const small = readFileSync(new URL('../fixtures/scripts/valid-small.yaml', import.meta.url), 'utf8');
-    const punctuation = fc.constantFrom(
-      ':',
-      '-',
-      '[',
-      '{',
-      '&',
-      '*',
-      '!',
-      '|',
-      '>',
-      '#',
-      '"',
-      '\t',
-      '  ',
-      '\n',
-    );
+    const punctuation = fc.constantFrom(...YAML_CHARACTERS);
     const mutation = fc.oneof(
       fc.tuple(fc.nat(), punctuation).map(([at, inserted]) => (text: string) => {
         const where = at % (text.length + 1);

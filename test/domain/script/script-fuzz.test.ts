@@ -4,6 +4,7 @@ import { parse, stringify } from 'yaml';
 import { lintScriptText } from '../../../src/domain/script/check.ts';
 import { FINDING_CODES } from '../../../src/domain/script/findings.ts';
 import { readDefaultScript } from '../../../src/services/script-registry.ts';
+import { YAML_CHARACTERS } from '../../helpers/yaml-characters.ts';
 import { readFixture } from './support.ts';
 
 /**
@@ -17,30 +18,6 @@ const BASES = [
   { name: 'the default script', text: readDefaultScript(), runs: 30 },
   { name: 'a small script', text: readFixture('valid-small.yaml'), runs: 250 },
 ] as const;
-
-/** YAML's own punctuation, and what breaks indentation: the characters a slip of the keyboard brings. */
-const YAML_CHARACTERS = [
-  ':',
-  '-',
-  '[',
-  ']',
-  '{',
-  '}',
-  '&',
-  '*',
-  '!',
-  '|',
-  '>',
-  '#',
-  '"',
-  "'",
-  '\t',
-  ' ',
-  '%',
-  '@',
-  '`',
-  '\n',
-];
 
 /** A change to the default script's text, as a hurried edit would make it. */
 const textMutation = fc.oneof(
