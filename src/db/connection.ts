@@ -7,6 +7,7 @@ import { parseDatabaseUrl } from './database-url.ts';
 import { claimDataDir, socketPathOf, type TOwnership } from './embedded-owner.ts';
 import { DatabaseBusyError } from './errors.ts';
 import { createPgMigrationAdapter, type TMigrationAdapterFactory } from './migration-adapters.ts';
+import { createStatementNamer } from './statement-names.ts';
 
 export type TDatabaseKind = 'pglite' | 'postgres';
 
@@ -104,7 +105,7 @@ function connectPostgres(url: string): TDatabaseConnection {
     kind: 'postgres',
     via: 'postgres',
     location: `${host}${pathname}`,
-    adapter: new PrismaPg({ connectionString: url }),
+    adapter: new PrismaPg({ connectionString: url }, { statementNameGenerator: createStatementNamer() }),
     createMigrationAdapter: () => createPgMigrationAdapter({ connectionString: url }),
     close: async () => {},
   };
@@ -122,24 +123,33 @@ function connectSocket(dataDir: string, via: TDatabaseVia, close: () => Promise<
 }
 
 /**
- * Serves an open PGlite on a socket in `socketDir` and connects through it. The owner of a PGlite reaches it
- * only through its socket as well: the socket server keeps each client's statements and transactions
- * together, which direct calls from the same process would slip between; and every process then talks to
- * the embedded database through adapter-pg, as deployments on PostgreSQL do. `close()` also closes the
- * PGlite.
+ * Serves an open PGlite on a socket in `socketDir` and connects this process to it directly. PGlite is one
+ * session: this process's transactions and the socket's clients take turns on it (`createPgliteSession`).
+ * `close()` also closes the PGlite.
  */
 export async function connectServedPglite(
   pglite: PGlite,
   socketDir: string,
   options: { location?: string } = {},
 ): Promise<TDatabaseConnection> {
-  const { serveOnSocket } = await import('./pglite-socket.ts');
-  const server = await serveOnSocket(pglite, socketPathOf(socketDir));
-  const connection = connectSocket(socketDir, 'direct', async () => {
-    await server.stop();
-    await pglite.close();
-  });
-  return { ...connection, location: options.location ?? socketDir };
+  const [{ serveOnSocket }, { createPgliteSession }] = await Promise.all([
+    import('./pglite-socket.ts'),
+    import('./pglite-session.ts'),
+  ]);
+  const session = createPgliteSession(pglite);
+  const server = await serveOnSocket(session.socketView, socketPathOf(socketDir));
+  return {
+    kind: 'pglite',
+    via: 'direct',
+    location: options.location ?? socketDir,
+    adapter: session.adapter,
+    createMigrationAdapter: () => createPgMigrationAdapter(socketPoolConfig(socketDir), { shadow: 'pglite' }),
+    close: async () => {
+      await server.stop();
+      await session.close();
+      await pglite.close();
+    },
+  };
 }
 
 async function openOwned(ownership: TOwnership, options: TOpenDatabaseOptions): Promise<TDatabaseConnection> {

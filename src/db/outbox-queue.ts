@@ -151,7 +151,7 @@ export async function recordDelivered(prisma: PrismaClient, delivered: readonly 
   const prompts = [...latestPrompt].map(([screeningId, messageId]) => ({ screeningId, messageId }));
   await prisma.$executeRaw`
     WITH d AS (
-      SELECT * FROM unnest(
+      SELECT d.id, d.message_id, d.sent_at FROM unnest(
         ${delivered.map((row) => row.id)}::int[], ${delivered.map((row) => row.messageId)}::int[],
         ${delivered.map((row) => row.sentAt.toISOString())}::timestamp(3)[]
       ) AS d(id, message_id, sent_at)

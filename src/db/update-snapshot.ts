@@ -71,11 +71,14 @@ export async function readUpdateSnapshot(
     LEFT JOIN "Resident" r ON r.id = ${input.residentId}
     LEFT JOIN "BotSession" b ON b.key = ${input.sessionKey}
     LEFT JOIN LATERAL (
-      SELECT * FROM "Screening"
+      SELECT id, "residentId", "scriptId", "scriptVersion", status, "stateSealed", "promptMessageId", level,
+        "startedAt", "completedAt"
+      FROM "Screening"
       WHERE "residentId" = ${input.residentId} AND status = 'active'
       ORDER BY "startedAt" DESC LIMIT 1) s ON true
     LEFT JOIN LATERAL (
-      SELECT * FROM "Case"
+      SELECT id, level, score, status, "screeningId", "signalsSealed", "claimedById", "createdAt"
+      FROM "Case"
       WHERE "residentId" = ${input.residentId} AND status IN ('waiting', 'claimed')
       ORDER BY "createdAt" DESC LIMIT 1) c ON true
     LEFT JOIN "Worker" cw ON cw.id = c."claimedById"`;

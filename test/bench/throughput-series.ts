@@ -11,13 +11,19 @@ import { runOpenLoop } from './open-loop.ts';
 import { columnOf, type TColumn } from './results.ts';
 import { formatNumber, medianOf, percentile, ratio } from './stats.ts';
 
-const BOTS: TBotSpec[] = [
+const ALL_BOTS: TBotSpec[] = [
   { kind: 'bridgeline', database: 'pglite', mode: 'webhook' },
   { kind: 'bridgeline', database: 'postgres', mode: 'webhook' },
   { kind: 'typical', database: 'pglite', mode: 'webhook' },
   { kind: 'typical', database: 'postgres', mode: 'webhook' },
   { kind: 'echo', mode: 'webhook' },
 ];
+// To compare two trees on a few bots quickly: BENCH_BOTS='bridgeline-pglite,typical-pglite' (kind-database).
+const BOTS = process.env.BENCH_BOTS
+  ? ALL_BOTS.filter((spec) =>
+      process.env.BENCH_BOTS?.split(',').includes(`${spec.kind}-${spec.database ?? 'none'}`),
+    )
+  : ALL_BOTS;
 
 const PROC_UNREADABLE = 'could not read /proc/<pid>';
 

@@ -7,6 +7,7 @@ import { PGlite, protocol } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketPathOf } from '../../src/db/embedded-owner.ts';
+import { createPgliteSession } from '../../src/db/pglite-session.ts';
 import { serveOnSocket, type TSocketServer } from '../../src/db/pglite-socket.ts';
 
 /** A bare protocol client, to send an extended-query batch in two halves with a pause between. */
@@ -30,7 +31,7 @@ describe('serveOnSocket', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'bridgeline-socket-'));
     pglite = await PGlite.create();
-    server = await serveOnSocket(pglite, socketPathOf(workDir));
+    server = await serveOnSocket(createPgliteSession(pglite).socketView, socketPathOf(workDir));
   });
   afterAll(async () => {
     await server.stop();

@@ -1,0 +1,26 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/** Ends an extended-query batch: after an error the backend skips every message until one. */
+export const SYNC_MESSAGE = new Uint8Array([0x53, 0, 0, 0, 4]);
+
+/** A simple-protocol Query message for `sql`. */
+export function simpleQuery(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = Buffer.alloc(5 + text.length);
+  message.write('Q', 0, 'latin1');
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return message;
+}
+
+export const ROLLBACK_MESSAGE = simpleQuery('ROLLBACK');
+export const DEALLOCATE_ALL_MESSAGE = simpleQuery('DEALLOCATE ALL');
+
+/**
+ * Runs protocol messages whose answer nobody reads. Never `pglite.exec` or `query` once the socket or a link
+ * has used the session: PGlite keeps the last streaming call's output callback, and a plain call would answer
+ * into that connection's stream (a stray ReadyForQuery in another client's socket).
+ */
+export async function runUnheard(pglite: PGlite, message: Uint8Array): Promise<void> {
+  await pglite.runExclusive(() => pglite.execProtocolRawStream(message, { onRawData: () => {} }));
+}
