@@ -1,15 +1,16 @@
 import { Duplex } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
-import { DEALLOCATE_ALL_MESSAGE, ROLLBACK_MESSAGE, runUnheard, SYNC_MESSAGE } from './pglite-protocol.ts';
+import {
+  DEALLOCATE_ALL_MESSAGE,
+  MESSAGE_TYPE,
+  ROLLBACK_MESSAGE,
+  runUnheard,
+  SYNC_MESSAGE,
+} from './pglite-protocol.ts';
 import type { TSessionTurns, TTurnRelease } from './pglite-turns.ts';
 
-const code = (letter: string) => letter.charCodeAt(0);
-const SYNC = code('S');
-const FLUSH = code('H');
-const SIMPLE_QUERY = code('Q');
-const TERMINATE = code('X');
 /** Where PGlite answers with what the client needs before it sends more. */
-const ANSWER_NOW = new Set([SYNC, FLUSH, SIMPLE_QUERY]);
+const ANSWER_NOW: ReadonlySet<number> = new Set([MESSAGE_TYPE.sync, MESSAGE_TYPE.flush, MESSAGE_TYPE.query]);
 
 /**
  * A `pg` connection to the PGlite of this process, without a socket: the client's protocol bytes go straight
@@ -92,7 +93,7 @@ export class PgliteLink extends Duplex {
         continue;
       }
       const type = message[0] as number;
-      if (type === TERMINATE) {
+      if (type === MESSAGE_TYPE.terminate) {
         await this.#leave();
         continue;
       }
@@ -115,7 +116,7 @@ export class PgliteLink extends Duplex {
       );
     } finally {
       // A Flush leaves the batch open: the turn stays until its Sync, and while a transaction is open.
-      this.#batchOpen = messages.at(-1)?.[0] === FLUSH;
+      this.#batchOpen = messages.at(-1)?.[0] === MESSAGE_TYPE.flush;
       if (!this.#batchOpen && !this.pglite.isInTransaction()) this.#releaseTurn();
     }
     if (answer.length > 0) this.push(answer.length === 1 ? answer[0] : Buffer.concat(answer));

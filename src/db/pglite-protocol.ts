@@ -1,13 +1,26 @@
 import type { PGlite } from '@electric-sql/pglite';
 
+const code = (letter: string) => letter.charCodeAt(0);
+
+/** Frontend message types (the first byte of every message after the startup one). */
+export const MESSAGE_TYPE = {
+  sync: code('S'),
+  flush: code('H'),
+  query: code('Q'),
+  terminate: code('X'),
+} as const;
+
+/** Frontend messages of an extended-query batch (Parse, Bind, Describe, Execute, Close, Flush); Sync ends it. */
+export const BATCH_MESSAGE_TYPES: ReadonlySet<number> = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map(code));
+
 /** Ends an extended-query batch: after an error the backend skips every message until one. */
-export const SYNC_MESSAGE = new Uint8Array([0x53, 0, 0, 0, 4]);
+export const SYNC_MESSAGE = new Uint8Array([MESSAGE_TYPE.sync, 0, 0, 0, 4]);
 
 /** A simple-protocol Query message for `sql`. */
 export function simpleQuery(sql: string): Uint8Array {
   const text = Buffer.from(`${sql}\0`, 'utf8');
   const message = Buffer.alloc(5 + text.length);
-  message.write('Q', 0, 'latin1');
+  message[0] = MESSAGE_TYPE.query;
   message.writeInt32BE(4 + text.length, 1);
   text.copy(message, 5);
   return message;

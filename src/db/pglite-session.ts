@@ -3,7 +3,13 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PgliteLink } from './pglite-link.ts';
-import { runUnheard, SYNC_MESSAGE, simpleQuery } from './pglite-protocol.ts';
+import {
+  BATCH_MESSAGE_TYPES,
+  MESSAGE_TYPE,
+  runUnheard,
+  SYNC_MESSAGE,
+  simpleQuery,
+} from './pglite-protocol.ts';
 import { createSessionTurns, type TSessionTurns, type TTurnRelease } from './pglite-turns.ts';
 import { createStatementNamer } from './statement-names.ts';
 
@@ -52,11 +58,6 @@ export function createPgliteSession(pglite: PGlite): TPgliteSession {
   };
 }
 
-const code = (letter: string) => letter.charCodeAt(0);
-/** Frontend messages of an extended-query batch (Parse, Bind, Describe, Execute, Close, Flush); Sync ends it. */
-const BATCH_MESSAGES = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map(code));
-const SYNC = code('S');
-
 /**
  * pglite-socket 0.2.17 queues protocol messages from all connections and keeps a connection's turn only while
  * a transaction is open, so two clients' Parse/Bind/Execute/Sync batches could interleave and bind each other's
@@ -88,8 +89,8 @@ function createSocketView(pglite: PGlite, turns: TSessionTurns): PGlite {
     runExclusive: <T>(work: () => Promise<T>) => withTurn(() => pglite.runExclusive(work)),
     execProtocolRawStream: (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
       const type = message[0];
-      if (type === SYNC) batchOpen = false;
-      else if (type !== undefined && BATCH_MESSAGES.has(type)) batchOpen = true;
+      if (type === MESSAGE_TYPE.sync) batchOpen = false;
+      else if (type !== undefined && BATCH_MESSAGE_TYPES.has(type)) batchOpen = true;
       return pglite.execProtocolRawStream(message, options);
     },
     // The server calls this with ROLLBACK when a client leaves mid-transaction (or, here, mid-batch).
