@@ -7,7 +7,7 @@ import { parseDatabaseUrl } from './database-url.ts';
 import { claimDataDir, socketPathOf, type TOwnership } from './embedded-owner.ts';
 import { DatabaseBusyError } from './errors.ts';
 import { createPgMigrationAdapter, type TMigrationAdapterFactory } from './migration-adapters.ts';
-import { createStatementNamer } from './statement-names.ts';
+import { withPreparedStatements } from './statement-names.ts';
 
 export type TDatabaseKind = 'pglite' | 'postgres';
 
@@ -105,7 +105,9 @@ function connectPostgres(url: string): TDatabaseConnection {
     kind: 'postgres',
     via: 'postgres',
     location: `${host}${pathname}`,
-    adapter: new PrismaPg({ connectionString: url }, { statementNameGenerator: createStatementNamer() }),
+    adapter: withPreparedStatements(
+      (name) => new PrismaPg({ connectionString: url }, { statementNameGenerator: name }),
+    ),
     createMigrationAdapter: () => createPgMigrationAdapter({ connectionString: url }),
     close: async () => {},
   };
@@ -137,7 +139,7 @@ export async function connectServedPglite(
     import('./pglite-session.ts'),
   ]);
   const session = createPgliteSession(pglite);
-  const server = await serveOnSocket(session.socketView, socketPathOf(socketDir));
+  const server = await serveOnSocket(session.socket, socketPathOf(socketDir));
   return {
     kind: 'pglite',
     via: 'direct',

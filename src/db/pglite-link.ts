@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
 import {
-  DEALLOCATE_ALL_MESSAGE,
+  closeStatements,
   MESSAGE_TYPE,
   ROLLBACK_MESSAGE,
   runUnheard,
@@ -30,6 +30,10 @@ export class PgliteLink extends Duplex {
   #batchOpen = false;
   #turn: TTurnRelease | undefined;
   #left = false;
+  /** The write being run, if any: leaving waits for it, so the two never hold or take the turn at once. */
+  #running: Promise<void> | undefined;
+  /** Statements this connection prepared: they outlive it in the shared backend unless it closes them. */
+  #prepared = new Set<string>();
 
   constructor(
     private readonly pglite: PGlite,
@@ -60,21 +64,27 @@ export class PgliteLink extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this.#pending.push(chunk);
-    this.#runComplete().then(() => done(), done);
+    this.#running = this.#runComplete();
+    this.#running.then(() => done(), done);
   }
 
   override _final(done: (error?: Error | null) => void): void {
-    this.#leave().then(() => {
+    this.#leaveAfterRunning().then(() => {
       this.push(null);
       done();
     }, done);
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.#leave().then(
+    this.#leaveAfterRunning().then(
       () => done(error),
       () => done(error),
     );
+  }
+
+  async #leaveAfterRunning(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+    await this.#leave();
   }
 
   /** Runs every complete batch received so far, in order. */
@@ -97,6 +107,7 @@ export class PgliteLink extends Duplex {
         await this.#leave();
         continue;
       }
+      if (type === MESSAGE_TYPE.parse) this.#notePrepared(message);
       this.#batch.push(message);
       if (ANSWER_NOW.has(type)) await this.#run(this.#batch.splice(0));
     }
@@ -122,9 +133,16 @@ export class PgliteLink extends Duplex {
     if (answer.length > 0) this.push(answer.length === 1 ? answer[0] : Buffer.concat(answer));
   }
 
+  /** Parse: type, length, the statement's name (empty for the unnamed one), its text. */
+  #notePrepared(parse: Buffer): void {
+    const end = parse.indexOf(0, 5);
+    if (end > 5) this.#prepared.add(parse.toString('utf8', 5, end));
+  }
+
   /**
-   * The client went away: whatever it left open is rolled back, its prepared statements (which outlive it in
-   * the shared backend) are dropped so the next link can prepare the same names, and the turn handed on.
+   * The client went away: whatever it left open is rolled back, the statements it prepared (which outlive it in
+   * the shared backend) are closed so the next link can prepare the same names, and the turn handed on. Other
+   * connections' statements stay: a socket client's are its own.
    */
   async #leave(): Promise<void> {
     if (this.#left || !this.#started || this.pglite.closed) return;
@@ -137,7 +155,7 @@ export class PgliteLink extends Duplex {
         await runUnheard(this.pglite, SYNC_MESSAGE);
       }
       if (this.pglite.isInTransaction()) await runUnheard(this.pglite, ROLLBACK_MESSAGE);
-      await runUnheard(this.pglite, DEALLOCATE_ALL_MESSAGE);
+      if (this.#prepared.size > 0) await runUnheard(this.pglite, closeStatements([...this.#prepared]));
     } finally {
       this.#releaseTurn();
     }

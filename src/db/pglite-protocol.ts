@@ -4,6 +4,8 @@ const code = (letter: string) => letter.charCodeAt(0);
 
 /** Frontend message types (the first byte of every message after the startup one). */
 export const MESSAGE_TYPE = {
+  parse: code('P'),
+  close: code('C'),
   sync: code('S'),
   flush: code('H'),
   query: code('Q'),
@@ -27,7 +29,20 @@ export function simpleQuery(sql: string): Uint8Array {
 }
 
 export const ROLLBACK_MESSAGE = simpleQuery('ROLLBACK');
-export const DEALLOCATE_ALL_MESSAGE = simpleQuery('DEALLOCATE ALL');
+
+/** Close messages for these prepared statements, then a Sync. Closing one that does not exist is no error. */
+export function closeStatements(names: readonly string[]): Uint8Array {
+  const closes = names.map((name) => {
+    const text = Buffer.from(`${name}\0`, 'utf8');
+    const message = Buffer.alloc(6 + text.length);
+    message[0] = MESSAGE_TYPE.close;
+    message.writeInt32BE(5 + text.length, 1);
+    message[5] = code('S');
+    text.copy(message, 6);
+    return message;
+  });
+  return Buffer.concat([...closes, SYNC_MESSAGE]);
+}
 
 /**
  * Runs protocol messages whose answer nobody reads. Never `pglite.exec` or `query` once the socket or a link

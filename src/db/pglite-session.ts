@@ -11,7 +11,7 @@ import {
   simpleQuery,
 } from './pglite-protocol.ts';
 import { createSessionTurns, type TSessionTurns, type TTurnRelease } from './pglite-turns.ts';
-import { createStatementNamer } from './statement-names.ts';
+import { withPreparedStatements } from './statement-names.ts';
 
 /**
  * PGlite is one database session. Two kinds of users share it in the process that owns it: this process's
@@ -22,11 +22,8 @@ import { createStatementNamer } from './statement-names.ts';
 export type TPgliteSession = {
   /** The Prisma driver adapter of this process: adapter-pg, as on PostgreSQL, over linked connections. */
   adapter: SqlDriverAdapterFactory;
-  /**
-   * The PGlite the socket server sees: its messages take the turn, and keep it while a socket client's
-   * transaction (or extended-query batch) is open.
-   */
-  socketView: PGlite;
+  /** What the socket server is given (`serveOnSocket`). */
+  socket: TSocketView;
   /** Ends this process's connections (before the PGlite closes). */
   close(): Promise<void>;
 };
@@ -40,7 +37,7 @@ const LINKED_CONNECTIONS = 1;
 /**
  * @example
  * const session = createPgliteSession(pglite);
- * await serveOnSocket(session.socketView, socketPath);
+ * await serveOnSocket(session.socket, socketPath);
  * const prisma = new PrismaClient({ adapter: session.adapter });
  */
 export function createPgliteSession(pglite: PGlite): TPgliteSession {
@@ -49,14 +46,23 @@ export function createPgliteSession(pglite: PGlite): TPgliteSession {
     user: 'postgres',
     database: 'postgres',
     max: LINKED_CONNECTIONS,
+    // Kept open while idle: a fresh one would prepare every statement again.
+    idleTimeoutMillis: 0,
     stream: () => new PgliteLink(pglite, turns),
   });
   return {
-    adapter: new PrismaPg(pool, { statementNameGenerator: createStatementNamer() }),
-    socketView: createSocketView(pglite, turns),
+    adapter: withPreparedStatements((name) => new PrismaPg(pool, { statementNameGenerator: name })),
+    socket: createSocketView(pglite, turns),
     close: () => pool.end(),
   };
 }
+
+/**
+ * The PGlite the socket server sees: its messages take the turn, and keep it while a socket client's
+ * transaction (or extended-query batch) is open. `settled()`: once the message being run (perhaps still
+ * waiting for the turn) has run.
+ */
+export type TSocketView = { db: PGlite; settled(): Promise<void> };
 
 /**
  * pglite-socket 0.2.17 queues protocol messages from all connections and keeps a connection's turn only while
@@ -64,21 +70,26 @@ export function createPgliteSession(pglite: PGlite): TPgliteSession {
  * statements (electric-sql/pglite#1046): a batch in progress counts as an open transaction here. The socket
  * side as a whole takes the session's turn for a message and keeps it until its transaction or batch ends.
  */
-function createSocketView(pglite: PGlite, turns: TSessionTurns): PGlite {
+function createSocketView(pglite: PGlite, turns: TSessionTurns): TSocketView {
   let batchOpen = false;
   let turn: TTurnRelease | undefined;
+  let running: Promise<unknown> = Promise.resolve();
   const holdsOpenWork = () => batchOpen || pglite.isInTransaction();
-  const withTurn = async <T>(work: () => Promise<T>): Promise<T> => {
-    turn ??= await turns.take();
-    try {
-      return await work();
-    } finally {
-      if (!holdsOpenWork()) {
-        const release = turn;
-        turn = undefined;
-        release?.();
+  const withTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = (async () => {
+      turn ??= await turns.take();
+      try {
+        return await work();
+      } finally {
+        if (!holdsOpenWork()) {
+          const release = turn;
+          turn = undefined;
+          release?.();
+        }
       }
-    }
+    })();
+    running = run.catch(() => undefined);
+    return run;
   };
   const view = {
     get waitReady() {
@@ -105,5 +116,5 @@ function createSocketView(pglite: PGlite, turns: TSessionTurns): PGlite {
         return [];
       }),
   };
-  return view as unknown as PGlite;
+  return { db: view as unknown as PGlite, settled: () => running.then(() => undefined) };
 }

@@ -33,7 +33,7 @@ describe('the embedded database shared by this process and its socket', () => {
     pglite = await PGlite.create();
     await pglite.exec('CREATE TABLE probe (id int PRIMARY KEY)');
     session = createPgliteSession(pglite);
-    server = await serveOnSocket(session.socketView, socketPathOf(workDir));
+    server = await serveOnSocket(session.socket, socketPathOf(workDir));
     prisma = new PrismaClient({ adapter: session.adapter });
   });
   afterAll(async () => {
@@ -94,6 +94,35 @@ describe('the embedded database shared by this process and its socket', () => {
     await next.end();
   });
 
+  it('goes on when a socket client is killed while its message waits for the turn', async () => {
+    for (const send of [
+      (tool: pg.Client) => tool.query('BEGIN'),
+      (tool: pg.Client) => tool.query('SELECT $1::int', [1]),
+    ]) {
+      const tool = await socketClient();
+      tool.on('error', () => {});
+      const transaction = prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`INSERT INTO probe (id) VALUES (${5})`;
+        await setTimeout(200);
+      });
+      await setTimeout(50);
+      send(tool).catch(() => {});
+      await setTimeout(50);
+      // Killed (Ctrl-C) while waiting: left to run later, its message would hold the session for good.
+      (tool as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      await transaction;
+      const after = await Promise.race([
+        prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM probe`,
+        setTimeout(3000, 'stuck'),
+      ]);
+      expect(after).toEqual([{ n: 1 }]);
+      const next = await socketClient();
+      expect(await count(next)).toBe(1);
+      await next.end();
+      await prisma.$executeRaw`DELETE FROM probe`;
+    }
+  });
+
   it('answers each side on its own stream, prepared statements included', async () => {
     const tool = await socketClient();
     for (let round = 0; round < 3; round += 1) {
@@ -134,5 +163,42 @@ describe('PgliteLink', () => {
     await second.query({ name: 'probe_insert', text: 'INSERT INTO probe (id) VALUES ($1)', values: [2] });
     expect((await second.query('SELECT id FROM probe')).rows).toEqual([{ id: 2 }]);
     await second.end();
+  });
+
+  it("closes only its own prepared statements when it leaves: another connection's stay", async () => {
+    const turns = createSessionTurns();
+    const linked = () =>
+      new pg.Client({ user: 'postgres', database: 'postgres', stream: () => new PgliteLink(pglite, turns) });
+    const [leaving, staying] = [linked(), linked()];
+    await Promise.all([leaving.connect(), staying.connect()]);
+    await leaving.query({ name: 'leaving_read', text: 'SELECT $1::int AS n', values: [1] });
+    await staying.query({ name: 'staying_read', text: 'SELECT $1::int AS n', values: [2] });
+    await leaving.end();
+    expect(
+      (await staying.query({ name: 'staying_read', text: 'SELECT $1::int AS n', values: [3] })).rows,
+    ).toEqual([{ n: 3 }]);
+    await staying.end();
+  });
+
+  it('rolls back and hands the turn on when destroyed while its statement waits for the turn', async () => {
+    const turns = createSessionTurns();
+    const client = new pg.Client({
+      user: 'postgres',
+      database: 'postgres',
+      stream: () => new PgliteLink(pglite, turns),
+    });
+    client.on('error', () => {});
+    await client.connect();
+    const someoneElse = await turns.take();
+    client.query('BEGIN').catch(() => {});
+    await setTimeout(10);
+    // A query still running: pg destroys the stream.
+    client.end().catch(() => {});
+    await setTimeout(10);
+    someoneElse();
+    const next = await Promise.race([turns.take(), setTimeout(2000, 'stuck' as const)]);
+    expect(next).not.toBe('stuck');
+    expect(pglite.isInTransaction()).toBe(false);
+    if (next !== 'stuck') next();
   });
 });

@@ -31,7 +31,7 @@ describe('serveOnSocket', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'bridgeline-socket-'));
     pglite = await PGlite.create();
-    server = await serveOnSocket(createPgliteSession(pglite).socketView, socketPathOf(workDir));
+    server = await serveOnSocket(createPgliteSession(pglite).socket, socketPathOf(workDir));
   });
   afterAll(async () => {
     await server.stop();
