@@ -26,6 +26,8 @@ const RUN_ONCE_TESTS = [
   'test/db/connection-failure.test.ts',
   'test/db/embedded-owner.test.ts',
   'test/db/pglite-socket.test.ts',
+  // Opens PGlites of its own: the embedded database's session, link and socket.
+  'test/db/pglite-session.test.ts',
   // Starts the bot on PostgreSQL itself, whichever database the project runs on.
   'test/db/pglite-modules.test.ts',
   // Starts the real process on the embedded database, as `npm start` does.
