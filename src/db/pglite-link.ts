@@ -7,7 +7,7 @@ import {
   runUnheard,
   SYNC_MESSAGE,
 } from './pglite-protocol.ts';
-import type { TSessionTurns, TTurnRelease } from './pglite-turns.ts';
+import { holdTurns, type TSessionTurns, type TTurnHold } from './pglite-turns.ts';
 
 /** Where PGlite answers with what the client needs before it sends more. */
 const ANSWER_NOW: ReadonlySet<number> = new Set([MESSAGE_TYPE.sync, MESSAGE_TYPE.flush, MESSAGE_TYPE.query]);
@@ -28,7 +28,8 @@ export class PgliteLink extends Duplex {
   #batch: Buffer[] = [];
   /** Part of a batch ran (up to a Flush): the backend waits for the rest, up to its Sync. */
   #batchOpen = false;
-  #turn: TTurnRelease | undefined;
+  /** Kept while a transaction or a batch of this connection is open. */
+  readonly #hold: TTurnHold;
   #left = false;
   /** The write being run, if any: leaving waits for it, so the two never hold or take the turn at once. */
   #running: Promise<void> | undefined;
@@ -37,9 +38,10 @@ export class PgliteLink extends Duplex {
 
   constructor(
     private readonly pglite: PGlite,
-    private readonly turns: TSessionTurns,
+    turns: TSessionTurns,
   ) {
     super();
+    this.#hold = holdTurns(turns, () => this.#batchOpen || pglite.isInTransaction());
   }
 
   // What pg calls on a socket.
@@ -116,20 +118,20 @@ export class PgliteLink extends Duplex {
   }
 
   async #run(messages: Buffer[]): Promise<void> {
-    this.#turn ??= await this.turns.take();
     const answer: Buffer[] = [];
-    try {
-      const input = messages.length === 1 ? (messages[0] as Buffer) : Buffer.concat(messages);
-      // The streaming call, as the socket server's: PGlite keeps the last output callback it was given, so a
-      // plain execProtocolRaw after a socket client's call would answer into that client's socket.
-      await this.pglite.runExclusive(() =>
-        this.pglite.execProtocolRawStream(input, { onRawData: (chunk) => answer.push(Buffer.from(chunk)) }),
-      );
-    } finally {
-      // A Flush leaves the batch open: the turn stays until its Sync, and while a transaction is open.
-      this.#batchOpen = messages.at(-1)?.[0] === MESSAGE_TYPE.flush;
-      if (!this.#batchOpen && !this.pglite.isInTransaction()) this.#releaseTurn();
-    }
+    const input = messages.length === 1 ? (messages[0] as Buffer) : Buffer.concat(messages);
+    await this.#hold.run(async () => {
+      try {
+        // The streaming call, as the socket server's: PGlite keeps the last output callback it was given, so a
+        // plain execProtocolRaw after a socket client's call would answer into that client's socket.
+        await this.pglite.runExclusive(() =>
+          this.pglite.execProtocolRawStream(input, { onRawData: (chunk) => answer.push(Buffer.from(chunk)) }),
+        );
+      } finally {
+        // A Flush leaves the batch open: the turn stays until its Sync (and while a transaction is open).
+        this.#batchOpen = messages.at(-1)?.[0] === MESSAGE_TYPE.flush;
+      }
+    });
     if (answer.length > 0) this.push(answer.length === 1 ? answer[0] : Buffer.concat(answer));
   }
 
@@ -147,23 +149,14 @@ export class PgliteLink extends Duplex {
   async #leave(): Promise<void> {
     if (this.#left || !this.#started || this.pglite.closed) return;
     this.#left = true;
-    this.#turn ??= await this.turns.take();
-    try {
-      this.#batch = [];
+    this.#batch = [];
+    await this.#hold.run(async () => {
       if (this.#batchOpen) {
         this.#batchOpen = false;
         await runUnheard(this.pglite, SYNC_MESSAGE);
       }
       if (this.pglite.isInTransaction()) await runUnheard(this.pglite, ROLLBACK_MESSAGE);
       if (this.#prepared.size > 0) await runUnheard(this.pglite, closeStatements([...this.#prepared]));
-    } finally {
-      this.#releaseTurn();
-    }
-  }
-
-  #releaseTurn(): void {
-    const release = this.#turn;
-    this.#turn = undefined;
-    release?.();
+    });
   }
 }

@@ -10,7 +10,7 @@ import {
   SYNC_MESSAGE,
   simpleQuery,
 } from './pglite-protocol.ts';
-import { createSessionTurns, type TSessionTurns, type TTurnRelease } from './pglite-turns.ts';
+import { createSessionTurns, holdTurns, type TSessionTurns } from './pglite-turns.ts';
 import { withPreparedStatements } from './statement-names.ts';
 
 /**
@@ -72,22 +72,11 @@ export type TSocketView = { db: PGlite; settled(): Promise<void> };
  */
 function createSocketView(pglite: PGlite, turns: TSessionTurns): TSocketView {
   let batchOpen = false;
-  let turn: TTurnRelease | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const holdsOpenWork = () => batchOpen || pglite.isInTransaction();
+  const hold = holdTurns(turns, holdsOpenWork);
   const withTurn = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = (async () => {
-      turn ??= await turns.take();
-      try {
-        return await work();
-      } finally {
-        if (!holdsOpenWork()) {
-          const release = turn;
-          turn = undefined;
-          release?.();
-        }
-      }
-    })();
+    const run = hold.run(work);
     running = run.catch(() => undefined);
     return run;
   };
@@ -96,7 +85,7 @@ function createSocketView(pglite: PGlite, turns: TSessionTurns): TSocketView {
       return pglite.waitReady;
     },
     // Only the socket side's own open work: this process's transaction is none of the socket server's business.
-    isInTransaction: () => turn !== undefined && holdsOpenWork(),
+    isInTransaction: () => hold.isHeld() && holdsOpenWork(),
     runExclusive: <T>(work: () => Promise<T>) => withTurn(() => pglite.runExclusive(work)),
     execProtocolRawStream: (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
       const type = message[0];

@@ -23,3 +23,36 @@ export function createSessionTurns(): TSessionTurns {
     },
   };
 }
+
+export type TTurnHold = {
+  /** Runs `work` holding the turn (taking it first if not held); hands it on after, unless work is left open. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  isHeld(): boolean;
+};
+
+/**
+ * One user's hold on the turn: kept across calls while `isOpen()` says its work left something open (a
+ * transaction, an extended-query batch waiting for its Sync), so nobody else runs inside it.
+ *
+ * @example
+ * const hold = holdTurns(turns, () => pglite.isInTransaction());
+ * await hold.run(() => pglite.execProtocolRawStream(message, { onRawData }));
+ */
+export function holdTurns(turns: TSessionTurns, isOpen: () => boolean): TTurnHold {
+  let release: TTurnRelease | undefined;
+  return {
+    async run(work) {
+      release ??= await turns.take();
+      try {
+        return await work();
+      } finally {
+        if (!isOpen()) {
+          const handOn = release;
+          release = undefined;
+          handOn?.();
+        }
+      }
+    },
+    isHeld: () => release !== undefined,
+  };
+}

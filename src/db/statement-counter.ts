@@ -1,4 +1,5 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { aroundStatements } from './around-statements.ts';
 
 /**
  * Counts the SQL statements a driver adapter runs (queries, a transaction's BEGIN, and the COMMIT or
@@ -14,38 +15,10 @@ export function countStatements(factory: SqlDriverAdapterFactory): {
   count: () => number;
 } {
   let statements = 0;
-  const counting = <T extends object>(target: T, methods: readonly string[]): T =>
-    new Proxy(target, {
-      get(object, property, receiver) {
-        const value = Reflect.get(object, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (!methods.includes(String(property))) return value.bind(object);
-        return (...args: unknown[]) => {
-          statements += 1;
-          return value.apply(object, args);
-        };
-      },
-    });
-  // `commit()` and `rollback()` only release the connection: Prisma has sent COMMIT or ROLLBACK already.
-  const countedTransaction = (transaction: Transaction) => counting(transaction, ['queryRaw', 'executeRaw']);
-  const countedAdapter = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
-    const counted = counting(adapter, ['queryRaw', 'executeRaw', 'executeScript']);
-    return new Proxy(counted, {
-      get(object, property, receiver) {
-        if (property !== 'startTransaction') return Reflect.get(object, property, receiver);
-        return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) => {
-          statements += 1;
-          return countedTransaction(await adapter.startTransaction(...args));
-        };
-      },
-    });
-  };
   return {
-    factory: new Proxy(factory, {
-      get(object, property, receiver) {
-        if (property !== 'connect') return Reflect.get(object, property, receiver);
-        return async () => countedAdapter(await factory.connect());
-      },
+    factory: aroundStatements(factory, (run) => {
+      statements += 1;
+      return run();
     }),
     count: () => statements,
   };

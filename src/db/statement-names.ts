@@ -1,10 +1,9 @@
 import {
   isDriverAdapterError,
-  type SqlDriverAdapter,
   type SqlDriverAdapterFactory,
   type SqlQuery,
-  type Transaction,
 } from '@prisma/driver-adapter-utils';
+import { aroundStatements } from './around-statements.ts';
 
 /**
  * How many statements one connection keeps prepared. The hot path has a handful; Prisma writes a new text
@@ -81,30 +80,12 @@ export function withPreparedStatements(
   build: (name: TStatementNamer['name']) => SqlDriverAdapterFactory,
   namer: TStatementNamer = createStatementNamer(),
 ): SqlDriverAdapterFactory {
-  const factory = build(namer.name);
-  const renewingOnStale = <T extends SqlDriverAdapter | Transaction>(target: T): T =>
-    new Proxy(target, {
-      get(object, property, receiver) {
-        const value = Reflect.get(object, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (property === 'startTransaction') {
-          return async (...args: unknown[]) => renewingOnStale(await value.apply(object, args));
-        }
-        if (property !== 'queryRaw' && property !== 'executeRaw') return value.bind(object);
-        return async (...args: unknown[]) => {
-          try {
-            return await value.apply(object, args);
-          } catch (error) {
-            if (isStalePreparedStatement(error)) namer.renew();
-            throw error;
-          }
-        };
-      },
-    });
-  return new Proxy(factory, {
-    get(object, property, receiver) {
-      if (property !== 'connect') return Reflect.get(object, property, receiver);
-      return async () => renewingOnStale(await factory.connect());
-    },
+  return aroundStatements(build(namer.name), async (run) => {
+    try {
+      return await run();
+    } catch (error) {
+      if (isStalePreparedStatement(error)) namer.renew();
+      throw error;
+    }
   });
 }
