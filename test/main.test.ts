@@ -9,11 +9,16 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeBotApi, FAKE_BOT_TOKEN } from './helpers/fake-bot-api.ts';
 import { ROUTES } from './helpers/journey.ts';
+import { startNodeOptions } from './helpers/start-command.ts';
 import { callbackUpdate, RESIDENT_EN, textUpdate } from './helpers/updates.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /** Resolved here: the child runs in a temporary folder, where `tsx` is not installed. */
 const TSX = import.meta.resolve('tsx');
+/** `npm start`'s own options for Node, with tsx as resolved here. */
+const START_OPTIONS = startNodeOptions(fileURLToPath(new URL('..', import.meta.url))).map((option) =>
+  option === 'tsx' ? TSX : option,
+);
 const execFileAsync = promisify(execFile);
 const ADMIN = fileURLToPath(new URL('../src/cli/admin.ts', import.meta.url));
 
@@ -21,7 +26,7 @@ type TRun = { child: ChildProcess; output: () => string; exited: Promise<number 
 
 /** Starts `src/main.ts` as `npm start` would, in its own folder so no developer `.env` leaks in. */
 function startBot(env: Record<string, string>, cwd: string): TRun {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+  const child = spawn(process.execPath, [...START_OPTIONS, MAIN], {
     cwd,
     env: {
       PATH: process.env.PATH ?? '',

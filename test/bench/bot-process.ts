@@ -1,5 +1,5 @@
 /**
- * A bot under test, in a child process of its own (`node --import tsx <entry>`: one process, so
+ * A bot under test, in a child process of its own (`node [its start options] --import tsx <entry>`: one process, so
  * /proc/<pid> is the bot and its CPU and memory are its own). The bench sees it only through its HTTP port,
  * the fake Bot API and /proc.
  */
@@ -16,6 +16,8 @@ export type TBotProcessOptions = {
   name: string;
   /** The TypeScript file to run, absolute. */
   entry: string;
+  /** Node's options before the entry, as the bot's own start command gives them. Default: `--import tsx`. */
+  nodeArgs?: readonly string[];
   cwd: string;
   /** The bot's environment, with only PATH, HOME, TMPDIR and the locale taken from the bench's own. */
   env: Record<string, string>;
@@ -72,7 +74,8 @@ export async function startBotProcess(options: TBotProcessOptions) {
   let output = '';
   // To look inside a bot under load: BENCH_BOT_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
   const extraArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...extraArgs, '--import', 'tsx', options.entry], {
+  const nodeArgs = options.nodeArgs ?? ['--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...extraArgs, ...nodeArgs, options.entry], {
     cwd: options.cwd,
     env: { ...inheritedEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNodeOptions } from '../helpers/start-command.ts';
 import {
   freePort,
   startBotProcess,
@@ -128,6 +129,7 @@ export async function openSession(spec: TBotSpec, options: TSessionOptions): Pro
     const bot = await startBotProcess({
       name: botLabel(spec),
       entry,
+      nodeArgs: spec.kind === 'bridgeline' ? startNodeOptions(options.botDir) : undefined,
       cwd: spec.kind === 'bridgeline' ? options.botDir : REPO_DIR,
       env,
       port,
