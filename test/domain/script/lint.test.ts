@@ -94,6 +94,16 @@ describe('lint', () => {
     expect(findings[0]?.message).toContain('*nowhere');
   });
 
+  it('reports an alias that comes before its anchor, and takes one that comes after it', () => {
+    const text = readFixture('valid-small.yaml');
+    const early = `early: *late\n${text}\nlater: &late { x: 1 }\n`;
+    const earlyFindings = lintScriptText(early).findings.filter((finding) => finding.code === 'yaml_syntax');
+    expect(earlyFindings).toHaveLength(1);
+    expect(earlyFindings[0]).toMatchObject({ line: 1, col: 8 });
+    const after = `${text}\nlater: &late { x: 1 }\nagain: *late\n`;
+    expect(lintScriptText(after).findings.filter((finding) => finding.code === 'yaml_syntax')).toEqual([]);
+  });
+
   it('follows aliases to the anchor, where the fix goes', () => {
     const text = readRepoFile('conversation-scripts/default.yaml');
     const broken = text.replace('label: { en: Never, zh-CN: 从不 }', 'label: { en: Never }');
