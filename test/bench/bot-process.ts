@@ -1,5 +1,5 @@
 /**
- * A bot under test, in a child process of its own (`node [its start options] --import tsx <entry>`: one process, so
+ * A bot under test, in a child process of its own (`node <its start options> <entry>`: one process, so
  * /proc/<pid> is the bot and its CPU and memory are its own). The bench sees it only through its HTTP port,
  * the fake Bot API and /proc.
  */

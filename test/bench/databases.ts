@@ -139,9 +139,10 @@ COMMIT;
 }
 
 /**
- * After a seed, the tables as a long-running service's are: vacuumed, frozen, analysed and checkpointed. Left
- * to PostgreSQL, the autovacuum of 700,000 new rows and the checkpoint after them run during the measurement
- * that follows and take CPU from it. Each its own statement: VACUUM cannot run in a transaction block.
+ * After a seed, the tables are left as a long-running service's would be: vacuumed, frozen, analysed and
+ * checkpointed. Left to PostgreSQL, the autovacuum of 700,000 new rows and the checkpoint after them would run
+ * during the measurement that follows and take CPU from it. One statement each: VACUUM cannot run in a
+ * transaction block.
  */
 const SETTLE_STATEMENTS = ['VACUUM (FREEZE, ANALYZE)', 'CHECKPOINT'];
 
