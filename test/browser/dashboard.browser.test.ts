@@ -188,9 +188,10 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     expect((await page.goto(`${baseUrl}/dashboard`))?.status()).toBe(200);
 
     await app.prisma.dashboardSession.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
-    // The open queue's live stream sees the session end and reloads the page, which asks to sign in again.
+    // The open queue's live stream sees the session end and reloads the page, which asks to sign in again. It
+    // looks once a tick (1 s here), and then the page loads again: more than the poll's default second.
     await expect
-      .poll(() => page.textContent('body').catch(() => ''))
+      .poll(() => page.textContent('body').catch(() => ''), { timeout: 5000 })
       .toContain('Send /dashboard to the bot for a sign-in link');
     expect((await page.goto(`${baseUrl}/dashboard/statistics`))?.status()).toBe(401);
     await context.close();
