@@ -18,29 +18,26 @@ export const BATCH_MESSAGE_TYPES: ReadonlySet<number> = new Set(['P', 'B', 'D', 
 /** Ends an extended-query batch: after an error the backend skips every message until one. */
 export const SYNC_MESSAGE = new Uint8Array([MESSAGE_TYPE.sync, 0, 0, 0, 4]);
 
+/** A frontend message: its type, its length (which counts itself), then its body. */
+function frontendMessage(type: number, body: Buffer): Buffer {
+  const message = Buffer.alloc(5 + body.length);
+  message[0] = type;
+  message.writeInt32BE(4 + body.length, 1);
+  body.copy(message, 5);
+  return message;
+}
+
 /** A simple-protocol Query message for `sql`. */
 export function simpleQuery(sql: string): Uint8Array {
-  const text = Buffer.from(`${sql}\0`, 'utf8');
-  const message = Buffer.alloc(5 + text.length);
-  message[0] = MESSAGE_TYPE.query;
-  message.writeInt32BE(4 + text.length, 1);
-  text.copy(message, 5);
-  return message;
+  return frontendMessage(MESSAGE_TYPE.query, Buffer.from(`${sql}\0`, 'utf8'));
 }
 
 export const ROLLBACK_MESSAGE = simpleQuery('ROLLBACK');
 
 /** Close messages for these prepared statements, then a Sync. Closing one that does not exist is no error. */
 export function closeStatements(names: readonly string[]): Uint8Array {
-  const closes = names.map((name) => {
-    const text = Buffer.from(`${name}\0`, 'utf8');
-    const message = Buffer.alloc(6 + text.length);
-    message[0] = MESSAGE_TYPE.close;
-    message.writeInt32BE(5 + text.length, 1);
-    message[5] = code('S');
-    text.copy(message, 6);
-    return message;
-  });
+  // A Close's body: 'S' (a statement, not a portal), then the statement's name.
+  const closes = names.map((name) => frontendMessage(MESSAGE_TYPE.close, Buffer.from(`S${name}\0`, 'utf8')));
   return Buffer.concat([...closes, SYNC_MESSAGE]);
 }
 
