@@ -10,6 +10,10 @@ import type { TDbClient } from './unit-of-work.ts';
  * A chat's messages go in order: an ordered row waits while an earlier ordered row of its lane, as urgent or
  * more, is unsent. The process that holds every such earlier row keeps that order in memory, so a new row is
  * leased to it at once; otherwise the new row is `pending`, and the sweep hands it out in its turn.
+ *
+ * A statement that changes several rows a process holds locks them in id order first: the renewal of their
+ * leases and the recording of their deliveries run at the same moment on two connections, and rows taken in
+ * two different orders deadlock (PostgreSQL then fails one of them).
  */
 
 export type TOutboxInsert = {
@@ -155,6 +159,9 @@ export async function recordDelivered(prisma: PrismaClient, delivered: readonly 
         ${delivered.map((row) => row.id)}::int[], ${delivered.map((row) => row.messageId)}::int[],
         ${delivered.map((row) => row.sentAt.toISOString())}::timestamp(3)[]
       ) AS d(id, message_id, sent_at)
+    ), held AS (
+      SELECT o.id FROM "OutboxMessage" o WHERE o.id = ANY(${delivered.map((row) => row.id)}::int[])
+      ORDER BY o.id FOR UPDATE
     ), prompt AS (
       UPDATE "Screening" s SET "promptMessageId" = GREATEST(s."promptMessageId", p.message_id)
       FROM unnest(${prompts.map((row) => row.screeningId)}::text[], ${prompts.map((row) => row.messageId)}::int[])
@@ -164,7 +171,7 @@ export async function recordDelivered(prisma: PrismaClient, delivered: readonly 
     UPDATE "OutboxMessage" m
     SET status = 'sent', "sentMessageId" = COALESCE(d.message_id, m."sentMessageId"), "sentAt" = d.sent_at,
       "lockedUntil" = NULL, "leaseOwner" = NULL, "lastError" = NULL, attempts = m.attempts + 1
-    FROM d WHERE m.id = d.id`;
+    FROM d JOIN held ON held.id = d.id WHERE m.id = d.id`;
 }
 
 /** Keeps rows that `owner` still holds (waiting out a limit or a retry) from being taken as abandoned. */
@@ -174,8 +181,13 @@ export async function renewLeases(
 ): Promise<void> {
   if (input.ids.length === 0) return;
   await prisma.$executeRaw`
-    UPDATE "OutboxMessage" SET "lockedUntil" = ${input.until}
-    WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}`;
+    UPDATE "OutboxMessage" m SET "lockedUntil" = ${input.until}
+    FROM (
+      SELECT id FROM "OutboxMessage"
+      WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}
+      ORDER BY id FOR UPDATE
+    ) held
+    WHERE m.id = held.id`;
 }
 
 /** Hands rows `owner` holds back to the sweep (on shutdown), due at once. */
@@ -185,9 +197,14 @@ export async function releaseRows(
 ): Promise<void> {
   if (input.ids.length === 0) return;
   await prisma.$executeRaw`
-    UPDATE "OutboxMessage"
+    UPDATE "OutboxMessage" m
     SET status = 'pending', "leaseOwner" = NULL, "lockedUntil" = NULL, "nextAttemptAt" = ${input.now}
-    WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}`;
+    FROM (
+      SELECT id FROM "OutboxMessage"
+      WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}
+      ORDER BY id FOR UPDATE
+    ) held
+    WHERE m.id = held.id`;
 }
 
 /**
