@@ -115,6 +115,8 @@ export function planRun(options: TBenchOptions): TPlan {
     databaseSize: has('database-size')
       ? { sizes: [1000, 100_000], residents: 50, timeBoxMs: 12_000 }
       : undefined,
-    memory: has('memory') ? { residents: 10_000, concurrency: 100, timeBoxMs: 40_000 } : undefined,
+    memory: has('memory')
+      ? { residents: 10_000, concurrency: 100, timeBoxMs: options.memoryTimeBoxMs }
+      : undefined,
   };
 }

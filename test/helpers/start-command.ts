@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Node's options in a checkout's `npm start` (`node --max-semi-space-size=4 … --import tsx src/main.ts`), so
+ * Node's options in a checkout's `npm start` (`node --max-semi-space-size=8 … --import tsx src/main.ts`), so
  * that tests and the bench run the bot as it is deployed. An older checkout's `tsx src/main.ts` is
  * `--import tsx`.
  *
