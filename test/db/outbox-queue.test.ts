@@ -40,9 +40,9 @@ describe(describeDatabase('rows one process holds'), () => {
   it('are renewed, recorded and released at the same moment without a deadlock', async () => {
     const owner = 'outbox-queue-owner';
     // Enough other rows that the planner finds these by their index, in the order each statement is given.
-    await prisma.outboxMessage.createMany({
-      data: Array.from({ length: 5000 }, () => ({ kind: 'reply', payloadSealed: 'x', status: 'sent' })),
-    });
+    await prisma.$executeRaw`
+      INSERT INTO "OutboxMessage" (kind, "payloadSealed", status)
+      SELECT 'reply', 'x', 'sent' FROM generate_series(1, 5000)`;
     const rows = await prisma.outboxMessage.createManyAndReturn({
       data: Array.from({ length: 60 }, () => ({
         kind: 'reply',
