@@ -19,7 +19,7 @@ export type TBenchOptions = {
   memoryTimeBoxMs: number;
 };
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--json <file>] [--only <scenario,...>] [--bot-dir <dir>]
+export const USAGE = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--json <file>] [--only <scenario,...>] [--bot-dir <dir>] [--memory-time-box <s>]
 
   --quick            a run of under a minute: fewer residents, shorter runs, scenarios 2, 4 and 5 shrunk or left out
   --rtt <ms>         the Bot API round trip the fake Telegram adds to every call (default 100)
