@@ -11,9 +11,9 @@ import type { TDbClient } from './unit-of-work.ts';
  * more, is unsent. The process that holds every such earlier row keeps that order in memory, so a new row is
  * leased to it at once; otherwise the new row is `pending`, and the sweep hands it out in its turn.
  *
- * A statement that changes several rows a process holds locks them in id order first: the renewal of their
- * leases and the recording of their deliveries run at the same moment on two connections, and rows taken in
- * two different orders deadlock (PostgreSQL then fails one of them).
+ * A statement that changes several rows a process holds locks them in id order first (`lockedInIdOrder`): the
+ * renewal of their leases and the recording of their deliveries run at the same moment on two connections, and
+ * rows taken in two different orders deadlock (PostgreSQL then fails one of them).
  */
 
 export type TOutboxInsert = {
@@ -101,6 +101,20 @@ export async function insertOutboxRows(
 }
 
 /**
+ * The rows among `ids` that meet `condition`, locked one by one in id order, for a statement that changes them.
+ */
+function lockedInIdOrder(ids: readonly number[], condition: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    SELECT id FROM "OutboxMessage" WHERE id = ANY(${[...ids]}::int[]) AND ${condition}
+    ORDER BY id FOR UPDATE`;
+}
+
+/** Rows `owner` is sending now. */
+function heldBy(owner: string): Prisma.Sql {
+  return Prisma.sql`status = 'sending' AND "leaseOwner" = ${owner}`;
+}
+
+/**
  * Leases the due rows nobody holds to `owner`: pending ones whose time has come, and rows whose lease ran out
  * (their sender died). An ordered row waits while an earlier ordered row of its lane, as urgent or more, is
  * unsent. Most urgent first. `FOR UPDATE SKIP LOCKED`: several instances sweep at once, each row goes to one.
@@ -153,16 +167,17 @@ export async function recordDelivered(prisma: PrismaClient, delivered: readonly 
     latestPrompt.set(row.screeningId, Math.max(latestPrompt.get(row.screeningId) ?? 0, row.messageId));
   }
   const prompts = [...latestPrompt].map(([screeningId, messageId]) => ({ screeningId, messageId }));
+  const everyRowLocked = lockedInIdOrder(
+    delivered.map((row) => row.id),
+    Prisma.sql`TRUE`,
+  );
   await prisma.$executeRaw`
     WITH d AS (
       SELECT d.id, d.message_id, d.sent_at FROM unnest(
         ${delivered.map((row) => row.id)}::int[], ${delivered.map((row) => row.messageId)}::int[],
         ${delivered.map((row) => row.sentAt.toISOString())}::timestamp(3)[]
       ) AS d(id, message_id, sent_at)
-    ), held AS (
-      SELECT o.id FROM "OutboxMessage" o WHERE o.id = ANY(${delivered.map((row) => row.id)}::int[])
-      ORDER BY o.id FOR UPDATE
-    ), prompt AS (
+    ), held AS (${everyRowLocked}), prompt AS (
       UPDATE "Screening" s SET "promptMessageId" = GREATEST(s."promptMessageId", p.message_id)
       FROM unnest(${prompts.map((row) => row.screeningId)}::text[], ${prompts.map((row) => row.messageId)}::int[])
         AS p(screening_id, message_id)
@@ -182,11 +197,7 @@ export async function renewLeases(
   if (input.ids.length === 0) return;
   await prisma.$executeRaw`
     UPDATE "OutboxMessage" m SET "lockedUntil" = ${input.until}
-    FROM (
-      SELECT id FROM "OutboxMessage"
-      WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}
-      ORDER BY id FOR UPDATE
-    ) held
+    FROM (${lockedInIdOrder(input.ids, heldBy(input.owner))}) held
     WHERE m.id = held.id`;
 }
 
@@ -199,11 +210,7 @@ export async function releaseRows(
   await prisma.$executeRaw`
     UPDATE "OutboxMessage" m
     SET status = 'pending', "leaseOwner" = NULL, "lockedUntil" = NULL, "nextAttemptAt" = ${input.now}
-    FROM (
-      SELECT id FROM "OutboxMessage"
-      WHERE id = ANY(${[...input.ids]}::int[]) AND status = 'sending' AND "leaseOwner" = ${input.owner}
-      ORDER BY id FOR UPDATE
-    ) held
+    FROM (${lockedInIdOrder(input.ids, heldBy(input.owner))}) held
     WHERE m.id = held.id`;
 }
 
