@@ -38,6 +38,27 @@ describe('locales', () => {
     expect(texts.some((text) => text.includes('您'))).toBe(true);
   });
 
+  it("give, through the quicker fixed t, what i18next's own gives for every key, language and namespace", () => {
+    const i18n = createI18n();
+    const own = Object.getPrototypeOf(i18n).getFixedT as typeof i18n.getFixedT;
+    const options = { numbers: '110 & 120', count: 2, id: 7, name: 'Ana', label: 'Often', n: 3, text: 'x' };
+    let compared = 0;
+    for (const locale of LOCALES) {
+      for (const [ns, texts] of Object.entries(resources[locale] ?? {})) {
+        const lean = i18n.getFixedT(locale, ns);
+        const reference = own.call(i18n, locale, ns);
+        for (const key of leafKeys(texts)) {
+          expect(lean(key, options), `${locale}:${ns}:${key}`).toBe(reference(key, options));
+          expect(lean(key), `${locale}:${ns}:${key}`).toBe(reference(key));
+          compared += 1;
+        }
+      }
+      // Without a namespace: the default one, as i18next's.
+      expect(i18n.getFixedT(locale)('start.greeting')).toBe(own.call(i18n, locale)('start.greeting'));
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+
   it('translate with interpolation and no HTML escaping', () => {
     const i18n = createI18n();
     expect(i18n.getFixedT('zh-CN')('help.emergency', { numbers: '110 & 120' })).toContain('110 & 120');

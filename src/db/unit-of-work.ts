@@ -28,7 +28,7 @@ export type TUnitOfWork = {
   takeDeferredWrites(): Prisma.Sql;
 };
 
-const currentUnit = new AsyncLocalStorage<TUnitOfWork>();
+const currentUnit = new AsyncLocalStorage<TUnitOfWork | undefined>();
 
 /**
  * What the current unit of work has read (or written) of one kind, by key: a second read in the same unit
@@ -109,8 +109,9 @@ export async function runUnitOfWork<T>(
     },
     { ...DEFAULT_TRANSACTION_OPTIONS, ...options },
   );
-  // Outside the unit: what runs now (sending) is not part of any transaction.
-  await currentUnit.exit(async () => {
+  // Outside the unit: what runs now (sending) is not part of any transaction. `run` with no unit, not
+  // `exit`: on Node 20 `exit` turns the promise hooks off and on again, for every update.
+  currentUnit.run(undefined, () => {
     for (const hook of committedHooks) hook();
   });
   return value;
