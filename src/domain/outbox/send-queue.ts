@@ -58,22 +58,25 @@ export type TSendQueue = {
   inFlight(): number;
 };
 
-type THeld = TQueuedMessage & { notBeforeMs: number };
+type THeld = TQueuedMessage & { notBeforeMs: number; isFlying: boolean };
+
+/** A chat's held messages in their order, with the counts that let `next` pass over a chat that must wait. */
+type TLane = { messages: THeld[]; flyingOrdered: number; unordered: number };
 
 /** 429s from this many chats within a second mean the bot as a whole is over Telegram's limit. */
-const BOT_LIMIT_CHATS = 3;
+export const BOT_LIMIT_CHATS = 3;
 /**
  * The bot's pace is kept over a window a little longer than Telegram's second: what leaves here evenly can
  * reach Telegram bunched up, and a message over the limit is refused, not queued.
  */
-const BOT_WINDOW_MS = 1100;
+export const BOT_WINDOW_MS = 1100;
 /**
  * Held back for crisis messages: a tenth of the bot's window, and two of a chat's burst. Routine traffic
  * never uses them, so emergency numbers and pages of an imminent case find room however busy the bot is.
  */
-const BOT_CRISIS_SHARE = 0.1;
-const CHAT_CRISIS_RESERVE = 2;
-const CHAT_PACE_MARGIN = 0.9;
+export const BOT_CRISIS_SHARE = 0.1;
+export const CHAT_CRISIS_RESERVE = 2;
+export const CHAT_PACE_MARGIN = 0.9;
 
 /**
  * The order in which held messages go to Telegram — pure, time passed in. The most urgent first (priority,
@@ -89,9 +92,9 @@ const CHAT_PACE_MARGIN = 0.9;
  * const next = queue.next(Date.now()); // { type: 'send', message } — send it, then queue.done('o:7')
  */
 export function createSendQueue(limits: TSendLimits): TSendQueue {
-  const lanes = new Map<string, THeld[]>();
+  const lanes = new Map<string, TLane>();
   const byKey = new Map<string, THeld>();
-  const flying = new Set<string>();
+  let flying = 0;
   const botLimit = createWindowLimit({ perWindow: limits.perSecond, windowMs: BOT_WINDOW_MS });
   const chatBuckets = new Map<string, TRateLimit>();
   let pause: { abovePriority: number; untilMs: number } | undefined;
@@ -123,19 +126,28 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
   const chatReserveFor = (message: THeld) => (message.priority === PRIORITY.crisis ? 0 : CHAT_CRISIS_RESERVE);
   const isBefore = (a: THeld, b: THeld) =>
     a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
+  const setFlying = (held: THeld, isFlying: boolean) => {
+    if (held.isFlying === isFlying) return;
+    held.isFlying = isFlying;
+    flying += isFlying ? 1 : -1;
+    const lane = lanes.get(held.lane);
+    if (lane && held.isOrdered) lane.flyingOrdered += isFlying ? 1 : -1;
+  };
 
   return {
     add(message) {
-      const held: THeld = { ...message, notBeforeMs: 0 };
+      const held: THeld = { ...message, notBeforeMs: 0, isFlying: false };
       byKey.set(held.key, held);
-      const lane = lanes.get(held.lane);
+      let lane = lanes.get(held.lane);
       if (!lane) {
-        lanes.set(held.lane, [held]);
-        return;
+        lane = { messages: [], flyingOrdered: 0, unordered: 0 };
+        lanes.set(held.lane, lane);
       }
-      let at = lane.length;
-      while (at > 0 && (lane[at - 1]?.seq ?? 0) > held.seq) at -= 1;
-      lane.splice(at, 0, held);
+      if (!held.isOrdered) lane.unordered += 1;
+      const { messages } = lane;
+      let at = messages.length;
+      while (at > 0 && (messages[at - 1]?.seq ?? 0) > held.seq) at -= 1;
+      messages.splice(at, 0, held);
     },
 
     next(nowMs) {
@@ -145,19 +157,23 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       let best: THeld | undefined;
       let bestUnlimited: THeld | undefined;
       let wakeAt = Number.POSITIVE_INFINITY;
+      // Every held message is looked at on every call: kept cheap, since a busy night holds hundreds.
       for (const [laneKey, lane] of lanes) {
-        const chatPausedUntil = chatPauses.get(laneKey) ?? 0;
+        const chatPausedUntil = chatPauses.size > 0 ? (chatPauses.get(laneKey) ?? 0) : 0;
         if (chatPausedUntil > nowMs) {
           wakeAt = Math.min(wakeAt, chatPausedUntil);
           continue;
         }
         // One new message of a chat on its way at a time: two at once may arrive in either order.
-        const isChatBusy = lane.some((message) => message.isOrdered && flying.has(message.key));
+        const isChatBusy = lane.flyingOrdered > 0;
+        // Then only its edits and callback answers may go: with none, the chat has nothing to offer.
+        if (isChatBusy && lane.unordered === 0) continue;
+        let bucket: TRateLimit | undefined;
         let mostUrgentEarlier = Number.POSITIVE_INFINITY;
-        for (const message of lane) {
+        for (const message of lane.messages) {
           const isBehind = message.isOrdered && (isChatBusy || message.priority >= mostUrgentEarlier);
           if (message.isOrdered) mostUrgentEarlier = Math.min(mostUrgentEarlier, message.priority);
-          if (isBehind || flying.has(message.key)) continue;
+          if (isBehind || message.isFlying) continue;
           if (message.waitsFor !== undefined && byKey.has(message.waitsFor)) continue;
           if (message.notBeforeMs > nowMs) {
             wakeAt = Math.min(wakeAt, message.notBeforeMs);
@@ -171,7 +187,8 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
             if (!bestUnlimited || isBefore(message, bestUnlimited)) bestUnlimited = message;
             continue;
           }
-          const chatReadyAt = chatBucket(laneKey).readyAt(nowMs, chatReserveFor(message));
+          bucket ??= chatBucket(laneKey);
+          const chatReadyAt = bucket.readyAt(nowMs, chatReserveFor(message));
           if (chatReadyAt > nowMs) {
             wakeAt = Math.min(wakeAt, chatReadyAt);
             continue;
@@ -195,26 +212,29 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
         botLimit.take(nowMs, botReserveFor(chosen));
         chatBucket(chosen.lane).take(nowMs, chatReserveFor(chosen));
       }
-      flying.add(chosen.key);
+      setFlying(chosen, true);
       return { type: 'send', message: chosen };
     },
 
     done(key) {
       const held = byKey.get(key);
-      flying.delete(key);
       if (!held) return;
+      setFlying(held, false);
       byKey.delete(key);
       const lane = lanes.get(held.lane);
       if (!lane) return;
-      const at = lane.indexOf(held);
-      if (at >= 0) lane.splice(at, 1);
-      if (lane.length === 0) lanes.delete(held.lane);
+      const at = lane.messages.indexOf(held);
+      if (at >= 0) {
+        lane.messages.splice(at, 1);
+        if (!held.isOrdered) lane.unordered -= 1;
+      }
+      if (lane.messages.length === 0) lanes.delete(held.lane);
     },
 
     retry(key, input) {
       const held = byKey.get(key);
-      flying.delete(key);
       if (!held) return;
+      setFlying(held, false);
       held.notBeforeMs = input.atMs;
       if (!input.isRateLimited) return;
       chatPauses.set(held.lane, Math.max(chatPauses.get(held.lane) ?? 0, input.atMs));
@@ -237,6 +257,6 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
 
     has: (key) => byKey.has(key),
     size: () => byKey.size,
-    inFlight: () => flying.size,
+    inFlight: () => flying,
   };
 }

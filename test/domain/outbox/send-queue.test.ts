@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PRIORITY, type TPriority } from '../../../src/domain/outbox/kinds.ts';
 import { createTokenBucket, createWindowLimit } from '../../../src/domain/outbox/rate-limit.ts';
@@ -6,6 +7,7 @@ import {
   type TQueuedMessage,
   type TSendLimits,
 } from '../../../src/domain/outbox/send-queue.ts';
+import { createReferenceSendQueue } from './send-queue-reference.ts';
 
 const NO_LIMITS: TSendLimits = { perSecond: 0, perChatPerSecond: 0, chatBurst: 1 };
 
@@ -189,5 +191,107 @@ describe('createTokenBucket', () => {
     expect(bucket.isFull(10_000)).toBe(true);
     const unlimited = createTokenBucket({ perSecond: 0, burst: 1 });
     for (let i = 0; i < 100; i++) expect(unlimited.take(0)).toEqual({ isTaken: true });
+  });
+});
+
+describe('createSendQueue against the plain queue it replaced', () => {
+  type TStep =
+    | { op: 'add'; lane: number; priority: TPriority; isOrdered: boolean; isLimited: boolean; waits: number }
+    | { op: 'next' }
+    | { op: 'done'; pick: number }
+    | { op: 'retry'; pick: number; afterMs: number; isRateLimited: boolean }
+    | { op: 'retryNow' }
+    | { op: 'tick'; ms: number };
+  const priorities = Object.values(PRIORITY) as TPriority[];
+  const step: fc.Arbitrary<TStep> = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('add' as const),
+        lane: fc.nat(5),
+        priority: fc.constantFrom(...priorities),
+        isOrdered: fc.boolean(),
+        isLimited: fc.boolean(),
+        waits: fc.integer({ min: -3, max: 20 }),
+      }),
+    },
+    { weight: 5, arbitrary: fc.constant({ op: 'next' as const }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('done' as const), pick: fc.nat(50) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('retry' as const),
+        pick: fc.nat(50),
+        afterMs: fc.integer({ min: 0, max: 3000 }),
+        isRateLimited: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ op: 'retryNow' as const }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 800 }) }),
+    },
+  );
+  const limits = fc.constantFrom<TSendLimits>(
+    NO_LIMITS,
+    { perSecond: 30, perChatPerSecond: 1, chatBurst: 10 },
+    { perSecond: 5, perChatPerSecond: 1, chatBurst: 3 },
+  );
+
+  it('chooses exactly as it did, message by message, in generated histories of adds, sends, retries and time', () => {
+    fc.assert(
+      fc.property(limits, fc.array(step, { minLength: 1, maxLength: 300 }), (chosenLimits, steps) => {
+        const quick = createSendQueue(chosenLimits);
+        const plain = createReferenceSendQueue(chosenLimits);
+        const keys: string[] = [];
+        let nowMs = 1_000_000;
+        let nextSeq = 0;
+        for (const s of steps) {
+          if (s.op === 'add') {
+            nextSeq += 1;
+            const key = `k${nextSeq}`;
+            // Now and then an edit of an earlier message (held or not), or a callback answer's large seq.
+            const waitsFor = s.waits > 0 && s.waits <= keys.length ? keys[keys.length - s.waits] : undefined;
+            const added: TQueuedMessage = {
+              key,
+              lane: `chat${s.lane}`,
+              seq: s.waits < 0 ? Number.MAX_SAFE_INTEGER : nextSeq,
+              priority: s.priority,
+              isOrdered: s.isOrdered,
+              isLimited: s.isLimited,
+              ...(waitsFor ? { waitsFor } : {}),
+            };
+            keys.push(key);
+            quick.add({ ...added });
+            plain.add({ ...added });
+          } else if (s.op === 'next') {
+            const a = quick.next(nowMs);
+            const b = plain.next(nowMs);
+            expect(a.type === 'send' ? `send ${a.message.key}` : JSON.stringify(a)).toBe(
+              b.type === 'send' ? `send ${b.message.key}` : JSON.stringify(b),
+            );
+          } else if (s.op === 'done' || s.op === 'retry') {
+            const key = keys[s.pick % Math.max(1, keys.length)];
+            if (key === undefined) continue;
+            if (s.op === 'done') {
+              quick.done(key);
+              plain.done(key);
+            } else {
+              const input = { atMs: nowMs + s.afterMs, isRateLimited: s.isRateLimited, nowMs };
+              quick.retry(key, input);
+              plain.retry(key, input);
+            }
+          } else if (s.op === 'retryNow') {
+            quick.retryNow();
+            plain.retryNow();
+          } else {
+            nowMs += s.ms;
+          }
+          expect([quick.size(), quick.inFlight()]).toEqual([plain.size(), plain.inFlight()]);
+        }
+        for (const key of keys) expect(quick.has(key)).toBe(plain.has(key));
+      }),
+      { numRuns: 400, seed: 20261206 },
+    );
   });
 });
