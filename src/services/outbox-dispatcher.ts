@@ -15,6 +15,7 @@ import {
   type TDelivered,
 } from '../db/outbox-queue.ts';
 import type { TEscalationPolicy } from '../domain/escalation/index.ts';
+import { forgetOldest } from '../domain/forget-oldest.ts';
 import { classifyFailure, type TCallError } from '../domain/outbox/failure.ts';
 import { isEphemeral, isOrderedKind, isOutboxKind } from '../domain/outbox/kinds.ts';
 import { createSendQueue, type TSendLimits } from '../domain/outbox/send-queue.ts';
@@ -279,10 +280,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
       return false;
     }
     unknownKeyRows.set(id, firstSeen);
-    if (unknownKeyRows.size > REMEMBERED_SENT) {
-      const oldest = unknownKeyRows.keys().next().value;
-      if (oldest !== undefined) unknownKeyRows.delete(oldest);
-    }
+    forgetOldest(unknownKeyRows, REMEMBERED_SENT);
     // A little later, and not at the same moment by every instance that lacks the key.
     const due = new Date(now.getTime() + UNKNOWN_KEY_RETRY_MS * (1 + Math.random()));
     await releaseRows(deps.prisma, { ids: [id], owner, now: due });
@@ -626,10 +624,7 @@ export function createOutboxDispatcher(deps: TOutboxDispatcherDeps): TOutboxDisp
 
   function remember(outboxId: number, messageId: number): void {
     sentIds.set(outboxId, messageId);
-    if (sentIds.size > REMEMBERED_SENT) {
-      const oldest = sentIds.keys().next().value;
-      if (oldest !== undefined) sentIds.delete(oldest);
-    }
+    forgetOldest(sentIds, REMEMBERED_SENT);
   }
 
   function scheduleRecording(): void {
