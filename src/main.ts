@@ -61,8 +61,10 @@ async function main(): Promise<void> {
   });
   const protector = createDataProtector(keys);
   const { crisisPatterns, crisisModels, grievanceLexicons } = loadRiskData();
-  // Words admins added to the patterns' lists through the API, over the shipped files.
-  applyLexiconAdditions(crisisPatterns, (await readLexiconAdditions(db)).additions);
+  // Words admins added to the patterns' lists through the API, over the shipped files. Only when there are
+  // any: recompiling every pattern takes a third of a second of the start.
+  const lexicons = await readLexiconAdditions(db);
+  if (lexicons.updatedAt !== undefined) applyLexiconAdditions(crisisPatterns, lexicons.additions);
   const scripts = createScriptRegistry(db.prisma);
   const shipped = await installShippedScript(db, {
     source: readDefaultScript(),
