@@ -18,6 +18,7 @@ const PURE_TESTS = [
   'test/db/database-url.test.ts',
   'test/services/data-keys.test.ts',
   'test/services/data-protection.test.ts',
+  'test/bench/options.test.ts',
 ];
 /** These cover both databases within one run (the stand-in, migrations) or only the embedded one. */
 const RUN_ONCE_TESTS = [

@@ -17,9 +17,11 @@ export type TBenchOptions = {
   botDir: string;
   /** How long scenario 5 may take to put its residents mid-screening. */
   memoryTimeBoxMs: number;
+  /** Scenario 1's measured rounds per bot, when not the plan's own (more rounds: a warmer bot, the median later). */
+  rounds: number | undefined;
 };
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--json <file>] [--only <scenario,...>] [--bot-dir <dir>] [--memory-time-box <s>]
+export const USAGE = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--json <file>] [--only <scenario,...>] [--bot-dir <dir>] [--memory-time-box <s>] [--rounds <n>]
 
   --quick            a run of under a minute: fewer residents, shorter runs, scenarios 2, 4 and 5 shrunk or left out
   --rtt <ms>         the Bot API round trip the fake Telegram adds to every call (default 100)
@@ -28,7 +30,9 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--rtt <ms>] [--json <fi
   --bot-dir <dir>    the Bridgeline checkout to measure (default: this one)
   --memory-time-box <s>
                      how long scenario 5 may take to bring its 10,000 residents mid-screening (default 40;
-                     about 600 reaches them all on a 2-core machine)`;
+                     about 600 reaches them all on a 2-core machine)
+  --rounds <n>       scenario 1's measured rounds for each bot (default 3, quick 1; the figure is their median):
+                     every bot's CPU per update still falls from round to round, so more rounds read a warmer bot`;
 
 /** A bad command line: its message is shown with the usage, and the bench exits with code 2. */
 export class UsageError extends Error {
@@ -50,6 +54,7 @@ export function parseOptions(args: readonly string[], defaultBotDir: string): TB
   let only: Set<TScenario> = new Set(SCENARIOS);
   let botDir = defaultBotDir;
   let memoryTimeBoxMs = 40_000;
+  let rounds: number | undefined;
   const seen = new Set<string>();
 
   for (let i = 0; i < args.length; i++) {
@@ -116,11 +121,19 @@ export function parseOptions(args: readonly string[], defaultBotDir: string): TB
         memoryTimeBoxMs = Number(text) * 1000;
         break;
       }
+      case '--rounds': {
+        const text = value();
+        if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) {
+          throw new UsageError(`--rounds must be a whole number from 1 to 20, not "${text}".`);
+        }
+        rounds = Number(text);
+        break;
+      }
       default:
         throw new UsageError(`Unknown argument "${arg}".`);
     }
   }
-  return { isQuick, rttMs, jsonFile, only, botDir, memoryTimeBoxMs };
+  return { isQuick, rttMs, jsonFile, only, botDir, memoryTimeBoxMs, rounds };
 }
 
 function splitOnce(arg: string): [string, string] {

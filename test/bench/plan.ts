@@ -59,7 +59,7 @@ export function planRun(options: TBenchOptions): TPlan {
         // Few residents, so a bot as fast as the typical one finishes the screening within the time box
         // and its last questions (and flatness) are measured.
         residents: 10,
-        rounds: 1,
+        rounds: options.rounds ?? 1,
         timeBoxMs: 6500,
         warmup: undefined,
         drainMs: 500,
@@ -90,7 +90,7 @@ export function planRun(options: TBenchOptions): TPlan {
     scenarios: options.only,
     throughput: {
       residents: 50,
-      rounds: 3,
+      rounds: options.rounds ?? 3,
       timeBoxMs: 12_000,
       warmup: { residents: 5, timeBoxMs: 2500 },
       drainMs: 3000,
