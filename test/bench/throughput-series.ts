@@ -114,7 +114,7 @@ export async function runWebhookSeries(context: TBenchContext): Promise<void> {
 
 /**
  * One round per bot in long-polling mode (grammY's own `bot.start()` for the references, Bridgeline as it
- * ships), and polling ÷ webhook throughput.
+ * ships), after the same warm-up as in webhook mode, and polling ÷ the first webhook round's throughput.
  */
 export async function runPollingSeries(context: TBenchContext): Promise<void> {
   const { plan, results } = context;
@@ -132,6 +132,7 @@ export async function runPollingSeries(context: TBenchContext): Promise<void> {
     try {
       context.log(`${label}: starting`);
       session = await openSession(spec, sessionOptions(context));
+      await warmUp(context, session);
       const round = await runClosedLoopRound(
         session,
         roundOptions(context, spec, plan.throughput.residents, polling.timeBoxMs),
@@ -142,7 +143,9 @@ export async function runPollingSeries(context: TBenchContext): Promise<void> {
         missing: 'too few updates to measure',
         remark,
       });
-      const webhook = results.value(FIGURE.throughput, columnOf({ ...spec, mode: 'webhook' } as TBotSpec));
+      // Against the webhook's first round, not the median of its rounds: a round each, after the same
+      // warm-up, in a process as young, so what differs is the mode and not how warm the process is.
+      const webhook = firstWebhookRound(context, spec);
       results.record(FIGURE.pollingRatio, column, ratio(round.throughput, webhook), {
         missing: webhook === undefined ? 'no webhook throughput to compare with' : 'no polling throughput',
       });
@@ -164,6 +167,22 @@ export async function runPollingSeries(context: TBenchContext): Promise<void> {
       await session?.close().catch(() => undefined);
     }
   }
+}
+
+/** The warm-up round every bot process gets before the round(s) it is measured on, webhook or polling alike. */
+async function warmUp(context: TBenchContext, session: TSession): Promise<void> {
+  const warmup = context.plan.throughput.warmup;
+  if (!warmup) return;
+  context.log(`${session.label}: warm-up (${warmup.residents} residents)`);
+  await runClosedLoopRound(session, roundOptions(context, session.spec, warmup.residents, warmup.timeBoxMs));
+}
+
+/** The first measured webhook round's throughput of a bot: as far into its process's life as a polling round. */
+function firstWebhookRound(context: TBenchContext, spec: TBotSpec): number | undefined {
+  const raw = context.raw[botLabel({ ...spec, mode: 'webhook' })] as
+    | { rounds?: Array<{ throughput?: number }> }
+    | undefined;
+  return raw?.rounds?.[0]?.throughput;
 }
 
 function roundOptions(
@@ -195,13 +214,7 @@ async function measureRounds(
   const { plan, results } = context;
   const t = plan.throughput;
   const label = session.label;
-  if (t.warmup) {
-    context.log(`${label}: warm-up (${t.warmup.residents} residents)`);
-    await runClosedLoopRound(
-      session,
-      roundOptions(context, session.spec, t.warmup.residents, t.warmup.timeBoxMs),
-    );
-  }
+  await warmUp(context, session);
   const rounds: TRoundFigures[] = [];
   for (let i = 0; i < t.rounds; i++) {
     const round = await runClosedLoopRound(
