@@ -157,7 +157,8 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       let best: THeld | undefined;
       let bestUnlimited: THeld | undefined;
       let wakeAt = Number.POSITIVE_INFINITY;
-      // Every held message is looked at on every call: kept cheap, since a busy night holds hundreds.
+      // Every chat is looked at on every call (the sender asks after each Bot API call): kept cheap, since a
+      // busy night holds hundreds of messages.
       for (const [laneKey, lane] of lanes) {
         const chatPausedUntil = chatPauses.size > 0 ? (chatPauses.get(laneKey) ?? 0) : 0;
         if (chatPausedUntil > nowMs) {
