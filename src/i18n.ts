@@ -72,10 +72,14 @@ function leanFixedT(instance: i18n): i18n['getFixedT'] {
     if (typeof lng !== 'string' || (ns !== undefined && typeof ns !== 'string') || rest.length > 0) {
       return original(lng, ns, ...rest);
     }
-    const fallback = original(lng, ns) as TLoose;
+    // i18next's own fixed `t` only when a call needs it: `getFixedT` runs for every update.
+    let fallback: TLoose | undefined;
     return (key: unknown, options?: unknown, ...more: unknown[]) => {
       const plain = options === undefined || (typeof options === 'object' && options !== null);
-      if (typeof key !== 'string' || !plain || more.length > 0) return fallback(key, options, ...more);
+      if (typeof key !== 'string' || !plain || more.length > 0) {
+        fallback ??= original(lng, ns) as TLoose;
+        return fallback(key, options, ...more);
+      }
       const given = (options ?? {}) as { lng?: string; ns?: string };
       return instance.t(key, { ...given, lng: given.lng || lng, ns: given.ns || ns });
     };

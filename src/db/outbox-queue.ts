@@ -101,9 +101,10 @@ export async function insertOutboxRows(
 }
 
 /**
- * The rows among `ids` that meet `condition`, locked one by one in id order, for a statement that changes them.
+ * The rows among `ids` (that meet `condition`, if given), locked one by one in id order, for a statement that
+ * changes them.
  */
-function lockedInIdOrder(ids: readonly number[], condition: Prisma.Sql): Prisma.Sql {
+function lockedInIdOrder(ids: readonly number[], condition: Prisma.Sql = Prisma.sql`TRUE`): Prisma.Sql {
   return Prisma.sql`
     SELECT id FROM "OutboxMessage" WHERE id = ANY(${[...ids]}::int[]) AND ${condition}
     ORDER BY id FOR UPDATE`;
@@ -167,10 +168,7 @@ export async function recordDelivered(prisma: PrismaClient, delivered: readonly 
     latestPrompt.set(row.screeningId, Math.max(latestPrompt.get(row.screeningId) ?? 0, row.messageId));
   }
   const prompts = [...latestPrompt].map(([screeningId, messageId]) => ({ screeningId, messageId }));
-  const everyRowLocked = lockedInIdOrder(
-    delivered.map((row) => row.id),
-    Prisma.sql`TRUE`,
-  );
+  const everyRowLocked = lockedInIdOrder(delivered.map((row) => row.id));
   await prisma.$executeRaw`
     WITH d AS (
       SELECT d.id, d.message_id, d.sent_at FROM unnest(

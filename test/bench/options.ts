@@ -70,21 +70,25 @@ export function parseOptions(args: readonly string[], defaultBotDir: string): TB
       }
       return next;
     };
+    /** The flag's value as a whole number from `min` to `max` (`unit`: "milliseconds", "seconds", or none). */
+    const wholeNumber = (min: number, max: number, unit?: string): number => {
+      const text = value();
+      const number = Number(text);
+      if (!/^\d+$/.test(text) || number < min || number > max) {
+        throw new UsageError(
+          `${flag} must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}, not "${text}".`,
+        );
+      }
+      return number;
+    };
     switch (flag) {
       case '--quick':
         if (inline !== undefined) throw new UsageError('--quick takes no value.');
         isQuick = true;
         break;
-      case '--rtt': {
-        const text = value();
-        if (!/^\d+$/.test(text) || Number(text) > 10_000) {
-          throw new UsageError(
-            `--rtt must be a whole number of milliseconds from 0 to 10000, not "${text}".`,
-          );
-        }
-        rttMs = Number(text);
+      case '--rtt':
+        rttMs = wholeNumber(0, 10_000, 'milliseconds');
         break;
-      }
       case '--json':
         jsonFile = resolve(value());
         if (!existsSync(dirname(jsonFile))) {
@@ -111,24 +115,12 @@ export function parseOptions(args: readonly string[], defaultBotDir: string): TB
           throw new UsageError(`--bot-dir ${botDir} has no src/main.ts.`);
         }
         break;
-      case '--memory-time-box': {
-        const text = value();
-        if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
-          throw new UsageError(
-            `--memory-time-box must be a whole number of seconds from 1 to 3600, not "${text}".`,
-          );
-        }
-        memoryTimeBoxMs = Number(text) * 1000;
+      case '--memory-time-box':
+        memoryTimeBoxMs = wholeNumber(1, 3600, 'seconds') * 1000;
         break;
-      }
-      case '--rounds': {
-        const text = value();
-        if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) {
-          throw new UsageError(`--rounds must be a whole number from 1 to 20, not "${text}".`);
-        }
-        rounds = Number(text);
+      case '--rounds':
+        rounds = wholeNumber(1, 20);
         break;
-      }
       default:
         throw new UsageError(`Unknown argument "${arg}".`);
     }

@@ -160,7 +160,7 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       // Every chat is looked at on every call (the sender asks after each Bot API call): kept cheap, since a
       // busy night holds hundreds of messages.
       for (const [laneKey, lane] of lanes) {
-        const chatPausedUntil = chatPauses.size > 0 ? (chatPauses.get(laneKey) ?? 0) : 0;
+        const chatPausedUntil = chatPauses.get(laneKey) ?? 0;
         if (chatPausedUntil > nowMs) {
           wakeAt = Math.min(wakeAt, chatPausedUntil);
           continue;
