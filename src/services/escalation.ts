@@ -64,7 +64,9 @@ const DEFAULT_SWEEP_LIMIT = 100;
 /**
  * Pages every waiting case whose next escalation step is due, one transaction per case: it takes the case
  * with `FOR UPDATE SKIP LOCKED` (so several instances may sweep together and each due step fires once) and
- * pages the step (see `pageDueStep`), all or nothing. Cases that stopped waiting are never picked.
+ * pages the step (see `pageDueStep`), all or nothing. Cases that stopped waiting are never picked. A case is
+ * paged at most once a sweep: a step brought forward while the sweep runs (the page just sent could not reach
+ * its worker) is the next sweep's, so one sweep's length never depends on how fast Telegram answers.
  *
  * @example
  * const { cases, pages } = await runEscalationSweep(deps, { now: new Date() });
@@ -75,27 +77,31 @@ export async function runEscalationSweep(
 ): Promise<TSweepResult> {
   const limit = input.limit ?? DEFAULT_SWEEP_LIMIT;
   const result: TSweepResult = { cases: 0, pages: 0 };
+  const swept: number[] = [];
   while (result.cases < limit) {
-    const swept = await runUnitOfWork(
+    const paged = await runUnitOfWork(
       deps.prisma,
       async () => {
         const db = currentClient(deps.prisma);
         const due = await db.$queryRaw<Array<{ id: number }>>`
           SELECT id FROM "Case"
           WHERE status = 'waiting' AND "nextEscalationAt" IS NOT NULL AND "nextEscalationAt" <= ${input.now}
+            AND id <> ALL(${swept}::int[])
           ORDER BY "nextEscalationAt", id
           LIMIT 1
           FOR UPDATE SKIP LOCKED`;
         const caseId = due[0]?.id;
         if (caseId === undefined) return undefined;
         const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
-        return pageDueStep(deps, row, input.now, { isResidentWriting: false });
+        const step = await pageDueStep(deps, row, input.now, { isResidentWriting: false });
+        return { caseId, pages: step.pages };
       },
       TRANSACTION_OPTIONS,
     );
-    if (swept === undefined) break;
+    if (paged === undefined) break;
+    swept.push(paged.caseId);
     result.cases += 1;
-    result.pages += swept.pages;
+    result.pages += paged.pages;
   }
   return result;
 }

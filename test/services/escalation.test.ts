@@ -461,6 +461,42 @@ describe(describeDatabase('a crash after the case commit'), () => {
   });
 });
 
+describe(describeDatabase('one sweep'), () => {
+  it('pages a case once: a step brought forward meanwhile (its page unreachable) waits for the next sweep', async () => {
+    const onCall = await addWorker({ onCall: true });
+    await addWorker({ role: 'supervisor' });
+    const caseId = await openCase('high');
+    // A sender whose page fails at once, and what recording it unreachable does to the case: due again now.
+    const broughtForward: Array<Promise<unknown>> = [];
+    const outboxSender = {
+      owner: 'one-sweep-test',
+      leaseMs: MINUTE,
+      now: () => T0,
+      submit() {
+        broughtForward.push(prisma.case.update({ where: { id: caseId }, data: { nextEscalationAt: T0 } }));
+      },
+    };
+    // Telegram as fast as it gets: the sweep's next transaction starts only once that has landed.
+    const afterTheSender = new Proxy(prisma, {
+      get(target, key) {
+        if (key === '$transaction') {
+          return async (...args: Parameters<PrismaClient['$transaction']>) => {
+            await Promise.all(broughtForward);
+            return target.$transaction(...args);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const deps = { prisma: afterTheSender, protector, i18n, logger, scripts, outboxSender };
+    const result = await runEscalationSweep({ ...deps, policy: DEFAULT_ESCALATION_POLICY }, { now: T0 });
+    expect(result).toEqual({ cases: 1, pages: 1 });
+    const pages = await prisma.outboxMessage.findMany({ where: { caseId }, select: { workerId: true } });
+    expect(pages).toEqual([{ workerId: onCall.id }]);
+  });
+});
+
 describe(describeDatabase('the page'), () => {
   it('reaches each worker in their language, with Claim and Details buttons, and no resident text', async () => {
     const english = await addWorker({ onCall: true, locale: 'en' });
