@@ -13,6 +13,7 @@ import { runMemoryScenario } from './memory.ts';
 import { TELEGRAM_LIMITS, type TPlan } from './plan.ts';
 import { COLUMNS, columnOf, type TColumn } from './results.ts';
 import { formatNumber, percentile, ratio } from './stats.ts';
+import { sleep } from './update-delivery.ts';
 
 const DATABASES: readonly TDatabaseKind[] = ['pglite', 'postgres'];
 
@@ -271,7 +272,11 @@ export async function runDatabaseSizes(context: TBenchContext): Promise<void> {
   }
 }
 
-/** Scenario 5's busy figure, each database in a fresh process (its idle figure comes with scenario 1). */
+/**
+ * Scenario 5's settled idle and busy figures, each database in a fresh process (its idle figure at start comes
+ * with scenario 1). Settled: V8 gives back the room start-up took only after some seconds without work (its
+ * memory reducer), so the figure right after start is not what an idle bot holds.
+ */
 export async function runMemory(context: TBenchContext): Promise<void> {
   const memory = context.plan.memory;
   if (!memory) return;
@@ -280,7 +285,7 @@ export async function runMemory(context: TBenchContext): Promise<void> {
     const column = columnOf(spec);
     const label = `${botLabel(spec)} memory`;
     if (database === 'postgres' && context.postgresProblem) {
-      context.results.missingAll([FIGURE.busyRss], column, context.postgresProblem);
+      context.results.missingAll([FIGURE.settledRss, FIGURE.busyRss], column, context.postgresProblem);
       continue;
     }
     let session: TSession | undefined;
@@ -288,8 +293,11 @@ export async function runMemory(context: TBenchContext): Promise<void> {
       context.log(`${label}: starting`);
       session = await openSession(spec, sessionOptions(context, { keepTexts: false }));
       const idle = session.bot.memory()?.rssMb;
+      await sleep(memory.settleMs);
+      const settled = session.bot.memory()?.rssMb;
+      context.results.record(FIGURE.settledRss, column, settled, { missing: 'could not read /proc/<pid>' });
       context.log(
-        `${label}: idle ${idle === undefined ? 'n/a' : formatNumber(idle)} MB; ${formatNumber(memory.residents)} residents`,
+        `${label}: idle ${idle === undefined ? 'n/a' : formatNumber(idle)} MB, ${settled === undefined ? 'n/a' : formatNumber(settled)} MB after ${memory.settleMs / 1000} s without traffic; ${formatNumber(memory.residents)} residents`,
       );
       const figures = await runMemoryScenario(session, {
         ...memory,
@@ -307,7 +315,7 @@ export async function runMemory(context: TBenchContext): Promise<void> {
       if (context.results.value(FIGURE.idleRss, column) === undefined) {
         context.results.record(FIGURE.idleRss, column, idle, { missing: 'could not read /proc/<pid>' });
       }
-      context.raw[label] = { idleRssMb: idle, ...figures };
+      context.raw[label] = { idleRssMb: idle, settledRssMb: settled, ...figures };
       const stop = await session.close();
       logSession(
         context,
@@ -316,7 +324,11 @@ export async function runMemory(context: TBenchContext): Promise<void> {
       );
       session = undefined;
     } catch (error) {
-      context.results.missingAll([FIGURE.busyRss], column, describeFailure(context, label, error));
+      context.results.missingAll(
+        [FIGURE.settledRss, FIGURE.busyRss],
+        column,
+        describeFailure(context, label, error),
+      );
     } finally {
       await session?.close().catch(() => undefined);
     }

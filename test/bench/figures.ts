@@ -97,6 +97,7 @@ export const FIGURE = {
   sizeLargeQuestion: 'size.large.question-p50',
   sizeQuestionRatio: 'size.question-ratio',
   idleRss: 'memory.idle-rss',
+  settledRss: 'memory.settled-rss',
   busyRss: 'memory.busy-rss',
 } as const;
 
@@ -272,6 +273,11 @@ export function figureCatalogue(plan: TPlan): TSection[] {
           id: FIGURE.idleRss,
           label: 'RSS idle, after start (MB)',
           judge: versusTypical(FIGURE.idleRss, 'lower is better'),
+        },
+        {
+          id: FIGURE.settledRss,
+          label: `RSS idle, settled: ${(plan.memory?.settleMs ?? 30_000) / 1000} s after start without traffic (MB)`,
+          judge: target('absolute: what V8 gives back once start-up is over'),
         },
         {
           id: FIGURE.busyRss,

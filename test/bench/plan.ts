@@ -38,7 +38,15 @@ export type TPlan = {
       }
     | undefined;
   databaseSize: { sizes: readonly [number, number]; residents: number; timeBoxMs: number } | undefined;
-  memory: { residents: number; concurrency: number; timeBoxMs: number } | undefined;
+  memory:
+    | {
+        residents: number;
+        concurrency: number;
+        timeBoxMs: number;
+        /** How long the bot sits without traffic after start before its settled idle memory is read. */
+        settleMs: number;
+      }
+    | undefined;
 };
 
 /** Telegram's limits as the fake emulates them in the limits scenario. */
@@ -116,7 +124,7 @@ export function planRun(options: TBenchOptions): TPlan {
       ? { sizes: [1000, 100_000], residents: 50, timeBoxMs: 12_000 }
       : undefined,
     memory: has('memory')
-      ? { residents: 10_000, concurrency: 100, timeBoxMs: options.memoryTimeBoxMs }
+      ? { residents: 10_000, concurrency: 100, timeBoxMs: options.memoryTimeBoxMs, settleMs: 30_000 }
       : undefined,
   };
 }
