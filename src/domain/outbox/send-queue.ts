@@ -60,8 +60,23 @@ export type TSendQueue = {
 
 type THeld = TQueuedMessage & { notBeforeMs: number; isFlying: boolean };
 
-/** A chat's held messages in their order, with the counts that let `next` pass over a chat that must wait. */
-type TLane = { messages: THeld[]; flyingOrdered: number; unordered: number };
+/**
+ * A chat's held messages in their order, with the counts that let `next` pass over a chat that must wait, and
+ * what it last found the chat offers. That holds until the chat's messages change (`isStale`) or the time
+ * passes its `wakeAtMs` (when a retry, a pause or the chat's pace lets something else go).
+ */
+type TLane = {
+  messages: THeld[];
+  flyingOrdered: number;
+  unordered: number;
+  isStale: boolean;
+  /** The chat's most urgent message that may go now, among those Telegram's limits count, if any. */
+  offer: THeld | undefined;
+  /** The same among those they do not (callback answers). */
+  offerUnlimited: THeld | undefined;
+  /** When something of the chat may go that cannot now. */
+  wakeAtMs: number;
+};
 
 /** 429s from this many chats within a second mean the bot as a whole is over Telegram's limit. */
 export const BOT_LIMIT_CHATS = 3;
@@ -94,6 +109,8 @@ export const CHAT_PACE_MARGIN = 0.9;
 export function createSendQueue(limits: TSendLimits): TSendQueue {
   const lanes = new Map<string, TLane>();
   const byKey = new Map<string, THeld>();
+  /** The edits held for each message key they wait for: that message coming or going changes their chats. */
+  const waitingFor = new Map<string, Set<THeld>>();
   let flying = 0;
   const botLimit = createWindowLimit({ perWindow: limits.perSecond, windowMs: BOT_WINDOW_MS });
   const chatBuckets = new Map<string, TRateLimit>();
@@ -126,23 +143,92 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
   const chatReserveFor = (message: THeld) => (message.priority === PRIORITY.crisis ? 0 : CHAT_CRISIS_RESERVE);
   const isBefore = (a: THeld, b: THeld) =>
     a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
+  const markStale = (laneKey: string) => {
+    const lane = lanes.get(laneKey);
+    if (lane) lane.isStale = true;
+  };
+  const markWaitersStale = (key: string) => {
+    for (const waiter of waitingFor.get(key) ?? []) markStale(waiter.lane);
+  };
+  const markAllStale = () => {
+    for (const lane of lanes.values()) lane.isStale = true;
+  };
   const setFlying = (held: THeld, isFlying: boolean) => {
     if (held.isFlying === isFlying) return;
     held.isFlying = isFlying;
     flying += isFlying ? 1 : -1;
     const lane = lanes.get(held.lane);
-    if (lane && held.isOrdered) lane.flyingOrdered += isFlying ? 1 : -1;
+    if (!lane) return;
+    lane.isStale = true;
+    if (held.isOrdered) lane.flyingOrdered += isFlying ? 1 : -1;
+  };
+  /** What `lane` offers at `nowMs`: its most urgent message of each kind that may go, and when that may change. */
+  const look = (laneKey: string, lane: TLane, nowMs: number) => {
+    // One new message of a chat on its way at a time: two at once may arrive in either order.
+    const isChatBusy = lane.flyingOrdered > 0;
+    let offer: THeld | undefined;
+    let offerUnlimited: THeld | undefined;
+    let wakeAtMs = Number.POSITIVE_INFINITY;
+    let bucket: TRateLimit | undefined;
+    let mostUrgentEarlier = Number.POSITIVE_INFINITY;
+    for (const message of lane.messages) {
+      const isBehind = message.isOrdered && (isChatBusy || message.priority >= mostUrgentEarlier);
+      if (message.isOrdered) mostUrgentEarlier = Math.min(mostUrgentEarlier, message.priority);
+      if (isBehind || message.isFlying) continue;
+      if (message.waitsFor !== undefined && byKey.has(message.waitsFor)) continue;
+      if (message.notBeforeMs > nowMs) {
+        wakeAtMs = Math.min(wakeAtMs, message.notBeforeMs);
+        continue;
+      }
+      if (pause && message.priority > pause.abovePriority) {
+        wakeAtMs = Math.min(wakeAtMs, pause.untilMs);
+        continue;
+      }
+      if (!message.isLimited) {
+        if (!offerUnlimited || isBefore(message, offerUnlimited)) offerUnlimited = message;
+        continue;
+      }
+      bucket ??= chatBucket(laneKey);
+      const chatReadyAt = bucket.readyAt(nowMs, chatReserveFor(message));
+      if (chatReadyAt > nowMs) {
+        wakeAtMs = Math.min(wakeAtMs, chatReadyAt);
+        continue;
+      }
+      if (!offer || isBefore(message, offer)) offer = message;
+    }
+    lane.offer = offer;
+    lane.offerUnlimited = offerUnlimited;
+    lane.wakeAtMs = wakeAtMs;
+    lane.isStale = false;
   };
 
   return {
     add(message) {
       const held: THeld = { ...message, notBeforeMs: 0, isFlying: false };
       byKey.set(held.key, held);
+      markWaitersStale(held.key);
+      if (held.waitsFor !== undefined) {
+        let waiters = waitingFor.get(held.waitsFor);
+        if (!waiters) {
+          waiters = new Set();
+          waitingFor.set(held.waitsFor, waiters);
+        }
+        waiters.add(held);
+      }
       let lane = lanes.get(held.lane);
       if (!lane) {
-        lane = { messages: [], flyingOrdered: 0, unordered: 0 };
+        lane = {
+          messages: [],
+          flyingOrdered: 0,
+          unordered: 0,
+          isStale: true,
+          offer: undefined,
+          offerUnlimited: undefined,
+          wakeAtMs: Number.POSITIVE_INFINITY,
+        };
         lanes.set(held.lane, lane);
       }
+      lane.isStale = true;
       if (!held.isOrdered) lane.unordered += 1;
       const { messages } = lane;
       let at = messages.length;
@@ -153,12 +239,13 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
     next(nowMs) {
       calls += 1;
       if (calls % 1000 === 0) forgetFullBuckets(nowMs);
-      if (pause && pause.untilMs <= nowMs) pause = undefined;
+      if (pause && pause.untilMs <= nowMs) {
+        pause = undefined;
+        markAllStale();
+      }
       let best: THeld | undefined;
       let bestUnlimited: THeld | undefined;
       let wakeAt = Number.POSITIVE_INFINITY;
-      // Every chat is looked at on every call (the sender asks after each Bot API call): kept cheap, since a
-      // busy night holds hundreds of messages.
       for (const [laneKey, lane] of lanes) {
         const chatPausedUntil = chatPauses.get(laneKey) ?? 0;
         if (chatPausedUntil > nowMs) {
@@ -169,33 +256,15 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
         const isChatBusy = lane.flyingOrdered > 0;
         // Then only its edits and callback answers may go: with none, the chat has nothing to offer.
         if (isChatBusy && lane.unordered === 0) continue;
-        let bucket: TRateLimit | undefined;
-        let mostUrgentEarlier = Number.POSITIVE_INFINITY;
-        for (const message of lane.messages) {
-          const isBehind = message.isOrdered && (isChatBusy || message.priority >= mostUrgentEarlier);
-          if (message.isOrdered) mostUrgentEarlier = Math.min(mostUrgentEarlier, message.priority);
-          if (isBehind || message.isFlying) continue;
-          if (message.waitsFor !== undefined && byKey.has(message.waitsFor)) continue;
-          if (message.notBeforeMs > nowMs) {
-            wakeAt = Math.min(wakeAt, message.notBeforeMs);
-            continue;
-          }
-          if (pause && message.priority > pause.abovePriority) {
-            wakeAt = Math.min(wakeAt, pause.untilMs);
-            continue;
-          }
-          if (!message.isLimited) {
-            if (!bestUnlimited || isBefore(message, bestUnlimited)) bestUnlimited = message;
-            continue;
-          }
-          bucket ??= chatBucket(laneKey);
-          const chatReadyAt = bucket.readyAt(nowMs, chatReserveFor(message));
-          if (chatReadyAt > nowMs) {
-            wakeAt = Math.min(wakeAt, chatReadyAt);
-            continue;
-          }
-          if (!best || isBefore(message, best)) best = message;
+        // What the chat offers changes only with its messages, or once the time passes its wake-up: a busy night
+        // holds hundreds of messages, and the sender asks after every Bot API call.
+        if (lane.isStale || lane.wakeAtMs <= nowMs) look(laneKey, lane, nowMs);
+        wakeAt = Math.min(wakeAt, lane.wakeAtMs);
+        const { offer, offerUnlimited } = lane;
+        if (offerUnlimited && (!bestUnlimited || isBefore(offerUnlimited, bestUnlimited))) {
+          bestUnlimited = offerUnlimited;
         }
+        if (offer && (!best || isBefore(offer, best))) best = offer;
       }
       let chosen = best;
       if (best) {
@@ -222,9 +291,16 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       if (!held) return;
       setFlying(held, false);
       byKey.delete(key);
+      markWaitersStale(key);
+      if (held.waitsFor !== undefined) {
+        const waiters = waitingFor.get(held.waitsFor);
+        waiters?.delete(held);
+        if (waiters?.size === 0) waitingFor.delete(held.waitsFor);
+      }
       const lane = lanes.get(held.lane);
       if (!lane) return;
       const at = lane.messages.indexOf(held);
+      lane.isStale = true;
       if (at >= 0) {
         lane.messages.splice(at, 1);
         if (!held.isOrdered) lane.unordered -= 1;
@@ -237,6 +313,7 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
       if (!held) return;
       setFlying(held, false);
       held.notBeforeMs = input.atMs;
+      markStale(held.lane);
       if (!input.isRateLimited) return;
       chatPauses.set(held.lane, Math.max(chatPauses.get(held.lane) ?? 0, input.atMs));
       refusedAt.set(held.lane, input.nowMs);
@@ -248,12 +325,14 @@ export function createSendQueue(limits: TSendLimits): TSendQueue {
             untilMs: Math.max(pause.untilMs, input.atMs),
           }
         : { abovePriority: held.priority, untilMs: input.atMs };
+      markAllStale();
     },
 
     retryNow() {
       for (const held of byKey.values()) held.notBeforeMs = 0;
       pause = undefined;
       chatPauses.clear();
+      markAllStale();
     },
 
     has: (key) => byKey.has(key),

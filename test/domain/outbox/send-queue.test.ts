@@ -198,8 +198,9 @@ describe('createSendQueue against the plain queue it replaced', () => {
   type TStep =
     | { op: 'add'; lane: number; priority: TPriority; isOrdered: boolean; isLimited: boolean; waits: number }
     | { op: 'next' }
-    | { op: 'done'; pick: number }
-    | { op: 'retry'; pick: number; afterMs: number; isRateLimited: boolean }
+    | { op: 'done'; pick: number; ofHeld: boolean }
+    | { op: 'retry'; pick: number; ofHeld: boolean; afterMs: number; isRateLimited: boolean }
+    | { op: 'readd'; pick: number }
     | { op: 'retryNow' }
     | { op: 'tick'; ms: number };
   const priorities = Object.values(PRIORITY) as TPriority[];
@@ -216,17 +217,23 @@ describe('createSendQueue against the plain queue it replaced', () => {
       }),
     },
     { weight: 5, arbitrary: fc.constant({ op: 'next' as const }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('done' as const), pick: fc.nat(50) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant('done' as const), pick: fc.nat(50), ofHeld: fc.boolean() }),
+    },
     {
       weight: 1,
       arbitrary: fc.record({
         op: fc.constant('retry' as const),
         pick: fc.nat(50),
+        ofHeld: fc.boolean(),
         afterMs: fc.integer({ min: 0, max: 3000 }),
         isRateLimited: fc.boolean(),
       }),
     },
     { weight: 1, arbitrary: fc.constant({ op: 'retryNow' as const }) },
+    // A message handed back again after it left (the sweep takes up a row whose lease passed).
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('readd' as const), pick: fc.nat(50) }) },
     {
       weight: 2,
       arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 800 }) }),
@@ -240,57 +247,76 @@ describe('createSendQueue against the plain queue it replaced', () => {
 
   it('chooses exactly as it did, message by message, in generated histories of adds, sends, retries and time', () => {
     fc.assert(
-      fc.property(limits, fc.array(step, { minLength: 1, maxLength: 300 }), (chosenLimits, steps) => {
-        const quick = createSendQueue(chosenLimits);
-        const plain = createReferenceSendQueue(chosenLimits);
-        const keys: string[] = [];
-        let nowMs = 1_000_000;
-        let nextSeq = 0;
-        for (const s of steps) {
-          if (s.op === 'add') {
-            nextSeq += 1;
-            const key = `k${nextSeq}`;
-            // Now and then an edit of an earlier message (held or not), or a callback answer's large seq.
-            const waitsFor = s.waits > 0 && s.waits <= keys.length ? keys[keys.length - s.waits] : undefined;
-            const added: TQueuedMessage = {
-              key,
-              lane: `chat${s.lane}`,
-              seq: s.waits < 0 ? Number.MAX_SAFE_INTEGER : nextSeq,
-              priority: s.priority,
-              isOrdered: s.isOrdered,
-              isLimited: s.isLimited,
-              ...(waitsFor ? { waitsFor } : {}),
-            };
-            keys.push(key);
-            quick.add({ ...added });
-            plain.add({ ...added });
-          } else if (s.op === 'next') {
-            const a = quick.next(nowMs);
-            const b = plain.next(nowMs);
-            expect(a.type === 'send' ? `send ${a.message.key}` : JSON.stringify(a)).toBe(
-              b.type === 'send' ? `send ${b.message.key}` : JSON.stringify(b),
-            );
-          } else if (s.op === 'done' || s.op === 'retry') {
-            const key = keys[s.pick % Math.max(1, keys.length)];
-            if (key === undefined) continue;
-            if (s.op === 'done') {
-              quick.done(key);
-              plain.done(key);
+      fc.property(
+        limits,
+        fc.array(step, { minLength: 1, maxLength: 300, size: 'max' }),
+        (chosenLimits, steps) => {
+          const quick = createSendQueue(chosenLimits);
+          const plain = createReferenceSendQueue(chosenLimits);
+          const keys: string[] = [];
+          const added = new Map<string, TQueuedMessage>();
+          /** A key among those held (or, when `ofHeld` is false or none is, among every key ever added). */
+          const pickKey = (pick: number, ofHeld: boolean) => {
+            const held = ofHeld ? keys.filter((key) => plain.has(key)) : [];
+            const pool = held.length > 0 ? held : keys;
+            return pool[pick % Math.max(1, pool.length)];
+          };
+          let nowMs = 1_000_000;
+          let nextSeq = 0;
+          for (const s of steps) {
+            if (s.op === 'add') {
+              nextSeq += 1;
+              const key = `k${nextSeq}`;
+              // Now and then an edit of an earlier message (held or not), or a callback answer's large seq.
+              const waitsFor =
+                s.waits > 0 && s.waits <= keys.length ? keys[keys.length - s.waits] : undefined;
+              const message: TQueuedMessage = {
+                key,
+                lane: `chat${s.lane}`,
+                seq: s.waits < 0 ? Number.MAX_SAFE_INTEGER : nextSeq,
+                priority: s.priority,
+                isOrdered: s.isOrdered,
+                isLimited: s.isLimited,
+                ...(waitsFor ? { waitsFor } : {}),
+              };
+              keys.push(key);
+              added.set(key, message);
+              quick.add({ ...message });
+              plain.add({ ...message });
+            } else if (s.op === 'next') {
+              const a = quick.next(nowMs);
+              const b = plain.next(nowMs);
+              expect(a.type === 'send' ? `send ${a.message.key}` : JSON.stringify(a)).toBe(
+                b.type === 'send' ? `send ${b.message.key}` : JSON.stringify(b),
+              );
+            } else if (s.op === 'readd') {
+              const gone = keys.filter((key) => !plain.has(key));
+              const message = added.get(gone[s.pick % Math.max(1, gone.length)] ?? '');
+              if (message === undefined) continue;
+              quick.add({ ...message });
+              plain.add({ ...message });
+            } else if (s.op === 'done' || s.op === 'retry') {
+              const key = pickKey(s.pick, s.ofHeld);
+              if (key === undefined) continue;
+              if (s.op === 'done') {
+                quick.done(key);
+                plain.done(key);
+              } else {
+                const input = { atMs: nowMs + s.afterMs, isRateLimited: s.isRateLimited, nowMs };
+                quick.retry(key, input);
+                plain.retry(key, input);
+              }
+            } else if (s.op === 'retryNow') {
+              quick.retryNow();
+              plain.retryNow();
             } else {
-              const input = { atMs: nowMs + s.afterMs, isRateLimited: s.isRateLimited, nowMs };
-              quick.retry(key, input);
-              plain.retry(key, input);
+              nowMs += s.ms;
             }
-          } else if (s.op === 'retryNow') {
-            quick.retryNow();
-            plain.retryNow();
-          } else {
-            nowMs += s.ms;
+            expect([quick.size(), quick.inFlight()]).toEqual([plain.size(), plain.inFlight()]);
           }
-          expect([quick.size(), quick.inFlight()]).toEqual([plain.size(), plain.inFlight()]);
-        }
-        for (const key of keys) expect(quick.has(key)).toBe(plain.has(key));
-      }),
+          for (const key of keys) expect(quick.has(key)).toBe(plain.has(key));
+        },
+      ),
       { numRuns: 400, seed: 20261206 },
     );
   });
