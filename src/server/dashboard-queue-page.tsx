@@ -97,7 +97,8 @@ export function QueuePage(props: {
 /**
  * The server says when the list changed (a new case shows within a second) and every half minute (waiting times
  * move on); the table is fetched again then, and the status line says how many are listed when it changed.
- * Signed out (here, elsewhere, or access ended), the stream ends and the page reloads to say so.
+ * Signed out (here, elsewhere, or access ended), the stream ends and the page reloads to say so; so it does when
+ * the stream is refused.
  */
 const LIVE_SCRIPT = `(() => {
   const status = document.getElementById('queue-status');
@@ -114,4 +115,7 @@ const LIVE_SCRIPT = `(() => {
   const events = new EventSource('/dashboard/events');
   events.addEventListener('queue', refresh);
   events.addEventListener('signed-out', () => { events.close(); location.reload(); });
+  // Refused outright (the session ended before the stream connected, or between two streams): the browser
+  // gives up on it for good, so the page would go on saying "Updates live". Reload: it asks to sign in.
+  events.addEventListener('error', () => { if (events.readyState === EventSource.CLOSED) location.reload(); });
 })();`;

@@ -185,7 +185,12 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
       return response.status;
     });
     expect(forged).toBe(403);
-    expect((await page.goto(`${baseUrl}/dashboard`))?.status()).toBe(200);
+    // The queue's live stream is open once its first news has been read (the page then fetches the list).
+    const [opened] = await Promise.all([
+      page.waitForResponse((response) => response.url().includes('partial=1')),
+      page.goto(`${baseUrl}/dashboard`),
+    ]);
+    expect(opened.status()).toBe(200);
 
     await app.prisma.dashboardSession.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
     // The open queue's live stream sees the session end and reloads the page, which asks to sign in again. It
@@ -194,6 +199,27 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
       .poll(() => page.textContent('body').catch(() => ''), { timeout: 5000 })
       .toContain('Send /dashboard to the bot for a sign-in link');
     expect((await page.goto(`${baseUrl}/dashboard/statistics`))?.status()).toBe(401);
+    await context.close();
+  });
+
+  it('a queue whose live stream is refused (the session ended before it connected) reloads to the sign-in', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInOn(page, await linkFor(ann));
+    let letStreamGo: () => void = () => undefined;
+    const sessionEnded = new Promise<void>((resolve) => {
+      letStreamGo = resolve;
+    });
+    await page.route('**/dashboard/events', async (route) => {
+      await sessionEnded;
+      await route.continue();
+    });
+    expect((await page.goto(`${baseUrl}/dashboard`))?.status()).toBe(200);
+    await app.prisma.dashboardSession.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+    letStreamGo();
+    await expect
+      .poll(() => page.textContent('body').catch(() => ''), { timeout: 5000 })
+      .toContain('Send /dashboard to the bot for a sign-in link');
     await context.close();
   });
 
