@@ -249,6 +249,8 @@ describe('createSendQueue against the plain queue it replaced', () => {
     fc.assert(
       fc.property(
         limits,
+        // `size: 'max'`: fast-check's default size keeps an array to about ten steps, too few to reach the
+        // states where what a chat offers must be looked at again.
         fc.array(step, { minLength: 1, maxLength: 300, size: 'max' }),
         (chosenLimits, steps) => {
           const quick = createSendQueue(chosenLimits);
