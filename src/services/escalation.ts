@@ -76,9 +76,9 @@ export async function runEscalationSweep(
   input: { now: Date; limit?: number },
 ): Promise<TSweepResult> {
   const limit = input.limit ?? DEFAULT_SWEEP_LIMIT;
-  const result: TSweepResult = { cases: 0, pages: 0 };
   const swept: number[] = [];
-  while (result.cases < limit) {
+  let pages = 0;
+  while (swept.length < limit) {
     const paged = await runUnitOfWork(
       deps.prisma,
       async () => {
@@ -100,10 +100,9 @@ export async function runEscalationSweep(
     );
     if (paged === undefined) break;
     swept.push(paged.caseId);
-    result.cases += 1;
-    result.pages += paged.pages;
+    pages += paged.pages;
   }
-  return result;
+  return { cases: swept.length, pages };
 }
 
 /**

@@ -57,6 +57,7 @@ async function main(): Promise<number> {
     results: createResults(),
     sessions: [],
     raw: {},
+    firstWebhookRounds: new Map(),
     random,
     users: createUserAllocator(random),
     updates: createUpdateFactory(),

@@ -145,7 +145,7 @@ export async function runPollingSeries(context: TBenchContext): Promise<void> {
       });
       // Against the webhook's first round, not the median of its rounds: a round each, after the same
       // warm-up, in a process as young, so what differs is the mode and not how warm the process is.
-      const webhook = firstWebhookRound(context, spec);
+      const webhook = context.firstWebhookRounds.get(column);
       results.record(FIGURE.pollingRatio, column, ratio(round.throughput, webhook), {
         missing: webhook === undefined ? 'no webhook throughput to compare with' : 'no polling throughput',
       });
@@ -175,14 +175,6 @@ async function warmUp(context: TBenchContext, session: TSession): Promise<void> 
   if (!warmup) return;
   context.log(`${session.label}: warm-up (${warmup.residents} residents)`);
   await runClosedLoopRound(session, roundOptions(context, session.spec, warmup.residents, warmup.timeBoxMs));
-}
-
-/** The first measured webhook round's throughput of a bot: as far into its process's life as a polling round. */
-function firstWebhookRound(context: TBenchContext, spec: TBotSpec): number | undefined {
-  const raw = context.raw[botLabel({ ...spec, mode: 'webhook' })] as
-    | { rounds?: Array<{ throughput?: number }> }
-    | undefined;
-  return raw?.rounds?.[0]?.throughput;
 }
 
 function roundOptions(
@@ -227,6 +219,8 @@ async function measureRounds(
     if (round.isCutOff || !round.isDrained) break;
   }
   context.raw[label] = { rounds: rounds.map(rawRound) };
+  const first = rounds[0]?.throughput;
+  if (first !== undefined) context.firstWebhookRounds.set(column, first);
 
   const last = rounds[rounds.length - 1];
   const isCutOff = rounds.some((r) => r.isCutOff);
