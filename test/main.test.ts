@@ -9,16 +9,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeBotApi, FAKE_BOT_TOKEN } from './helpers/fake-bot-api.ts';
 import { ROUTES } from './helpers/journey.ts';
-import { startNodeOptions } from './helpers/start-command.ts';
+import { startCommand } from './helpers/start-command.ts';
 import { callbackUpdate, RESIDENT_EN, textUpdate } from './helpers/updates.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /** Resolved here: the child runs in a temporary folder, where `tsx` is not installed. */
 const TSX = import.meta.resolve('tsx');
-/** `npm start`'s own options for Node, with tsx as resolved here. */
-const START_OPTIONS = startNodeOptions(fileURLToPath(new URL('..', import.meta.url))).map((option) =>
-  option === 'tsx' ? TSX : option,
-);
+/** `npm start`'s own environment and options for Node, with tsx as resolved here. */
+const START = startCommand(fileURLToPath(new URL('..', import.meta.url)));
+const START_OPTIONS = START.nodeOptions.map((option) => (option === 'tsx' ? TSX : option));
 const execFileAsync = promisify(execFile);
 const ADMIN = fileURLToPath(new URL('../src/cli/admin.ts', import.meta.url));
 
@@ -29,6 +28,7 @@ function startBot(env: Record<string, string>, cwd: string): TRun {
   const child = spawn(process.execPath, [...START_OPTIONS, MAIN], {
     cwd,
     env: {
+      ...START.env,
       PATH: process.env.PATH ?? '',
       NODE_PATH: process.env.NODE_PATH ?? '',
       LOG_LEVEL: 'info',

@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNodeOptions } from '../helpers/start-command.ts';
+import { startCommand } from '../helpers/start-command.ts';
 import {
   freePort,
   startBotProcess,
@@ -115,8 +115,11 @@ export async function openSession(spec: TBotSpec, options: TSessionOptions): Pro
       METRICS_TOKEN,
       ...(database ? { DATABASE_URL: database.url } : {}),
     };
-    if (spec.kind === 'bridgeline') {
+    // Bridgeline runs as `npm start` runs it (its malloc settings and Node's options); the references as plain bots.
+    const start = spec.kind === 'bridgeline' ? startCommand(options.botDir) : undefined;
+    if (start) {
       Object.assign(env, {
+        ...start.env,
         DATA_ENCRYPTION_KEY,
         TELEGRAM_MAX_PER_SECOND: String(spec.limits?.perSecond ?? 0),
         TELEGRAM_MAX_PER_CHAT_PER_SECOND: String(spec.limits?.perChatPerSecond ?? 0),
@@ -129,7 +132,7 @@ export async function openSession(spec: TBotSpec, options: TSessionOptions): Pro
     const bot = await startBotProcess({
       name: botLabel(spec),
       entry,
-      nodeArgs: spec.kind === 'bridgeline' ? startNodeOptions(options.botDir) : undefined,
+      nodeArgs: start?.nodeOptions,
       cwd: spec.kind === 'bridgeline' ? options.botDir : REPO_DIR,
       env,
       port,
