@@ -1,12 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startCommand } from './start-command.ts';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function checkoutWithStart(start: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bridgeline-start-'));
+  made.push(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ scripts: { start } }));
   return dir;
 }

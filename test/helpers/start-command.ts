@@ -26,9 +26,11 @@ export function startCommand(projectDir: string): TStartCommand {
   const words = (packageJson.scripts?.start ?? '').split(/\s+/).filter(Boolean);
   const env: Record<string, string> = {};
   let command = 0;
-  for (const assignment of words.map((word) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word))) {
-    if (!assignment?.[1] || assignment[2] === undefined) break;
-    env[assignment[1]] = assignment[2];
+  for (const word of words) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!assignment) break;
+    const [, name = '', value = ''] = assignment;
+    env[name] = value;
     command += 1;
   }
   const entryAt = words.indexOf('src/main.ts');
