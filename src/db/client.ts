@@ -73,7 +73,9 @@ export async function servePgliteDatabase(pglite: PGlite, socketDir: string): Pr
 function createDatabase(connection: TDatabaseConnection): TDatabase {
   const { adapter, close, ...rest } = connection;
   const counted = countStatements(adapter);
-  const prisma = new PrismaClient({ adapter: counted.factory });
+  // 'minimal': Prisma otherwise makes an Error for every query, to point at the calling line should it fail,
+  // and on the first failure parses its own 5 MB source map, which then stays in memory. Our logs carry the stack.
+  const prisma = new PrismaClient({ adapter: counted.factory, errorFormat: 'minimal' });
   let closed: Promise<void> | undefined;
   return {
     ...rest,
