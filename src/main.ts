@@ -23,6 +23,7 @@ import { nobodyToPageProblems } from './services/nobody-to-page.ts';
 import { createOutboxDispatcher, SEND_CALL_TIMEOUT_S } from './services/outbox-dispatcher.ts';
 import { createScriptRegistry, readDefaultScript, ScriptPublishError } from './services/script-registry.ts';
 import { installShippedScript, ScriptInstallError } from './services/script-versions.ts';
+import { releaseStartUpMemory } from './start-up-memory.ts';
 import { createTelegramFetch } from './telegram-fetch.ts';
 
 /** Exit code for a problem the operator must fix before starting again (configuration, busy database). */
@@ -188,6 +189,8 @@ async function main(): Promise<void> {
       : undefined,
     trustProxyHops: config.trustProxyHops,
   });
+  // What start-up used once goes back before traffic comes, not 10-20 s into it.
+  await releaseStartUpMemory();
   // Listening before Telegram is reached, so /healthz can say that it is not.
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port }, (info) =>
     logger.info({ host: config.host, port: info.port, mode: config.botMode }, 'listening'),
