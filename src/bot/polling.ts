@@ -36,7 +36,10 @@ const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 const LONG_POLL_SECONDS = 30;
 /** Telegram's largest `getUpdates` batch. */
 const MAX_BATCH = 100;
-/** How long a fetch waits for the updates still being handled, so Telegram does not send them again. */
+/**
+ * How long a fetch after a quiet one waits for the updates still being handled, so that Telegram is not asked
+ * for them again and again (at once, on a fast link) while they are.
+ */
 const SETTLE_WAIT_MS = 50;
 const FETCH_RETRY_FIRST_MS = 200;
 const FETCH_RETRY_MAX_MS = 15_000;
@@ -66,18 +69,23 @@ export function startPolling(bot: TBot, options: TPollingOptions): TPolling {
   const settle = new Map<number, () => void>();
   /** The first update id not fetched yet. */
   let frontier = 0;
+  /** The last fetch brought nothing new: the next one first waits a little for what is in hand. */
+  let isQuiet = false;
 
   const supplier: UpdateSupplier<Update> = {
     async supply(batchSize, signal) {
       await bot.init();
       for (;;) {
+        // While updates keep coming, fetch again at once: each fetch is a round trip they would wait behind.
         const oldest = lowestKey(handling);
-        if (oldest !== undefined) await Promise.race([handling.get(oldest), setTimeout(SETTLE_WAIT_MS)]);
+        if (isQuiet && oldest !== undefined)
+          await Promise.race([handling.get(oldest), setTimeout(SETTLE_WAIT_MS)]);
         // Never past an update still being handled: Telegram sends again what it has not been told is done.
         const offset = lowestKey(handling) ?? frontier;
         const limit = Math.max(1, Math.min(frontier - offset + batchSize, MAX_BATCH));
         const updates = await fetchUpdates({ offset, limit }, signal);
         const fresh = updates.filter((update) => update.update_id >= frontier).slice(0, batchSize);
+        isQuiet = fresh.length === 0;
         if (fresh.length === 0 && updates.length >= MAX_BATCH && handling.size > 0) {
           // A whole batch of updates still being handled, and the next ones only come after them: wait for
           // the oldest to finish rather than confirm it unfinished (a crash would then lose it).

@@ -156,6 +156,42 @@ describe('long polling', () => {
     );
   });
 
+  it('fetches again at once while updates keep coming, and waits between fetches once none do', async () => {
+    app = await createTestApp();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Every update stays in hand, so every fetch gets the earlier ones again: only new ones count as coming.
+    interceptHandling(app, async (_update, handle) => {
+      await released;
+      await handle();
+    });
+    const fetchedAt: number[] = [];
+    const newcomers = 12;
+    app.bot.api.config.use((previous, method, payload, signal) => {
+      if (method === 'getUpdates') {
+        // Someone new writes while each of the first fetches is on its way.
+        if (fetchedAt.length < newcomers) {
+          app?.api.queueUpdate(textUpdate({ id: 24_300 + fetchedAt.length, languageCode: 'en' }, '/help'));
+        }
+        fetchedAt.push(performance.now());
+      }
+      return previous(method, payload, signal);
+    });
+    polling = startPolling(app.bot, { logger: app.logger });
+
+    await until(() => fetchedAt.length > newcomers, 'a fetch after the last newcomer');
+    // Eleven fetches after ones that each brought someone new: waiting 50 ms before each would take 550.
+    expect((fetchedAt[newcomers] ?? 0) - (fetchedAt[1] ?? 0)).toBeLessThan(250);
+
+    // Then nothing new comes while everyone is still in hand: a fetch at most every 50 ms, not a spin.
+    const quietFrom = fetchedAt.length;
+    await setTimeout(600);
+    expect(fetchedAt.length - quietFrom).toBeLessThanOrEqual(13);
+    release();
+  });
+
   it('with more updates in hand than Telegram sends at once, confirms none of them before it is done', async () => {
     app = await createTestApp();
     const inHand = new Set<number>();
