@@ -69,7 +69,10 @@ export function startPolling(bot: TBot, options: TPollingOptions): TPolling {
   const settle = new Map<number, () => void>();
   /** The first update id not fetched yet. */
   let frontier = 0;
-  /** The last fetch brought nothing new: the next one first waits a little for what is in hand. */
+  /**
+   * The last fetch brought nothing new: the next one first waits a little for what is in hand. Kept across
+   * calls, since a fetch that brings nothing returns to the runner (which may be stopping) before the next.
+   */
   let isQuiet = false;
 
   const supplier: UpdateSupplier<Update> = {
