@@ -7,7 +7,7 @@ import type { TSession, TSessionOptions } from './bots.ts';
 import type { TUserAllocator } from './crowd.ts';
 import type { TPlan } from './plan.ts';
 import type { TSessionLog } from './report.ts';
-import type { TColumn, TResults } from './results.ts';
+import type { TResults } from './results.ts';
 import type { TUpdateFactory } from './telegram-updates.ts';
 
 export type TBenchContext = {
@@ -17,8 +17,6 @@ export type TBenchContext = {
   sessions: TSessionLog[];
   /** Everything measured, for `--json`. */
   raw: Record<string, unknown>;
-  /** Each bot's first measured webhook round's throughput, by column: what its polling round is compared with. */
-  firstWebhookRounds: Map<TColumn, number>;
   random: () => number;
   users: TUserAllocator;
   updates: TUpdateFactory;

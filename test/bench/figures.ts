@@ -176,7 +176,7 @@ export function figureCatalogue(plan: TPlan): TSection[] {
           label: 'Errors: residents timed out + webhook answers not 2xx',
           judge: target('0 is right'),
         },
-        ...(t.polling
+        ...(t.hasPolling
           ? [
               {
                 id: FIGURE.pollingThroughput,

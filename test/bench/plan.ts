@@ -20,8 +20,8 @@ export type TPlan = {
     /** A webhook reply or a question that takes longer than this is an error. */
     stepTimeoutMs: number;
     typedShare: number;
-    /** Long polling too (one round per bot). */
-    polling: { timeBoxMs: number } | undefined;
+    /** Long polling too, measured as webhook mode is: the same warm-up, rounds and time box. */
+    hasPolling: boolean;
   };
   openLoop: { ratePerSecond: number; durationMs: number; drainMs: number } | undefined;
   limits:
@@ -73,7 +73,7 @@ export function planRun(options: TBenchOptions): TPlan {
         drainMs: 500,
         stepTimeoutMs: 15_000,
         typedShare: 0.1,
-        polling: undefined,
+        hasPolling: false,
       },
       openLoop: undefined,
       limits: has('limits')
@@ -104,7 +104,7 @@ export function planRun(options: TBenchOptions): TPlan {
       drainMs: 3000,
       stepTimeoutMs: 15_000,
       typedShare: 0.1,
-      polling: { timeBoxMs: 8000 },
+      hasPolling: true,
     },
     openLoop: has('open-loop') ? { ratePerSecond: 100, durationMs: 15_000, drainMs: 5000 } : undefined,
     limits: has('limits')
