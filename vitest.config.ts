@@ -21,6 +21,7 @@ const PURE_TESTS = [
   'test/bench/options.test.ts',
   'test/helpers/start-command.test.ts',
   'test/start-up-memory.test.ts',
+  'test/server/body-limit.test.ts',
 ];
 /** These cover both databases within one run (the stand-in, migrations) or only the embedded one. */
 const RUN_ONCE_TESTS = [

@@ -1,11 +1,11 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { TBot } from '../bot/index.ts';
 import type { Logger } from '../logger.ts';
 import { errorBody } from './api/errors.ts';
 import { createAdminApi, type TAdminApiDeps } from './api/index.ts';
+import { limitBody } from './body-limit.ts';
 import { createDashboard, type TDashboardDeps } from './dashboard.tsx';
 import { createClientAddress } from './rate-limit.ts';
 import type { TServerEnv } from './types.ts';
@@ -90,7 +90,7 @@ export function createServer(deps: TServerDeps): TServer {
     // Larger than any script, far smaller than memory: checked before the body is read.
     app.use(
       '/api/*',
-      bodyLimit({
+      limitBody({
         maxSize: API_BODY_LIMIT,
         onError: (c) => c.json(errorBody('too_large', 'The body is too large.'), 413),
       }),
@@ -99,7 +99,7 @@ export function createServer(deps: TServerDeps): TServer {
   }
 
   if (deps.dashboard) {
-    app.use('/dashboard/*', bodyLimit({ maxSize: 64 * 1024 }));
+    app.use('/dashboard/*', limitBody({ maxSize: 64 * 1024 }));
     app.route('/dashboard', createDashboard(deps.dashboard));
   }
 

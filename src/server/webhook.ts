@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Update } from 'grammy/types';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { TBot } from '../bot/index.ts';
 import { checkUpdateShape } from '../bot/update-shape.ts';
+import { limitBody } from './body-limit.ts';
 import type { TServerEnv } from './types.ts';
 
 /** Telegram's updates are a few KB; anything near this is not from Telegram. */
@@ -32,7 +32,7 @@ export function createWebhookRoute(deps: TWebhookDeps): Hono<TServerEnv> {
       }
       await next();
     },
-    bodyLimit({
+    limitBody({
       maxSize: MAX_UPDATE_BYTES,
       onError: () => {
         throw new HTTPException(413, { message: 'update too large' });
