@@ -99,7 +99,7 @@ async function main(): Promise<number> {
       'Time per question: from the POST of the answer (or consent) to the next question accepted by the fake Telegram; "first 3" pools every resident’s first three questions, "last 3" the last three of those who finished.',
       'CPU per update: the bot process (with the embedded database, that includes the database); on PostgreSQL, the server’s backends for the bot’s database are in the row below it.',
       'The typical bot counts the SQL statements of its storage adapter; Bridgeline reports its own through GET /metrics.',
-      'Long polling: the references use grammY’s own bot.start(), which handles one update at a time (what most bots run); Bridgeline polls as it ships. Measured as in webhook mode (the same warm-up, rounds and time box), its median round against the webhook’s.',
+      'Long polling: the typical bot uses grammY’s own bot.start(), which handles one update at a time (what most bots run; the echo bot would show the same, so it is not run); Bridgeline polls as it ships. Measured as in webhook mode (the same warm-up, rounds and time box), its median round against the webhook’s.',
       ...leftOutNotes,
     ],
   });

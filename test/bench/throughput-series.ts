@@ -121,7 +121,9 @@ export async function runWebhookSeries(context: TBenchContext): Promise<void> {
 export async function runPollingSeries(context: TBenchContext): Promise<void> {
   const { plan, results } = context;
   if (!plan.throughput.hasPolling) return;
-  for (const webhookSpec of BOTS) {
+  // Not the echo bot: with grammY's `bot.start()` it handles one update at a time, as the typical bot does, so
+  // it would show that again and not a floor (and the full run would pass its ten minutes).
+  for (const webhookSpec of BOTS.filter((spec) => spec.kind !== 'echo')) {
     const spec: TBotSpec = { ...webhookSpec, mode: 'polling' };
     const column = columnOf(spec);
     const label = botLabel(spec);
