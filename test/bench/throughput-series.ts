@@ -113,7 +113,7 @@ export async function runWebhookSeries(context: TBenchContext): Promise<void> {
 }
 
 /**
- * Long polling for every bot (grammY's own `bot.start()` for the references, Bridgeline as it ships): the same
+ * Long polling for every bot but the echo bot (grammY's own `bot.start()` for the typical bot, Bridgeline as it ships): the same
  * warm-up and as many rounds as in webhook mode, in a process as young, and polling's median round ÷ the
  * webhook's. Median against median: one round against one swung with whichever round was the slow one (a
  * first webhook round read 160-250 updates/s over one day's runs on PostgreSQL, its later rounds 220-230).
@@ -137,14 +137,10 @@ export async function runPollingSeries(context: TBenchContext): Promise<void> {
       session = await openSession(spec, sessionOptions(context));
       await warmUp(context, session);
       const rounds = await runRounds(context, session);
-      const isCutOff = rounds.some((r) => r.isCutOff);
-      const remark = isCutOff
-        ? `${cutOffRemark(plan.throughput.residents, plan.throughput.timeBoxMs)}${fewerRounds(rounds.length, plan.throughput.rounds)}`
-        : undefined;
       const throughput = medianOf(rounds.map((r) => r.throughput));
       results.record(FIGURE.pollingThroughput, column, throughput, {
         missing: 'too few updates to measure',
-        remark,
+        remark: cutOffRemark(context, rounds),
       });
       const webhook = results.value(FIGURE.throughput, column);
       results.record(FIGURE.pollingRatio, column, ratio(throughput, webhook), {
@@ -217,31 +213,22 @@ async function runRounds(context: TBenchContext, session: TSession): Promise<TRo
   return rounds;
 }
 
-function fewerRounds(done: number, planned: number): string {
-  return done < planned ? `; ${done} round(s) instead of ${planned}` : '';
-}
-
 /** Warm-up, then the measured rounds; records the closed-loop figures. */
 async function measureRounds(
   context: TBenchContext,
   session: TSession,
   column: TColumn,
 ): Promise<{ isQuiet: boolean; note: string }> {
-  const { plan, results } = context;
-  const t = plan.throughput;
+  const { results } = context;
   const label = session.label;
   await warmUp(context, session);
   const rounds = await runRounds(context, session);
   context.raw[label] = { rounds: rounds.map(rawRound) };
 
   const last = rounds[rounds.length - 1];
-  const isCutOff = rounds.some((r) => r.isCutOff);
-  const remark = isCutOff
-    ? `${cutOffRemark(t.residents, t.timeBoxMs)}${fewerRounds(rounds.length, t.rounds)}`
-    : undefined;
   results.record(FIGURE.throughput, column, medianOf(rounds.map((r) => r.throughput)), {
     missing: 'too few updates to measure',
-    remark,
+    remark: cutOffRemark(context, rounds),
   });
   const webhookMs = rounds.flatMap((r) => r.webhookMs);
   const noAnswers = { missing: 'no webhook answered 2xx' };
@@ -335,8 +322,12 @@ async function measureOpenLoop(context: TBenchContext, session: TSession, column
   return note;
 }
 
-function cutOffRemark(residents: number, timeBoxMs: number): string {
-  return `its time box (${timeBoxMs / 1000} s) ended before all ${residents} residents finished: measured on what was done`;
+/** Why a series' figures rest on what was done: a round its time box cut off (and the rounds not run after it). */
+function cutOffRemark(context: TBenchContext, rounds: TRoundFigures[]): string | undefined {
+  const t = context.plan.throughput;
+  if (!rounds.some((r) => r.isCutOff)) return undefined;
+  const fewer = rounds.length < t.rounds ? `; ${rounds.length} round(s) instead of ${t.rounds}` : '';
+  return `its time box (${t.timeBoxMs / 1000} s) ended before all ${t.residents} residents finished: measured on what was done${fewer}`;
 }
 
 function describeRound(round: TRoundFigures): string {
