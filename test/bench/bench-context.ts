@@ -2,6 +2,7 @@
  * What the scenario runners share for one bench run: the plan, where figures go, the run-wide sources of
  * users and update ids (never reused, since a restarted bot keeps its database), and the progress log.
  */
+import { performance } from 'node:perf_hooks';
 import { BotStartError } from './bot-process.ts';
 import type { TSession, TSessionOptions } from './bots.ts';
 import type { TUserAllocator } from './crowd.ts';
@@ -20,7 +21,7 @@ export type TBenchContext = {
   random: () => number;
   users: TUserAllocator;
   updates: TUpdateFactory;
-  /** A quick run's whole budget ends here (`performance.now()`); the last scenario fits itself in. */
+  /** A quick run's whole budget ends here (`performance.now()`); a bot that would not fit is skipped. */
   deadlineAt: number | undefined;
   /** Why PostgreSQL cannot be used this run, if it cannot. */
   postgresProblem: string | undefined;
@@ -33,6 +34,11 @@ export function sessionOptions(
   extra: Partial<TSessionOptions> = {},
 ): TSessionOptions {
   return { rttMs: context.plan.rttMs, updates: context.updates, botDir: context.botDir, ...extra };
+}
+
+/** Whether a quick run's minute still has `ms` left; a full run always has. */
+export function hasTimeLeft(context: TBenchContext, ms: number): boolean {
+  return context.deadlineAt === undefined || context.deadlineAt - performance.now() >= ms;
 }
 
 /** The short reason a scenario could not be measured, for the table; the details go to the log. */

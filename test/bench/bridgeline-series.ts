@@ -2,7 +2,6 @@
  * Scenarios 3-5, which only Bridgeline has: Telegram's limits with crisis messages and pages, database
  * size, and memory with many residents mid-screening. The references' cells say why they are empty.
  */
-import { performance } from 'node:perf_hooks';
 import { describeFailure, logSession, sessionOptions, type TBenchContext } from './bench-context.ts';
 import { botLabel, openSession, type TBotSpec, type TSession } from './bots.ts';
 import { runDatabaseSize } from './database-size.ts';
@@ -10,7 +9,7 @@ import type { TDatabaseKind } from './databases.ts';
 import { FIGURE } from './figures.ts';
 import { runLimitsScenario, type TLimitsFigures } from './limits.ts';
 import { runMemoryScenario } from './memory.ts';
-import { TELEGRAM_LIMITS, type TPlan } from './plan.ts';
+import { TELEGRAM_LIMITS } from './plan.ts';
 import { COLUMNS, columnOf, type TColumn } from './results.ts';
 import { formatNumber, percentile, ratio } from './stats.ts';
 import { sleep } from './update-delivery.ts';
@@ -61,21 +60,6 @@ export function markReferencesNotApplicable(context: TBenchContext): void {
   }
 }
 
-/** Below this, a window shows nothing worth a figure. */
-const MIN_LIMITS_WINDOW_MS = 2500;
-/** Starting the bot, inviting and enlisting the worker, stopping: what the scenario costs besides its window. */
-const LIMITS_OVERHEAD_MS = 8000;
-
-/** A quick run's limits scenario comes last: its window shrinks to what is left of the run's budget. */
-function fitInBudget(
-  context: TBenchContext,
-  limits: NonNullable<TPlan['limits']>,
-): NonNullable<TPlan['limits']> {
-  if (context.deadlineAt === undefined) return limits;
-  const leftMs = context.deadlineAt - performance.now() - LIMITS_OVERHEAD_MS - limits.drainMs;
-  return { ...limits, windowMs: Math.min(limits.windowMs, Math.floor(leftMs)) };
-}
-
 function databaseName(database: TDatabaseKind): string {
   return database === 'pglite' ? 'the embedded database' : 'PostgreSQL';
 }
@@ -85,9 +69,8 @@ function databaseName(database: TDatabaseKind): string {
  * one; the other database's cells say why they are empty.
  */
 export async function runLimits(context: TBenchContext): Promise<void> {
-  const planned = context.plan.limits;
-  if (!planned) return;
-  const limits = fitInBudget(context, planned);
+  const limits = context.plan.limits;
+  if (!limits) return;
   const database = limits.database === 'postgres' && context.postgresProblem ? 'pglite' : limits.database;
   const spec: TBotSpec = { kind: 'bridgeline', database, mode: 'webhook', limits: TELEGRAM_LIMITS };
   const label = `${botLabel(spec)} under Telegram's limits`;
@@ -101,14 +84,6 @@ export async function runLimits(context: TBenchContext): Promise<void> {
       ? `a quick run measures this on ${databaseName(database)} only`
       : `measured on ${databaseName(database)} only (the default deployment; time budget)`,
   );
-  if (limits.windowMs < MIN_LIMITS_WINDOW_MS) {
-    results.missingAll(
-      LIMITS_FIGURES,
-      column,
-      "skipped: the bots before it used up the quick run's minute (the machine is busy?)",
-    );
-    return;
-  }
   let session: TSession | undefined;
   try {
     context.log(`${label}: starting`);

@@ -3,7 +3,13 @@
  * process, the open-loop run) in webhook mode, and the same closed-loop rounds in long-polling mode. The bot's
  * idle memory is read as soon as it is ready, before any traffic.
  */
-import { describeFailure, logSession, sessionOptions, type TBenchContext } from './bench-context.ts';
+import {
+  describeFailure,
+  hasTimeLeft,
+  logSession,
+  sessionOptions,
+  type TBenchContext,
+} from './bench-context.ts';
 import { botLabel, openSession, type TBotSpec, type TSession } from './bots.ts';
 import { runClosedLoopRound, type TClosedLoopOptions, type TRoundFigures } from './closed-loop.ts';
 import { FIGURE } from './figures.ts';
@@ -26,6 +32,8 @@ const BOTS = process.env.BENCH_BOTS
   : ALL_BOTS;
 
 const PROC_UNREADABLE = 'could not read /proc/<pid>';
+/** What a bot's start takes on a busy machine, besides its round. */
+const START_ALLOWANCE_MS = 3000;
 
 /** About as many updates as a low screening takes (start, consent, 14 answers). */
 const ECHO_MESSAGES = 16;
@@ -63,6 +71,14 @@ export async function runWebhookSeries(context: TBenchContext): Promise<void> {
     const label = botLabel(spec);
     if (spec.database === 'postgres' && context.postgresProblem) {
       results.missingAll(figures, column, context.postgresProblem);
+      continue;
+    }
+    if (!hasTimeLeft(context, START_ALLOWANCE_MS + plan.throughput.timeBoxMs + plan.throughput.drainMs)) {
+      results.missingAll(
+        figures,
+        column,
+        "skipped: the quick run's minute was used up (the machine is busy?)",
+      );
       continue;
     }
     let session: TSession | undefined;
