@@ -189,8 +189,9 @@ async function main(): Promise<void> {
       : undefined,
     trustProxyHops: config.trustProxyHops,
   });
-  // What start-up used once goes back before traffic comes, not 10-20 s into it.
-  await releaseStartUpMemory();
+  // What start-up used once goes back before traffic comes, not 10-30 s into it.
+  const released = await releaseStartUpMemory();
+  logger.debug(released, 'start-up memory released (heap bytes before and after, per thread)');
   // Listening before Telegram is reached, so /healthz can say that it is not.
   const http = serve({ fetch: server.app.fetch, hostname: config.host, port: config.port }, (info) =>
     logger.info({ host: config.host, port: info.port, mode: config.botMode }, 'listening'),
