@@ -33,7 +33,10 @@ function isTsxLoaded(): boolean {
   return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('tsx'));
 }
 
-/** All module hooks share the one hooks thread, so a hook module registered now runs in tsx's thread. */
+/**
+ * All module hooks share the one hooks thread, so a hook module registered now runs in tsx's thread. Memory is
+ * not worth a failed start: a hook module Node will not load means no figure, not an error.
+ */
 async function collectHooksThread(): Promise<THeapRelease | undefined> {
   const { port1, port2 } = new MessageChannel();
   let timer: NodeJS.Timeout | undefined;
@@ -48,6 +51,8 @@ async function collectHooksThread(): Promise<THeapRelease | undefined> {
     });
     port1.postMessage('collect');
     return await answer;
+  } catch {
+    return undefined;
   } finally {
     clearTimeout(timer);
     port1.close();

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -31,9 +32,14 @@ describe('releaseStartUpMemory', () => {
     await expect(releaseStartUpMemory()).resolves.toMatchObject({ mainThread: expect.any(Object) });
   });
 
-  it('starts no hooks thread where there is none (no tsx here)', async () => {
+  it('without tsx (as under vitest) reports no hooks thread and starts none', async () => {
+    const threads = () => readdirSync('/proc/self/task').length;
+    const before = threads();
+
     const released = await releaseStartUpMemory();
+
     expect(released.hooksThread).toBeUndefined();
+    expect(threads()).toBe(before);
   });
 
   it("under tsx, as npm start runs the bot, gives back what loading the bot's modules left in tsx's thread", async () => {
